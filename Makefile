@@ -1,0 +1,88 @@
+# Keel: top-level build. Plain GNU Make.
+#   make                 cross-build build/keel.bin, the host tools, the guests
+#   make run [CONFIG=f]  boot a system interactively in QEMU (Ctrl-A x quits QEMU)
+#   make smoke           boot the demo headless and check it end to end
+#   make test            unit tests (host, ASan/UBSan) then system tests (QEMU)
+#   make debug           boot with QEMU's gdbstub waiting; see docs/debugging.md
+# PLATFORM selects the board file under platform/, CONFIG the system description.
+
+PLATFORM ?= qemu-virt
+CONFIG ?= configs/demo.dts
+BUILD ?= build
+CROSS ?= aarch64-linux-gnu-
+
+CC_TARGET := $(CROSS)gcc
+OBJCOPY := $(CROSS)objcopy
+HOSTCC ?= gcc
+
+CONFIG_NAME := $(basename $(notdir $(CONFIG)))
+CONFIG_OUT := $(BUILD)/configs/$(CONFIG_NAME)
+
+# Flags for everything that runs at EL2 or in a bare-metal guest: no libc, no
+# FP/SIMD registers (Keel never touches guest FP state behind its back).
+TARGET_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-builtin \
+	-nostdlib -mgeneral-regs-only -mstrict-align -fno-stack-protector -fno-pic \
+	-fno-common -mcpu=cortex-a57 -mno-outline-atomics -Iinclude
+TARGET_ASFLAGS := -g -Iinclude -D__ASSEMBLY__
+
+all: deps keel tools guests
+
+# --- dependencies -------------------------------------------------------------
+DEPS_STAMP := $(BUILD)/.deps-ok
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): scripts/ensure-deps.sh
+	@bash scripts/ensure-deps.sh
+	@mkdir -p $(dir $@) && touch $@
+.PHONY: deps
+
+# --- Keel itself ---------------------------------------------------------------
+KEEL_SRCS := $(wildcard core/*.c) $(filter-out arch/aarch64/asm-offsets.c,$(wildcard arch/aarch64/*.c)) $(wildcard vdev/*.c) \
+	$(wildcard drivers/*.c) $(wildcard lib/*.c) $(wildcard platform/$(PLATFORM)/*.c)
+KEEL_ASMS := $(wildcard arch/aarch64/*.S)
+KEEL_OBJS := $(patsubst %,$(BUILD)/keel/%.o,$(KEEL_SRCS) $(KEEL_ASMS))
+
+keel: $(BUILD)/keel.bin
+.PHONY: keel
+
+$(BUILD)/keel/%.c.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC_TARGET) $(TARGET_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/keel/%.S.o: %.S $(BUILD)/keel/asm-offsets.h | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	@$(CC_TARGET) $(TARGET_ASFLAGS) -I$(BUILD)/keel -MMD -MP -c $< -o $@
+
+# Struct offsets for assembly, generated from C (never committed).
+$(BUILD)/keel/asm-offsets.h: arch/aarch64/asm-offsets.c include/keel/vcpu.h include/keel/cpu.h | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@$(CC_TARGET) $(TARGET_CFLAGS) -S $< -o $(BUILD)/keel/asm-offsets.s
+	@sed -n 's/.*@@OFFSET \([A-Z_0-9]*\) #\{0,1\}\([0-9-]*\).*/#define \1 \2/p' $(BUILD)/keel/asm-offsets.s > $@
+
+$(BUILD)/keel.elf: $(KEEL_OBJS) arch/aarch64/keel.ld
+	@echo "  LD      $@"
+	@$(CC_TARGET) $(TARGET_CFLAGS) -T arch/aarch64/keel.ld -static -no-pie -Wl,--build-id=none -Wl,-z,noexecstack \
+		-Wl,--no-warn-rwx-segments $(KEEL_OBJS) -lgcc -o $@
+
+$(BUILD)/keel.bin: $(BUILD)/keel.elf
+	@$(OBJCOPY) -O binary $< $@
+	@echo "keel.bin: $$(( $$(stat -c %s $@) / 1024 )) KiB"
+
+-include $(KEEL_OBJS:.o=.d)
+
+# --- host tools, guests, tests (each part keeps its own fragment) --------------
+include $(wildcard tools/*/*.mk)
+include $(wildcard guests/*.mk)
+include $(wildcard tests/*.mk)
+
+# --- running -------------------------------------------------------------------
+run: all system
+	bash scripts/run-qemu.sh $(CONFIG_OUT)
+
+debug: all system
+	bash scripts/run-qemu.sh --debug $(CONFIG_OUT)
+
+.PHONY: all run debug clean
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,197 @@
+/*
+ * The EL2 vector table and the guest entry/exit path.
+ *
+ * arch_guest_enter(vcpu) is an ordinary C call: it saves Keel's callee-saved
+ * registers on this CPU's stack, loads the guest's general registers from
+ * vcpu->regs and ERETs. When the guest traps, the lower-EL vector saves the
+ * guest's registers back into the current vCPU (found through TPIDR_EL2 ->
+ * struct cpu -> current), restores Keel's registers and returns from
+ * arch_guest_enter with the exit reason in x0. The run loop is thus plain C.
+ *
+ * Keel itself runs with interrupts masked, so the current-EL vectors fire
+ * only on a Keel bug: they record the registers and panic, naming the slot.
+ */
+#include "asm.h"
+#include "asm-offsets.h"
+
+#define EXIT_SYNC 0
+#define EXIT_IRQ 1
+#define EXIT_FIQ 2
+#define EXIT_SERROR 3
+#define FRAME_SIZE (34 * 8)
+
+/* A vector slot for an exception from a guest: stash x0/x1, go to the exit path. */
+.macro guest_vector reason
+	.balign	128
+	stp	x0, x1, [sp, #-16]!
+	mov	x0, #\reason
+	b	guest_exit
+.endm
+
+/* A vector slot that must never fire: panic naming it. */
+.macro bad_vector slot
+	.balign	128
+	sub	sp, sp, #FRAME_SIZE
+	stp	x0, x1, [sp, #0]
+	mov	x1, #\slot
+	b	el2_bad_exception
+.endm
+
+	.text
+	.balign	2048
+	.globl	el2_vectors
+el2_vectors:
+	bad_vector 0			/* current EL, SP_EL0: synchronous */
+	bad_vector 1			/* current EL, SP_EL0: IRQ */
+	bad_vector 2			/* current EL, SP_EL0: FIQ */
+	bad_vector 3			/* current EL, SP_EL0: SError */
+	bad_vector 4			/* current EL, SP_EL2: synchronous (a Keel fault) */
+	bad_vector 5			/* current EL, SP_EL2: IRQ (Keel runs masked) */
+	bad_vector 6			/* current EL, SP_EL2: FIQ */
+	bad_vector 7			/* current EL, SP_EL2: SError */
+	guest_vector EXIT_SYNC		/* lower EL, AArch64: synchronous (trap, abort, call) */
+	guest_vector EXIT_IRQ		/* lower EL, AArch64: IRQ */
+	guest_vector EXIT_FIQ		/* lower EL, AArch64: FIQ */
+	guest_vector EXIT_SERROR	/* lower EL, AArch64: SError */
+	bad_vector 12			/* lower EL, AArch32: Keel runs no AArch32 guests */
+	bad_vector 13
+	bad_vector 14
+	bad_vector 15
+
+/* enum exit_reason arch_guest_enter(struct vcpu *vcpu) */
+	.globl	arch_guest_enter
+arch_guest_enter:
+	stp	x29, x30, [sp, #-96]!
+	stp	x19, x20, [sp, #16]
+	stp	x21, x22, [sp, #32]
+	stp	x23, x24, [sp, #48]
+	stp	x25, x26, [sp, #64]
+	stp	x27, x28, [sp, #80]
+	ldp	x1, x2, [x0, #VCPU_REGS_PC]
+	msr	elr_el2, x1
+	msr	spsr_el2, x2
+	ldp	x2, x3, [x0, #16]
+	ldp	x4, x5, [x0, #32]
+	ldp	x6, x7, [x0, #48]
+	ldp	x8, x9, [x0, #64]
+	ldp	x10, x11, [x0, #80]
+	ldp	x12, x13, [x0, #96]
+	ldp	x14, x15, [x0, #112]
+	ldp	x16, x17, [x0, #128]
+	ldp	x18, x19, [x0, #144]
+	ldp	x20, x21, [x0, #160]
+	ldp	x22, x23, [x0, #176]
+	ldp	x24, x25, [x0, #192]
+	ldp	x26, x27, [x0, #208]
+	ldp	x28, x29, [x0, #224]
+	ldr	x30, [x0, #240]
+	ldp	x0, x1, [x0, #0]
+	eret
+	dsb	nsh				/* no speculation past the ERET */
+	isb
+
+guest_exit:
+	/* x0: exit reason; the guest's x0 and x1 are on the stack. */
+	mrs	x1, tpidr_el2
+	ldr	x1, [x1, #CPU_CURRENT]
+	stp	x2, x3, [x1, #16]
+	stp	x4, x5, [x1, #32]
+	stp	x6, x7, [x1, #48]
+	stp	x8, x9, [x1, #64]
+	stp	x10, x11, [x1, #80]
+	stp	x12, x13, [x1, #96]
+	stp	x14, x15, [x1, #112]
+	stp	x16, x17, [x1, #128]
+	stp	x18, x19, [x1, #144]
+	stp	x20, x21, [x1, #160]
+	stp	x22, x23, [x1, #176]
+	stp	x24, x25, [x1, #192]
+	stp	x26, x27, [x1, #208]
+	stp	x28, x29, [x1, #224]
+	str	x30, [x1, #240]
+	ldp	x2, x3, [sp], #16
+	stp	x2, x3, [x1, #0]
+	mrs	x2, elr_el2
+	mrs	x3, spsr_el2
+	stp	x2, x3, [x1, #VCPU_REGS_PC]
+	ldp	x19, x20, [sp, #16]
+	ldp	x21, x22, [sp, #32]
+	ldp	x23, x24, [sp, #48]
+	ldp	x25, x26, [sp, #64]
+	ldp	x27, x28, [sp, #80]
+	ldp	x29, x30, [sp], #96
+	ret
+
+el2_bad_exception:
+	/* x1: slot; x0/x1 of the faulting context saved at sp. Save the rest and panic. */
+	stp	x2, x3, [sp, #16]
+	stp	x4, x5, [sp, #32]
+	stp	x6, x7, [sp, #48]
+	stp	x8, x9, [sp, #64]
+	stp	x10, x11, [sp, #80]
+	stp	x12, x13, [sp, #96]
+	stp	x14, x15, [sp, #112]
+	stp	x16, x17, [sp, #128]
+	stp	x18, x19, [sp, #144]
+	stp	x20, x21, [sp, #160]
+	stp	x22, x23, [sp, #176]
+	stp	x24, x25, [sp, #192]
+	stp	x26, x27, [sp, #208]
+	stp	x28, x29, [sp, #224]
+	add	x2, sp, #FRAME_SIZE
+	stp	x30, x2, [sp, #240]		/* x30 and the stack pointer before the fault */
+	mrs	x2, elr_el2
+	str	x2, [sp, #256]
+	mov	x0, sp
+	bl	el2_exception_panic
+1:	wfe
+	b	1b
+
+/* FP/SIMD state of a vCPU: void arch_fpsimd_save/restore(struct vcpu_fpsimd *) */
+	.globl	arch_fpsimd_save
+arch_fpsimd_save:
+	stp	q0, q1, [x0, #(FP_Q0 + 0 * 32)]
+	stp	q2, q3, [x0, #(FP_Q0 + 1 * 32)]
+	stp	q4, q5, [x0, #(FP_Q0 + 2 * 32)]
+	stp	q6, q7, [x0, #(FP_Q0 + 3 * 32)]
+	stp	q8, q9, [x0, #(FP_Q0 + 4 * 32)]
+	stp	q10, q11, [x0, #(FP_Q0 + 5 * 32)]
+	stp	q12, q13, [x0, #(FP_Q0 + 6 * 32)]
+	stp	q14, q15, [x0, #(FP_Q0 + 7 * 32)]
+	stp	q16, q17, [x0, #(FP_Q0 + 8 * 32)]
+	stp	q18, q19, [x0, #(FP_Q0 + 9 * 32)]
+	stp	q20, q21, [x0, #(FP_Q0 + 10 * 32)]
+	stp	q22, q23, [x0, #(FP_Q0 + 11 * 32)]
+	stp	q24, q25, [x0, #(FP_Q0 + 12 * 32)]
+	stp	q26, q27, [x0, #(FP_Q0 + 13 * 32)]
+	stp	q28, q29, [x0, #(FP_Q0 + 14 * 32)]
+	stp	q30, q31, [x0, #(FP_Q0 + 15 * 32)]
+	mrs	x1, fpsr
+	str	x1, [x0, #FP_FPSR]
+	mrs	x1, fpcr
+	str	x1, [x0, #FP_FPCR]
+	ret
+
+	.globl	arch_fpsimd_restore
+arch_fpsimd_restore:
+	ldp	q0, q1, [x0, #(FP_Q0 + 0 * 32)]
+	ldp	q2, q3, [x0, #(FP_Q0 + 1 * 32)]
+	ldp	q4, q5, [x0, #(FP_Q0 + 2 * 32)]
+	ldp	q6, q7, [x0, #(FP_Q0 + 3 * 32)]
+	ldp	q8, q9, [x0, #(FP_Q0 + 4 * 32)]
+	ldp	q10, q11, [x0, #(FP_Q0 + 5 * 32)]
+	ldp	q12, q13, [x0, #(FP_Q0 + 6 * 32)]
+	ldp	q14, q15, [x0, #(FP_Q0 + 7 * 32)]
+	ldp	q16, q17, [x0, #(FP_Q0 + 8 * 32)]
+	ldp	q18, q19, [x0, #(FP_Q0 + 9 * 32)]
+	ldp	q20, q21, [x0, #(FP_Q0 + 10 * 32)]
+	ldp	q22, q23, [x0, #(FP_Q0 + 11 * 32)]
+	ldp	q24, q25, [x0, #(FP_Q0 + 12 * 32)]
+	ldp	q26, q27, [x0, #(FP_Q0 + 13 * 32)]
+	ldp	q28, q29, [x0, #(FP_Q0 + 14 * 32)]
+	ldp	q30, q31, [x0, #(FP_Q0 + 15 * 32)]
+	ldr	x1, [x0, #FP_FPSR]
+	msr	fpsr, x1
+	ldr	x1, [x0, #FP_FPCR]
+	msr	fpcr, x1
+	ret

@@ -1,0 +1,73 @@
+/*
+ * Keel's first instructions. The image starts with an arm64 Linux Image
+ * header, so QEMU's -kernel and U-Boot's booti load it at RAM + text_offset
+ * and enter it at EL2 with the platform device tree in x0 (Linux
+ * Documentation/arch/arm64/booting.rst). The boot CPU clears .bss, takes the
+ * first stack and calls boot_main(); every other CPU arrives at
+ * secondary_entry through the firmware's PSCI CPU_ON with its index in x0.
+ */
+#include <keel/platform.h>
+#include "asm.h"
+
+#define STACK_SIZE 16384
+
+	.section .text.head, "ax"
+	.globl _head
+_head:
+	b	primary_entry			/* code0 */
+	.long	0				/* code1 */
+	.quad	0x80000				/* text_offset */
+	.quad	_image_end - _head		/* image_size: loaders reserve this much */
+	.quad	0xa				/* flags: little-endian, 4 KiB pages, anywhere */
+	.quad	0, 0, 0				/* reserved */
+	.ascii	"ARM\x64"			/* magic */
+	.long	0				/* reserved */
+
+primary_entry:
+	mrs	x20, cntvct_el0			/* when Keel started, for boot-time figures */
+	mov	x19, x0				/* platform device tree */
+	mrs	x1, CurrentEL
+	cmp	x1, #(2 << 2)
+	b.ne	not_el2
+	adr_l	x1, _bss_start
+	adr_l	x2, _bss_end
+1:	cmp	x1, x2
+	b.hs	2f
+	stp	xzr, xzr, [x1], #16
+	b	1b
+2:	adr_l	x1, el2_vectors
+	msr	vbar_el2, x1
+	adr_l	x1, cpu_stacks
+	add	x1, x1, #STACK_SIZE
+	mov	sp, x1
+	isb
+	mov	x0, x19
+	mov	x1, x20
+	bl	boot_main
+	b	halt
+
+	.globl secondary_entry
+secondary_entry:
+	/* x0: this CPU's index, passed as the PSCI context ID. */
+	adr_l	x1, el2_vectors
+	msr	vbar_el2, x1
+	adr_l	x1, cpu_stacks
+	mov	x2, #STACK_SIZE
+	madd	x2, x0, x2, x2			/* (index + 1) * size: the top of this CPU's stack */
+	add	x1, x1, x2
+	mov	sp, x1
+	isb
+	bl	secondary_main
+	b	halt
+
+not_el2:
+	/* Entered below EL2: nothing can be virtualized. Spin where a debugger can see it. */
+halt:
+	wfe
+	b	halt
+
+	.section .bss.stacks, "aw", %nobits
+	.balign	4096
+	.globl	cpu_stacks
+cpu_stacks:
+	.space	STACK_SIZE * PLAT_MAX_CPUS

@@ -1,0 +1,172 @@
+/*
+ * Moving a vCPU's system state between memory and the processor, resetting
+ * it, and injecting synchronous exceptions into it (Arm ARM D1.10: how an
+ * exception is taken to EL1).
+ *
+ * Keel at EL2 never uses the EL1 registers, FP/SIMD or the virtual timer, so
+ * they stay in the processor while a vCPU is loaded and are saved only when
+ * a different vCPU takes the CPU (arch_vcpu_put): a trap costs only the
+ * general registers.
+ */
+#include <keel/arch/guest.h>
+#include <keel/arch/gic.h>
+#include <keel/log.h>
+#include <keel/vcpu.h>
+#include <keel/vm.h>
+#include "sysreg.h"
+
+void arch_fpsimd_save(struct vcpu_fpsimd *fp);
+void arch_fpsimd_restore(const struct vcpu_fpsimd *fp);
+
+void arch_vcpu_reset_sysregs(struct vcpu *vcpu)
+{
+	struct vcpu_sysregs *s = &vcpu->sys;
+
+	*s = (struct vcpu_sysregs){ 0 };
+	s->sctlr_el1 = SCTLR_EL1_RESET;
+	s->vmpidr_el2 = BIT(31) | vcpu->index; /* Aff0 = vCPU index, uniprocessor bit clear */
+	vcpu->fp = (struct vcpu_fpsimd){ 0 };
+	vcpu->vgic.hcr = ICH_HCR_EN;
+	vcpu->vgic.vmcr = 0;
+	for (u32 i = 0; i < 4; i++)
+		vcpu->vgic.ap0r[i] = vcpu->vgic.ap1r[i] = 0;
+}
+
+static void load_vgic_interface(const struct vcpu *vcpu)
+{
+	write_sysreg(ICH_VMCR_EL2, vcpu->vgic.vmcr);
+	write_sysreg(ICH_AP0R0_EL2, vcpu->vgic.ap0r[0]);
+	write_sysreg(ICH_AP1R0_EL2, vcpu->vgic.ap1r[0]);
+	write_sysreg(ICH_HCR_EL2, vcpu->vgic.hcr);
+	for (u32 i = 0; i < arch_gic_nr_lrs(); i++)
+		arch_gic_write_lr(i, 0); /* LRs are refilled from interrupt state at each entry */
+}
+
+void arch_vcpu_load(struct vcpu *vcpu)
+{
+	const struct vcpu_sysregs *s = &vcpu->sys;
+
+	write_sysreg(sctlr_el1, s->sctlr_el1);
+	write_sysreg(actlr_el1, s->actlr_el1);
+	write_sysreg(cpacr_el1, s->cpacr_el1);
+	write_sysreg(ttbr0_el1, s->ttbr0_el1);
+	write_sysreg(ttbr1_el1, s->ttbr1_el1);
+	write_sysreg(tcr_el1, s->tcr_el1);
+	write_sysreg(mair_el1, s->mair_el1);
+	write_sysreg(amair_el1, s->amair_el1);
+	write_sysreg(vbar_el1, s->vbar_el1);
+	write_sysreg(contextidr_el1, s->contextidr_el1);
+	write_sysreg(esr_el1, s->esr_el1);
+	write_sysreg(far_el1, s->far_el1);
+	write_sysreg(afsr0_el1, s->afsr0_el1);
+	write_sysreg(afsr1_el1, s->afsr1_el1);
+	write_sysreg(par_el1, s->par_el1);
+	write_sysreg(sp_el0, s->sp_el0);
+	write_sysreg(sp_el1, s->sp_el1);
+	write_sysreg(elr_el1, s->elr_el1);
+	write_sysreg(spsr_el1, s->spsr_el1);
+	write_sysreg(tpidr_el0, s->tpidr_el0);
+	write_sysreg(tpidrro_el0, s->tpidrro_el0);
+	write_sysreg(tpidr_el1, s->tpidr_el1);
+	write_sysreg(cntkctl_el1, s->cntkctl_el1);
+	write_sysreg(csselr_el1, s->csselr_el1);
+	write_sysreg(mdscr_el1, s->mdscr_el1);
+	write_sysreg(cntv_cval_el0, s->cntv_cval_el0);
+	write_sysreg(cntv_ctl_el0, s->cntv_ctl_el0);
+	write_sysreg(vmpidr_el2, s->vmpidr_el2);
+	write_sysreg(vttbr_el2, (u64)vcpu->vm->vmid << 48 | (u64)(uintptr_t)vcpu->vm->s2.pt.root);
+	write_sysreg(vtcr_el2, vtcr_value());
+	arch_fpsimd_restore(&vcpu->fp);
+	load_vgic_interface(vcpu);
+	isb();
+	vcpu->loaded = true;
+}
+
+void arch_vcpu_put(struct vcpu *vcpu)
+{
+	struct vcpu_sysregs *s = &vcpu->sys;
+
+	s->sctlr_el1 = read_sysreg(sctlr_el1);
+	s->actlr_el1 = read_sysreg(actlr_el1);
+	s->cpacr_el1 = read_sysreg(cpacr_el1);
+	s->ttbr0_el1 = read_sysreg(ttbr0_el1);
+	s->ttbr1_el1 = read_sysreg(ttbr1_el1);
+	s->tcr_el1 = read_sysreg(tcr_el1);
+	s->mair_el1 = read_sysreg(mair_el1);
+	s->amair_el1 = read_sysreg(amair_el1);
+	s->vbar_el1 = read_sysreg(vbar_el1);
+	s->contextidr_el1 = read_sysreg(contextidr_el1);
+	s->esr_el1 = read_sysreg(esr_el1);
+	s->far_el1 = read_sysreg(far_el1);
+	s->afsr0_el1 = read_sysreg(afsr0_el1);
+	s->afsr1_el1 = read_sysreg(afsr1_el1);
+	s->par_el1 = read_sysreg(par_el1);
+	s->sp_el0 = read_sysreg(sp_el0);
+	s->sp_el1 = read_sysreg(sp_el1);
+	s->elr_el1 = read_sysreg(elr_el1);
+	s->spsr_el1 = read_sysreg(spsr_el1);
+	s->tpidr_el0 = read_sysreg(tpidr_el0);
+	s->tpidrro_el0 = read_sysreg(tpidrro_el0);
+	s->tpidr_el1 = read_sysreg(tpidr_el1);
+	s->cntkctl_el1 = read_sysreg(cntkctl_el1);
+	s->csselr_el1 = read_sysreg(csselr_el1);
+	s->mdscr_el1 = read_sysreg(mdscr_el1);
+	s->cntv_ctl_el0 = read_sysreg(cntv_ctl_el0);
+	s->cntv_cval_el0 = read_sysreg(cntv_cval_el0);
+	write_sysreg(cntv_ctl_el0, 0); /* the next vCPU must not get this one's timer interrupt */
+	arch_fpsimd_save(&vcpu->fp);
+	vcpu->vgic.vmcr = (u32)read_sysreg(ICH_VMCR_EL2);
+	vcpu->vgic.ap0r[0] = (u32)read_sysreg(ICH_AP0R0_EL2);
+	vcpu->vgic.ap1r[0] = (u32)read_sysreg(ICH_AP1R0_EL2);
+	vcpu->vgic.hcr = (u32)read_sysreg(ICH_HCR_EL2);
+	isb();
+	vcpu->loaded = false;
+}
+
+/*
+ * Take a synchronous exception to the guest's EL1 as the architecture would
+ * (Arm ARM D1.10.2): save PC and PSTATE in ELR_EL1/SPSR_EL1, enter at the
+ * VBAR_EL1 offset for where the guest was, with DAIF masked.
+ */
+static void inject_sync(struct vcpu *vcpu, u64 esr, u64 far, bool set_far)
+{
+	u64 mode = vcpu->regs.pstate & PSTATE_MODE_MASK;
+	u64 offset;
+
+	CHECK(vcpu->loaded);
+	if (mode == PSTATE_MODE_EL0T)
+		offset = 0x400; /* lower EL, AArch64 */
+	else if (mode == PSTATE_MODE_EL1T)
+		offset = 0x000; /* current EL with SP_EL0 */
+	else
+		offset = 0x200; /* current EL with SP_ELx */
+	write_sysreg(elr_el1, vcpu->regs.pc);
+	write_sysreg(spsr_el1, vcpu->regs.pstate);
+	write_sysreg(esr_el1, esr);
+	if (set_far)
+		write_sysreg(far_el1, far);
+	vcpu->regs.pc = read_sysreg(vbar_el1) + offset;
+	vcpu->regs.pstate = PSTATE_EL1H_MASKED;
+}
+
+void vcpu_inject_dabt(struct vcpu *vcpu, u64 far)
+{
+	bool from_el0 = (vcpu->regs.pstate & PSTATE_MODE_MASK) == PSTATE_MODE_EL0T;
+	u64 ec = from_el0 ? EC_DABT_LOW : EC_DABT_CUR;
+	u64 wnr = read_sysreg(esr_el2) & DABT_WNR;
+
+	inject_sync(vcpu, (ec << ESR_EC_SHIFT) | ESR_IL | wnr | FSC_SYNC_EXTERNAL, far, true);
+}
+
+void vcpu_inject_iabt(struct vcpu *vcpu, u64 far)
+{
+	bool from_el0 = (vcpu->regs.pstate & PSTATE_MODE_MASK) == PSTATE_MODE_EL0T;
+	u64 ec = from_el0 ? EC_IABT_LOW : EC_IABT_CUR;
+
+	inject_sync(vcpu, (ec << ESR_EC_SHIFT) | ESR_IL | FSC_SYNC_EXTERNAL, far, true);
+}
+
+void vcpu_inject_undef(struct vcpu *vcpu)
+{
+	inject_sync(vcpu, ((u64)EC_UNKNOWN << ESR_EC_SHIFT) | ESR_IL, 0, false);
+}

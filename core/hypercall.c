@@ -1,0 +1,60 @@
+/*
+ * Keel's own hypercalls (include/abi/keel/hypercall.h), in SMCCC's
+ * vendor-specific hypervisor range. Each call checks its arguments fully
+ * before doing anything, and a bad argument is an error code to the guest.
+ */
+#include <abi/keel/hypercall.h>
+#include <keel/exit.h>
+#include <keel/log.h>
+#include <keel/string.h>
+#include <keel/vcpu.h>
+#include <keel/vm.h>
+#include <keel/vuart.h>
+
+/* Print a guest buffer through the console, a line at a time, with the VM's name. */
+static s64 hc_console_write(struct vcpu *vcpu, u64 ipa, u64 len)
+{
+	char buf[KEEL_CONSOLE_WRITE_MAX];
+	const char *src;
+	u32 start = 0;
+
+	if (len > KEEL_CONSOLE_WRITE_MAX)
+		return KEEL_RET_INVALID_PARAMETER;
+	src = vm_ipa_to_ptr(vcpu->vm, ipa, len);
+	if (!src || len == 0)
+		return len == 0 ? 0 : KEEL_RET_INVALID_PARAMETER;
+	memcpy(buf, src, len); /* copy first: the guest may change it while we print */
+	for (u32 i = 0; i < len; i++) {
+		if (buf[i] == '\n' || i == len - 1) {
+			u32 end = buf[i] == '\n' ? i : i + 1;
+
+			console_write_line(vcpu->vm->name, buf + start, end - start);
+			start = i + 1;
+		}
+	}
+	return (s64)len;
+}
+
+void hypercall_keel(struct vcpu *vcpu, u32 fid)
+{
+	u64 *x = vcpu->regs.x;
+
+	switch (fid) {
+	case KEEL_HC_CONSOLE_WRITE:
+		x[0] = (u64)hc_console_write(vcpu, x[1], x[2]);
+		break;
+	case KEEL_HC_VM_IDENTITY:
+		x[0] = KEEL_RET_SUCCESS;
+		x[1] = vcpu->vm->index;
+		x[2] = vcpu->index;
+		x[3] = vcpu->vm->nr_resets;
+		break;
+	case KEEL_HC_YIELD:
+	case KEEL_HC_NULL:
+		x[0] = KEEL_RET_SUCCESS;
+		break;
+	default:
+		x[0] = (u64)(s64)KEEL_RET_NOT_SUPPORTED;
+		break;
+	}
+}

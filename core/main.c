@@ -1,0 +1,127 @@
+/*
+ * Keel's boot: the boot CPU brings up the console, its own page tables and
+ * the interrupt controller, checks the configuration blob's header, builds
+ * every VM, starts the other CPUs through the firmware and joins the run
+ * loop. Keel trusts the blob's contents (tools/keelcfg checked them); it
+ * checks only that it is a whole, unaltered blob for this platform.
+ */
+#include <abi/keel/config_blob.h>
+#include <keel/arch/cpu.h>
+#include <keel/cpu.h>
+#include <keel/crc32.h>
+#include <keel/drivers/gicv3.h>
+#include <keel/drivers/pl011.h>
+#include <keel/log.h>
+#include <keel/platform.h>
+#include <keel/string.h>
+#include <keel/vm.h>
+
+void arch_mmu_build(void);
+void arch_mmu_enable(void);
+u32 arch_mmu_pages_used(void);
+void arch_cpu_init(struct cpu *cpu);
+void arch_cpu_set_self(struct cpu *cpu);
+void boot_main(u64 dtb, u64 entry_count);
+void secondary_main(u32 index);
+
+extern u64 keel_entry_count;
+extern char _image_start[], _image_file_end[], _image_end[];
+
+/* Keel's own copy of the configuration, taken once the blob checks out. */
+static struct {
+	struct keel_blob_header header;
+	struct keel_blob_vm vms[KEEL_MAX_VMS];
+} config;
+
+/* The blob's header, checked before anything in it is used; then copied. */
+static const struct keel_blob *blob_check(void)
+{
+	const struct keel_blob_header *h = pa_ptr(pa_of(platform.blob_addr));
+	u32 sum;
+
+	if (h->magic != KEEL_BLOB_MAGIC)
+		panic("no configuration blob at 0x%lx (magic 0x%x)", platform.blob_addr, h->magic);
+	if (h->version != KEEL_BLOB_VERSION)
+		panic("configuration blob version %u, Keel reads version %u", h->version, KEEL_BLOB_VERSION);
+	if (h->nr_vms == 0 || h->nr_vms > KEEL_MAX_VMS ||
+	    h->total_size != sizeof(*h) + h->nr_vms * sizeof(struct keel_blob_vm))
+		panic("configuration blob size %u for %u VMs is inconsistent", h->total_size, h->nr_vms);
+	if (strncmp(h->platform, platform.name, KEEL_PLATFORM_NAME_LEN) != 0)
+		panic("configuration is for platform '%.16s', this Keel is for '%s'", h->platform, platform.name);
+	/* The checksum covers the blob with its own field zero: check a copy. */
+	memcpy(&config, h, h->total_size);
+	config.header.checksum = 0;
+	sum = crc32(&config, h->total_size);
+	if (sum != h->checksum)
+		panic("configuration blob checksum 0x%x, expected 0x%x: corrupted", sum, h->checksum);
+	config.header.checksum = sum;
+	return (const struct keel_blob *)&config;
+}
+
+static void report_memory(void)
+{
+	u64 image = (u64)(_image_end - _image_start);
+	u64 file = (u64)(_image_file_end - _image_start);
+
+	klog("memory: image %lu KiB (%lu KiB loaded), EL2 tables %u pages, stage-2 tables %u pages, "
+	     "per-VM state %lu KiB",
+	     image / 1024, file / 1024, arch_mmu_pages_used(), vm_stage2_pages_used(),
+	     (u64)sizeof(vms) / 1024);
+}
+
+static void cpu_bring_up(u32 index)
+{
+	struct cpu *cpu = &cpus[index];
+
+	cpu->index = index;
+	cpu->mpidr = platform.cpu_mpidr[index];
+	arch_cpu_init(cpu);
+	gicv3_cpu_init(index);
+	gicv3_enable(IRQ_SGI_KICK, true);
+	gicv3_enable(IRQ_PPI_MAINTENANCE, true);
+	gicv3_enable(IRQ_PPI_VIRT_TIMER, true);
+	cpu->online = true;
+}
+
+void boot_main(u64 dtb, u64 entry_count)
+{
+	const struct keel_blob *blob;
+
+	cpus[0].index = 0;
+	arch_cpu_set_self(&cpus[0]); /* first: logging and locks ask which CPU this is */
+	keel_entry_count = entry_count;
+	arch_mmu_build();
+	arch_mmu_enable();
+	pl011_init();
+	klog("Keel starting on %s, CPU 0 at EL2, firmware device tree at 0x%lx", platform.name, dtb);
+	gicv3_dist_init();
+	cpu_bring_up(0);
+	blob = blob_check();
+	vm_create_all(blob);
+	for (u32 i = 0; i < nr_vms; i++) {
+		klog("vm %u '%s': %u vCPU(s), %lu MiB", i, vms[i].name, vms[i].nr_vcpus,
+		     blob->vms[i].mem[0].size / (1024 * 1024));
+	}
+	report_memory();
+	gicv3_route_spi(platform.uart_irq, 0);
+	gicv3_enable(platform.uart_irq, true);
+	for (u32 i = 1; i < platform.nr_cpus; i++) {
+		int err = arch_cpu_start(i);
+
+		if (err)
+			klog("CPU %u did not start (PSCI error %d)", i, err);
+	}
+	for (u32 i = 0; i < nr_vms; i++)
+		if (blob->vms[i].flags & KEEL_VM_FLAG_AUTOSTART)
+			vm_start(&vms[i]);
+	cpu_run_loop(&cpus[0]);
+}
+
+void secondary_main(u32 index)
+{
+	cpus[index].index = index;
+	arch_cpu_set_self(&cpus[index]);
+	arch_mmu_enable();
+	cpu_bring_up(index);
+	cpu_run_loop(&cpus[index]);
+}

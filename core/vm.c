@@ -1,0 +1,197 @@
+/*
+ * VMs: built once from the configuration blob, then started, reset and
+ * powered off as their guests ask (PSCI SYSTEM_RESET / SYSTEM_OFF). Neither
+ * touches any other VM: each VM has its own stage-2 tables, VMID, virtual
+ * GIC and UART, and its vCPUs park on their own CPUs.
+ *
+ * Reset and power-off are two-phase: the requesting CPU marks the VM and
+ * asks every vCPU to stop; each vCPU's own CPU parks it; the last to park
+ * finishes the job (restart from the pristine images, or power off).
+ */
+#include <keel/arch/cpu.h>
+#include <keel/cpu.h>
+#include <keel/irq.h>
+#include <keel/log.h>
+#include <keel/string.h>
+#include <keel/vm.h>
+
+struct vm vms[KEEL_MAX_VMS];
+u32 nr_vms;
+
+/* Table pages for every VM's stage 2, sized for the largest supported system. */
+#define STAGE2_POOL_PAGES 1024
+static struct pt_pool stage2_pool;
+static u8 stage2_pool_pages[STAGE2_POOL_PAGES * PAGE_SIZE]
+	__attribute__((aligned(PAGE_SIZE), section(".noinit.stage2")));
+
+u32 vm_stage2_pages_used(void)
+{
+	return stage2_pool.nr_used;
+}
+
+static void vm_map_memory(struct vm *vm)
+{
+	const struct keel_blob_vm *c = vm->cfg;
+
+	for (u32 i = 0; i < c->nr_mem; i++)
+		if (s2_map(&vm->s2, ipa_of(c->mem[i].ipa), pa_of(c->mem[i].pa), c->mem[i].size, MM_RWX))
+			panic("vm %s: cannot map its memory region %u", vm->name, i);
+	for (u32 i = 0; i < c->nr_mmio; i++)
+		if (s2_map(&vm->s2, ipa_of(c->mmio[i].ipa), pa_of(c->mmio[i].pa), c->mmio[i].size,
+			   MM_RW | MM_DEVICE))
+			panic("vm %s: cannot map device region %u", vm->name, i);
+}
+
+static void vm_create(struct vm *vm, u32 index, const struct keel_blob_vm *c)
+{
+	vm->cfg = c;
+	vm->index = index;
+	vm->vmid = (u16)(index + 1); /* VMID 0 is never used by a guest */
+	strlcpy(vm->name, c->name, sizeof(vm->name));
+	vm->state = VM_STOPPED;
+	vm->nr_vcpus = c->nr_vcpus;
+	if (s2_init(&vm->s2, vm->vmid, &stage2_pool))
+		panic("vm %s: no page for its stage-2 root", vm->name);
+	vm_map_memory(vm);
+	for (u32 i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		struct cpu *cpu = &cpus[c->pcpu[i]];
+
+		v->vm = vm;
+		v->index = i;
+		v->pcpu = c->pcpu[i];
+		v->state = VCPU_OFF;
+		CHECK(cpu->nr_vcpus < CPU_MAX_VCPUS);
+		cpu->vcpus[cpu->nr_vcpus++] = v;
+	}
+	vgic_vm_init(vm, c->nr_spis);
+	vgic_register_devices(vm, c->gicd_ipa, c->gicr_ipa);
+	vuart_init(&vm->vuart, vm, c->vuart_ipa, c->vuart_irq);
+	for (u32 i = 0; i < c->nr_irqs; i++)
+		irq_assign_spi(c->irqs[i], vm);
+}
+
+void vm_create_all(const struct keel_blob *blob)
+{
+	pt_pool_init(&stage2_pool, stage2_pool_pages, STAGE2_POOL_PAGES);
+	nr_vms = blob->header.nr_vms;
+	for (u32 i = 0; i < nr_vms; i++)
+		vm_create(&vms[i], i, &blob->vms[i]);
+}
+
+/* Physical address of [ipa, ipa + size) if one RAM region holds all of it. */
+static void *vm_ram_ptr(const struct vm *vm, u64 ipa, u64 size)
+{
+	for (u32 i = 0; i < vm->cfg->nr_mem; i++) {
+		const struct keel_blob_mem *m = &vm->cfg->mem[i];
+
+		if (ipa >= m->ipa && size <= m->size && ipa - m->ipa <= m->size - size)
+			return pa_ptr(pa_of(m->pa + (ipa - m->ipa)));
+	}
+	return NULL;
+}
+
+void vm_start(struct vm *vm)
+{
+	const struct keel_blob_vm *c = vm->cfg;
+	u64 dtb_ipa = 0;
+
+	for (u32 i = 0; i < c->nr_mem; i++)
+		arch_memzero(pa_ptr(pa_of(c->mem[i].pa)), c->mem[i].size);
+	for (u32 i = 0; i < c->nr_images; i++) {
+		const struct keel_blob_image *img = &c->images[i];
+		void *dst = vm_ram_ptr(vm, img->dst_ipa, img->size);
+
+		CHECK(dst); /* keelcfg placed it inside the VM's RAM */
+		memcpy(dst, pa_ptr(pa_of(img->src_pa)), img->size);
+		arch_dcache_clean(dst, img->size);
+		if (img->kind == KEEL_IMAGE_DTB)
+			dtb_ipa = img->dst_ipa;
+	}
+	vgic_vm_init(vm, c->nr_spis);
+	vuart_reset(&vm->vuart);
+	vm->nr_parked = 0;
+	vm->state = VM_RUNNING;
+	vm->vcpus[0].boot_pc = c->entry_ipa;
+	vm->vcpus[0].boot_x0 = dtb_ipa;
+	vcpu_request(&vm->vcpus[0], VCPU_REQ_START);
+}
+
+static void vm_stop_all_vcpus(struct vm *vm, enum vm_state next)
+{
+	spin_lock(&vm->lock);
+	if (vm->state != VM_RUNNING) {
+		spin_unlock(&vm->lock);
+		return; /* already going down: the first request wins */
+	}
+	vm->state = next;
+	spin_unlock(&vm->lock);
+	for (u32 i = 0; i < vm->nr_vcpus; i++)
+		vcpu_request(&vm->vcpus[i], VCPU_REQ_STOP);
+}
+
+void vm_power_off(struct vm *vm)
+{
+	vm_log(vm, "powering off");
+	vm_stop_all_vcpus(vm, VM_POWERED_OFF);
+}
+
+void vm_reset(struct vm *vm)
+{
+	vm_log(vm, "resetting");
+	vm_stop_all_vcpus(vm, VM_RESETTING);
+}
+
+static bool all_vms_off(void)
+{
+	for (u32 i = 0; i < nr_vms; i++)
+		if (vms[i].state != VM_POWERED_OFF)
+			return false;
+	return true;
+}
+
+void vm_vcpu_parked(struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+	bool last;
+
+	spin_lock(&vm->lock);
+	last = ++vm->nr_parked == vm->nr_vcpus;
+	spin_unlock(&vm->lock);
+	if (!last)
+		return;
+	if (vm->state == VM_RESETTING) {
+		vm->nr_resets++;
+		vm_log(vm, "restarting from its images (reset #%u)", vm->nr_resets);
+		vm_start(vm);
+	} else if (vm->state == VM_POWERED_OFF) {
+		vm_log(vm, "stopped after %lu exits", vm_total_exits(vm));
+		if (all_vms_off()) {
+			klog("every VM is off: powering the machine off");
+			arch_system_off();
+		}
+	}
+}
+
+u64 vm_total_exits(const struct vm *vm)
+{
+	u64 n = 0;
+
+	for (u32 i = 0; i < vm->nr_vcpus; i++)
+		n += vm->vcpus[i].nr_exits;
+	return n;
+}
+
+struct vcpu *vm_vcpu_by_mpidr(struct vm *vm, u64 mpidr)
+{
+	u64 aff = mpidr & 0xff00ffffffull;
+
+	if (aff >= vm->nr_vcpus)
+		return NULL; /* vCPU n has Aff0 = n and higher affinity levels 0 */
+	return &vm->vcpus[aff];
+}
+
+void *vm_ipa_to_ptr(const struct vm *vm, u64 ipa, u64 size)
+{
+	return vm_ram_ptr(vm, ipa, size);
+}

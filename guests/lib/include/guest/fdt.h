@@ -1,0 +1,31 @@
+/*
+ * A small read-only reader for the flattened device tree (DTSpec v0.4 ch. 5)
+ * Keel passes in x0: enough to read /chosen properties and /memory. Every
+ * offset is bounds-checked, so a corrupt blob only makes lookups fail.
+ */
+#ifndef GUEST_FDT_H
+#define GUEST_FDT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Checks the header of the blob at dtb; returns false (and keeps no tree) if absent or invalid. */
+bool fdt_init(const void *dtb);
+/* Whether fdt_init() accepted a tree. */
+bool fdt_present(void);
+/*
+ * Finds property prop of the node at path ("/chosen", "/memory"; a component
+ * without a unit address matches "name@unit"). Returns its value and length,
+ * or NULL if there is no such node or property.
+ */
+const void *fdt_getprop(const char *path, const char *prop, uint32_t *len);
+/* Reads a one-cell property; false if missing or not 4 bytes. */
+bool fdt_read_u32(const char *path, const char *prop, uint32_t *out);
+/* Reads the idx-th 64-bit value (two cells, high first) of a property; false if out of range. */
+bool fdt_read_u64_at(const char *path, const char *prop, uint32_t idx, uint64_t *out);
+/* Base and size of the first /memory range, using the root's #address-cells/#size-cells. */
+bool fdt_memory(uint64_t *base, uint64_t *size);
+/* Reads a big-endian 32-bit value byte by byte (no alignment needed). */
+uint32_t fdt_be32(const void *p);
+
+#endif

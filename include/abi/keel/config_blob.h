@@ -1,0 +1,102 @@
+/*
+ * The configuration blob: the only description of a system that Keel reads.
+ *
+ * The host tool (tools/keelcfg) parses and checks the human-written system
+ * description and emits this compact, fixed-layout, versioned and checksummed
+ * image. Keel at EL2 verifies only the header (magic, version, size,
+ * checksum) and then trusts the contents, so every semantic check (overlaps,
+ * alignment, CPUs and IRQs used once, memory inside the board's RAM) belongs
+ * to the tool. All integers are little-endian; all structures are naturally
+ * aligned with explicit padding so the host and EL2 compilers agree.
+ */
+#ifndef KEEL_ABI_CONFIG_BLOB_H
+#define KEEL_ABI_CONFIG_BLOB_H
+
+#include <stdint.h>
+
+#define KEEL_BLOB_MAGIC 0x4c45454bu /* "KEEL" in memory order */
+#define KEEL_BLOB_VERSION 1u
+
+#define KEEL_MAX_VMS 8
+#define KEEL_MAX_VCPUS_PER_VM 4
+#define KEEL_MAX_MEM_REGIONS 4
+#define KEEL_MAX_IMAGES 4
+#define KEEL_MAX_PASSTHROUGH_IRQS 8
+#define KEEL_MAX_PASSTHROUGH_MMIO 4
+#define KEEL_VM_NAME_LEN 16
+#define KEEL_PLATFORM_NAME_LEN 16
+
+/* What an image is, which decides where the VM's boot registers point. */
+enum keel_image_kind {
+	KEEL_IMAGE_KERNEL = 1, /* entry point is its first byte unless entry_ipa says otherwise */
+	KEEL_IMAGE_INITRD = 2,
+	KEEL_IMAGE_DTB = 3, /* its IPA is passed to vCPU 0 in x0 */
+};
+
+/* Guest RAM: an IPA range backed by a physical range of the same size. */
+struct keel_blob_mem {
+	uint64_t ipa;
+	uint64_t pa;
+	uint64_t size;
+};
+
+/*
+ * An image the boot loader placed at src_pa (outside every VM's RAM). Keel
+ * copies it to dst_ipa each time the VM starts or resets, so the pristine
+ * copy survives whatever the guest does to its RAM.
+ */
+struct keel_blob_image {
+	uint64_t src_pa;
+	uint64_t size;
+	uint64_t dst_ipa;
+	uint32_t kind; /* enum keel_image_kind */
+	uint32_t pad;
+};
+
+/* A physical device region mapped straight into the guest (device memory). */
+struct keel_blob_mmio {
+	uint64_t ipa;
+	uint64_t pa;
+	uint64_t size;
+};
+
+#define KEEL_VM_FLAG_AUTOSTART (1u << 0) /* start vCPU 0 at boot */
+
+struct keel_blob_vm {
+	char name[KEEL_VM_NAME_LEN]; /* NUL-terminated */
+	uint32_t nr_vcpus;
+	uint32_t pcpu[KEEL_MAX_VCPUS_PER_VM]; /* physical CPU index each vCPU is pinned to */
+	uint32_t flags;
+	uint32_t nr_mem;
+	uint32_t nr_images;
+	uint32_t nr_irqs;
+	uint32_t nr_mmio;
+	uint32_t vuart_irq; /* INTID of the emulated PL011's interrupt */
+	uint32_t nr_spis; /* SPIs the virtual distributor implements (multiple of 32) */
+	uint64_t entry_ipa;
+	uint64_t vuart_ipa; /* base of the emulated PL011 (4 KiB) */
+	uint64_t gicd_ipa; /* base of the emulated distributor (64 KiB) */
+	uint64_t gicr_ipa; /* base of the emulated redistributors (128 KiB per vCPU) */
+	struct keel_blob_mem mem[KEEL_MAX_MEM_REGIONS];
+	struct keel_blob_image images[KEEL_MAX_IMAGES];
+	uint32_t irqs[KEEL_MAX_PASSTHROUGH_IRQS]; /* physical SPI INTIDs, same INTID in the guest */
+	struct keel_blob_mmio mmio[KEEL_MAX_PASSTHROUGH_MMIO];
+};
+
+struct keel_blob_header {
+	uint32_t magic; /* KEEL_BLOB_MAGIC */
+	uint32_t version; /* KEEL_BLOB_VERSION */
+	uint32_t total_size; /* header plus all VM records, in bytes */
+	uint32_t checksum; /* CRC-32 (IEEE) of the whole blob with this field zero */
+	uint32_t nr_vms;
+	uint32_t reserved;
+	char platform[KEEL_PLATFORM_NAME_LEN]; /* must match the platform Keel was built for */
+};
+
+/* The blob is the header followed by nr_vms struct keel_blob_vm records. */
+struct keel_blob {
+	struct keel_blob_header header;
+	struct keel_blob_vm vms[];
+};
+
+#endif

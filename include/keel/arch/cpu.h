@@ -1,0 +1,35 @@
+/*
+ * What generic code may ask of the processor. Implemented by
+ * arch/aarch64/cpu.c and, for host unit tests, arch/fake/cpu.c.
+ */
+#ifndef KEEL_ARCH_CPU_H
+#define KEEL_ARCH_CPU_H
+
+#include <keel/types.h>
+
+struct cpu;
+
+/* Index of the physical CPU executing this (0 on the boot CPU). */
+u32 arch_cpu_index(void);
+/* Send Keel's kick SGI to physical CPU pcpu so it re-examines its vCPUs. */
+void arch_send_kick(u32 pcpu);
+/* Wait, with interrupts masked, until some interrupt is pending. */
+void arch_wait_for_interrupt(void);
+/* Start physical CPU pcpu at Keel's secondary entry through the firmware. Returns 0 or a PSCI error. */
+int arch_cpu_start(u32 pcpu);
+/* Power the whole machine off through the firmware. */
+void arch_system_off(void) __attribute__((noreturn));
+/* Read the virtual counter (CNTVCT_EL0 as Keel sees it) and its frequency. */
+u64 arch_counter(void);
+u64 arch_counter_freq(void);
+/* panic(): print this CPU's registers and exception state to the console. */
+void arch_panic_dump(void);
+/* Stop this CPU for good (interrupts masked, wfi loop). */
+void arch_halt(void) __attribute__((noreturn));
+
+/* Zero memory fast (whole cache-line blocks where it can), and clean data to
+ * the point of coherency so a guest starting with its MMU off sees it. */
+void arch_memzero(void *p, u64 size);
+void arch_dcache_clean(const void *p, u64 size);
+
+#endif

@@ -1,0 +1,35 @@
+/*
+ * Per physical CPU state. TPIDR_EL2 points at the running CPU's struct cpu.
+ * Each field is owned by that CPU except `requests`, which any CPU may set
+ * atomically before kicking it.
+ */
+#ifndef KEEL_CPU_H
+#define KEEL_CPU_H
+
+#include <keel/platform.h>
+#include <keel/types.h>
+
+#define CPU_MAX_VCPUS 4 /* vCPUs that may share one physical CPU */
+
+struct vcpu;
+
+struct cpu {
+	u32 index;
+	u64 mpidr;
+	bool online;
+	struct vcpu *current; /* vCPU whose state is loaded, or NULL */
+	u32 nr_vcpus;
+	struct vcpu *vcpus[CPU_MAX_VCPUS]; /* vCPUs pinned here */
+	u64 nr_exits;
+	u64 nr_irqs;
+};
+
+extern struct cpu cpus[PLAT_MAX_CPUS];
+
+/* The CPU this code runs on. */
+struct cpu *this_cpu(void);
+
+/* Keel's run loop for this CPU; never returns. */
+void cpu_run_loop(struct cpu *cpu) __attribute__((noreturn));
+
+#endif

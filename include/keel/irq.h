@@ -1,0 +1,20 @@
+/*
+ * Physical interrupts: who owns each one, and handling the ones pending on
+ * this CPU. Keel keeps SGI 0 (kick), the maintenance interrupt, the virtual
+ * timer and the console UART; a configuration may assign SPIs to one VM,
+ * whose guest then completes them through a hardware-linked list register.
+ */
+#ifndef KEEL_IRQ_H
+#define KEEL_IRQ_H
+
+#include <keel/types.h>
+
+struct cpu;
+struct vm;
+
+/* Boot-time: give physical SPI intid to the VM, delivered to its vCPU 0. */
+void irq_assign_spi(u32 intid, struct vm *vm);
+/* Acknowledge and handle every interrupt pending on this CPU. */
+void irq_handle_pending(struct cpu *cpu);
+
+#endif

@@ -1,0 +1,91 @@
+/*
+ * A virtual CPU: everything needed to stop it on one physical CPU and resume
+ * it later, kept in memory. struct vcpu_regs is what the exception vectors
+ * save and restore on every trap; the rest (EL1 system registers, FP/SIMD,
+ * virtual timer, virtual GIC interface) is switched only when a different
+ * vCPU takes the physical CPU, because Keel itself never touches it.
+ *
+ * Ownership: regs, sys, fp and vgic.lr* belong to the physical CPU the vCPU
+ * runs on (vcpu->pcpu). Other CPUs change a vCPU only by setting a bit in
+ * `requests` and kicking that CPU.
+ */
+#ifndef KEEL_VCPU_H
+#define KEEL_VCPU_H
+
+#include <keel/types.h>
+#include <keel/vgic.h>
+
+/* Saved on every trap by arch/aarch64/guest_entry.S (offsets checked there). */
+struct vcpu_regs {
+	u64 x[31];
+	u64 pc; /* ELR_EL2 */
+	u64 pstate; /* SPSR_EL2 */
+};
+
+/* EL1 and EL0 system state of the guest. */
+struct vcpu_sysregs {
+	u64 sctlr_el1, actlr_el1, cpacr_el1;
+	u64 ttbr0_el1, ttbr1_el1, tcr_el1;
+	u64 mair_el1, amair_el1, vbar_el1, contextidr_el1;
+	u64 esr_el1, far_el1, afsr0_el1, afsr1_el1, par_el1;
+	u64 sp_el0, sp_el1, elr_el1, spsr_el1;
+	u64 tpidr_el0, tpidrro_el0, tpidr_el1;
+	u64 cntkctl_el1, csselr_el1, mdscr_el1;
+	u64 cntv_ctl_el0, cntv_cval_el0;
+	u64 vmpidr_el2; /* the MPIDR the guest reads */
+};
+
+struct vcpu_fpsimd {
+	__uint128_t q[32];
+	u64 fpsr, fpcr;
+};
+
+enum vcpu_state {
+	VCPU_OFF, /* never started, or PSCI CPU_OFF */
+	VCPU_RUNNABLE,
+	VCPU_WAITING, /* WFI: runnable again on an interrupt */
+};
+
+/* Bits of vcpu->requests, set by any CPU, acted on by the vCPU's own CPU. */
+#define VCPU_REQ_KICK (1u << 0) /* interrupt state changed: re-flush list registers */
+#define VCPU_REQ_START (1u << 1) /* PSCI CPU_ON: reset to boot_pc/boot_x0 and run */
+#define VCPU_REQ_STOP (1u << 2) /* the VM is stopping or resetting: park */
+
+struct vm;
+
+struct vcpu {
+	struct vcpu_regs regs; /* must stay first: the vectors find it at offset 0 */
+	struct vcpu_sysregs sys;
+	struct vcpu_fpsimd fp;
+	struct vgic_cpu vgic;
+	struct vm *vm;
+	u32 index; /* within its VM; also its MPIDR Aff0 */
+	u32 pcpu; /* the physical CPU it is pinned to */
+	volatile enum vcpu_state state;
+	volatile u32 requests; /* VCPU_REQ_*, atomic */
+	u64 boot_pc, boot_x0; /* for VCPU_REQ_START */
+	bool loaded; /* its system state is in the CPU's registers */
+	u64 nr_exits;
+};
+
+/* Put the vCPU in its architectural reset state, entering at pc with x0. */
+void vcpu_reset(struct vcpu *vcpu, u64 pc, u64 x0);
+
+/* Ask the vCPU's CPU to act on req (VCPU_REQ_*), sending it a kick if it is another CPU. */
+void vcpu_request(struct vcpu *vcpu, u32 req);
+
+/* Inject a synchronous exception into the guest as an external data abort at far. */
+void vcpu_inject_dabt(struct vcpu *vcpu, u64 far);
+/* Inject an instruction abort at far (the guest fetched from where nothing executable is). */
+void vcpu_inject_iabt(struct vcpu *vcpu, u64 far);
+/* Inject an undefined-instruction exception (an unknown trap, a bad instruction). */
+void vcpu_inject_undef(struct vcpu *vcpu);
+
+/* Skip the trapped instruction (4 bytes: Keel runs only AArch64 guests). */
+static inline void vcpu_skip_insn(struct vcpu *vcpu) { vcpu->regs.pc += 4; }
+
+/* General register n as an instruction names it: 31 is XZR. */
+static inline u64 vcpu_get_reg(const struct vcpu *vcpu, u32 n) { return n == 31 ? 0 : vcpu->regs.x[n]; }
+static inline void vcpu_set_reg(struct vcpu *vcpu, u32 n, u64 v) { if (n != 31) vcpu->regs.x[n] = v; }
+
+#endif

@@ -1,0 +1,101 @@
+/*
+ * The virtual GICv3: state of every interrupt a VM can see, and the entry
+ * points the rest of Keel uses. Guests program an emulated distributor and
+ * redistributors (trapped MMIO, vdev/vgic_dist.c and vdev/vgic_redist.c) and
+ * take and complete interrupts through the hardware's virtual CPU interface,
+ * whose list registers vdev/vgic_lr.c fills before each guest entry and
+ * reads back after each exit.
+ *
+ * Lock order: vgic_dist.lock is the only vGIC lock and protects every
+ * struct vgic_irq of the VM (shared SPIs and each vCPU's private SGIs and
+ * PPIs), because SPIs are injected from any physical CPU. The list-register
+ * shadow in struct vgic_cpu belongs to the physical CPU running the vCPU and
+ * is touched only there.
+ */
+#ifndef KEEL_VGIC_H
+#define KEEL_VGIC_H
+
+#include <keel/spinlock.h>
+#include <keel/types.h>
+
+#define VGIC_NR_PRIVATE 32 /* SGIs 0-15, PPIs 16-31 */
+#define VGIC_MAX_SPIS 64 /* INTIDs 32..95 */
+#define VGIC_MAX_LRS 16
+#define VGIC_NO_LR 0xff
+#define VGIC_NO_TARGET 0xff /* SPI routed to an affinity no vCPU has */
+
+struct vcpu;
+struct vm;
+
+struct vgic_irq {
+	u8 priority; /* as written to IPRIORITYR */
+	u8 lr; /* list register holding it, or VGIC_NO_LR */
+	bool enabled;
+	bool edge; /* ICFGR: edge-triggered (true) or level-sensitive */
+	bool group1;
+	bool pending_latch; /* edge event or ISPENDR write not yet taken */
+	bool line_level; /* level-sensitive input as the device drives it */
+	bool active;
+	bool hw; /* backed by a physical interrupt the guest deactivates */
+	u16 hw_intid;
+	u8 target_vcpu; /* SPI: vCPU index from IROUTER; private: owner */
+	u64 irouter; /* SPI: IROUTER as written */
+	u16 intid; /* its own INTID, fixed at vgic_vm_init */
+	/* Valid while lr != VGIC_NO_LR (see vdev/vgic_lr.c): */
+	u8 lr_state; /* ICH_LR state bits Keel listed it with */
+	bool relatch; /* made pending again after it was listed pending */
+	bool active_written; /* ISACTIVER/ICACTIVER wrote active meanwhile */
+};
+
+struct vgic_cpu {
+	struct vgic_irq private_irqs[VGIC_NR_PRIVATE]; /* under the VM's vgic lock */
+	u32 waker; /* GICR_WAKER.ProcessorSleep, as written */
+	/* Virtual CPU interface state, saved to memory when the vCPU leaves its CPU. */
+	u64 lr[VGIC_MAX_LRS];
+	u16 lr_intid[VGIC_MAX_LRS]; /* which INTID each used LR holds */
+	u32 lr_used; /* bitmap of LRs Keel filled at the last entry */
+	u32 hcr;
+	u32 vmcr;
+	u32 ap0r[4];
+	u32 ap1r[4];
+};
+
+struct vgic_dist {
+	struct spinlock lock;
+	u32 ctlr;
+	u32 nr_spis;
+	struct vgic_irq spis[VGIC_MAX_SPIS];
+	u32 warned; /* reserved-offset accesses already logged (atomic, once per VM) */
+};
+
+/* Reset the VM's distributor and every vCPU's redistributor to power-on state. */
+void vgic_vm_init(struct vm *vm, u32 nr_spis);
+
+/* Register the distributor and redistributor MMIO regions for the VM. */
+void vgic_register_devices(struct vm *vm, u64 gicd_ipa, u64 gicr_ipa);
+
+/*
+ * Raise (edge) or set the line level of (level) interrupt intid for the VM.
+ * For INTIDs below 32 target names the vCPU; for SPIs it is ignored and
+ * IROUTER decides. Kicks the target's physical CPU if the interrupt became
+ * deliverable. Returns false if the INTID does not exist for this VM.
+ */
+bool vgic_inject(struct vm *vm, struct vcpu *target, u32 intid, bool level);
+bool vgic_set_level(struct vm *vm, struct vcpu *target, u32 intid, bool level);
+
+/* Inject a physical interrupt Keel acknowledged (priority-dropped, not
+ * deactivated) so that the guest's deactivation completes it in hardware. */
+bool vgic_inject_hw(struct vm *vm, struct vcpu *target, u32 intid, u32 hw_intid);
+
+/* Before entering the guest: fill list registers from pending state. */
+void vgic_flush_lrs(struct vcpu *vcpu);
+/* After leaving the guest: fold list-register state back into the interrupts. */
+void vgic_sync_lrs(struct vcpu *vcpu);
+/* Does the vCPU have an interrupt that should end its WFI? */
+bool vgic_vcpu_has_pending(struct vcpu *vcpu);
+/* A write to ICC_SGI1R_EL1 (or SGI0R/ASGI1R) trapped from the vCPU. */
+void vgic_sgi_write(struct vcpu *vcpu, u64 value, bool group1);
+/* The maintenance interrupt fired: the flush/sync cycle does the work. */
+void vgic_maintenance(struct vcpu *vcpu);
+
+#endif

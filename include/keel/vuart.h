@@ -1,0 +1,60 @@
+/*
+ * The emulated PL011 each VM gets (vdev/vuart_pl011.c) and the console
+ * multiplexer in front of the physical UART (core/console.c).
+ *
+ * Output: bytes a guest writes are collected per VM and emitted line by line
+ * with the VM's name in front, so interleaved guests stay readable.
+ * Input: the physical UART's bytes go to the VM that has the console focus;
+ * the escape Ctrl-A followed by a digit N moves the focus to VM N, Ctrl-A
+ * Ctrl-A sends one Ctrl-A through (documented in the README).
+ *
+ * Lock: vuart.lock protects the RX FIFO and the registers; taken after the
+ * VM lock and before the vGIC lock.
+ */
+#ifndef KEEL_VUART_H
+#define KEEL_VUART_H
+
+#include <keel/spinlock.h>
+#include <keel/types.h>
+
+#define VUART_RX_FIFO 32
+#define VUART_LINE_MAX 160
+
+struct vm;
+
+struct vuart {
+	struct spinlock lock;
+	struct vm *vm;
+	u32 irq; /* INTID in the VM */
+	/* PL011 registers the guest programs. */
+	u32 cr, lcr_h, ibrd, fbrd, ifls, imsc, ris_tx;
+	/* Input waiting for the guest to read DR. */
+	u8 rx[VUART_RX_FIFO];
+	u32 rx_head, rx_count;
+	/* Output line being collected. */
+	char line[VUART_LINE_MAX];
+	u32 line_len;
+};
+
+/* Reset the device and claim its 4 KiB MMIO range at ipa for the VM. */
+void vuart_init(struct vuart *u, struct vm *vm, u64 ipa, u32 irq);
+/* Back to power-on state (VM reset), keeping the device's registration. */
+void vuart_reset(struct vuart *u);
+/* Put a byte into the VM's receive FIFO (dropped if full) and raise its interrupt. */
+void vuart_receive(struct vuart *u, u8 byte);
+/*
+ * Put the device back in its power-on state (VM reset): registers, an empty
+ * receive FIFO, a lowered interrupt line. A partial output line is printed
+ * first so nothing the guest wrote is lost. Does not touch the MMIO claim.
+ */
+void vuart_reset(struct vuart *u);
+
+/* Emit a whole line as "[name] text" on the physical console, atomically. */
+void console_write_line(const char *vm_name, const char *text, u32 len);
+/* Feed a byte read from the physical UART to the multiplexer. */
+void console_input(u8 byte);
+/* The physical UART's receive interrupt fired: feed every waiting byte to console_input(). */
+void console_poll(void);
+/* Print Keel's own messages (format as in log.h) with the "[keel]" prefix. */
+
+#endif

@@ -1,0 +1,222 @@
+#!/usr/bin/env python3
+"""Boots a system headless and checks it end to end through its console.
+
+With Keel (the default, what "make smoke" runs):
+    scripts/smoke.py --config-out build/configs/demo
+starts scripts/run-qemu.sh on that compiled configuration, waits for the Linux
+guest's shell prompt and for --ticks ticks of the ticker VM, then types `nproc`
+and `grep MemTotal /proc/meminfo` into the console (Keel forwards console input
+to the focused VM, the Linux VM by default) and checks the answers.
+
+Natively (no Keel; the same Linux checks, also the "native" baseline for
+benchmarks):
+    scripts/smoke.py --native [--smp 2 --mem 512]
+boots build/linux/Image and initrd.cpio.gz directly on QEMU.
+
+Prints "SMOKE OK" and exits 0 when every check passes. Otherwise prints the
+whole console log and exits 1. QEMU is always killed at the end. Python 3
+standard library only.
+"""
+import argparse
+import os
+import re
+import shlex
+import subprocess
+import sys
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PROMPT = "keel-linux# "
+UP_RE = re.compile(r"KEEL-LINUX-UP: (\d+) cpus")
+TICK_RE = re.compile(r"\[ticker\] tick (\d+)")
+MEM_RE = re.compile(r"MemTotal:\s+(\d+) kB")
+NUM_LINE_RE = re.compile(r"^(?:\[[\w.-]+\] )?(\d+)\s*$")
+
+
+class Console:
+    """QEMU's console: a reader thread collects output; wait() polls it."""
+
+    def __init__(self, cmd, log_path):
+        self.text = ""
+        self.lock = threading.Lock()
+        self.start = time.monotonic()
+        self.log = open(log_path, "w", errors="replace") if log_path else None
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        while True:
+            data = self.proc.stdout.read1(4096)
+            if not data:
+                return
+            chunk = data.decode("utf-8", errors="replace")
+            with self.lock:
+                self.text += chunk
+            if self.log:
+                self.log.write(chunk)
+                self.log.flush()
+
+    def snapshot(self):
+        with self.lock:
+            return self.text
+
+    def elapsed(self):
+        return time.monotonic() - self.start
+
+    def wait(self, what, cond, deadline, since=0):
+        """Polls until cond(text[since:]) is truthy; returns its value.
+        Raises on the deadline or when QEMU exits."""
+        while True:
+            text = self.snapshot()
+            found = cond(text[since:])
+            if found:
+                return found
+            if self.proc.poll() is not None:
+                time.sleep(0.2)  # let the reader drain
+                found = cond(self.snapshot()[since:])
+                if found:
+                    return found
+                raise SmokeError(f"QEMU exited ({self.proc.returncode}) while waiting for {what}")
+            if time.monotonic() > deadline:
+                raise SmokeError(f"timed out after {self.elapsed():.0f}s waiting for {what}")
+            time.sleep(0.1)
+
+    def type(self, line):
+        """Types one line slowly: a guest UART may have a small receive FIFO."""
+        for ch in (line + "\n").encode():
+            self.proc.stdin.write(bytes([ch]))
+            self.proc.stdin.flush()
+            time.sleep(0.01)
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        if self.log:
+            self.log.close()
+
+
+class SmokeError(Exception):
+    pass
+
+
+def command(args):
+    if args.cmd:
+        return shlex.split(args.cmd)
+    if args.native:
+        build = os.environ.get("BUILD", "build")
+        return ["qemu-system-aarch64", "-machine", "virt,gic-version=3", "-cpu", "cortex-a57",
+                "-smp", str(args.smp), "-m", str(args.mem), "-nographic", "-nic", "none",
+                "-no-reboot", "-kernel", f"{build}/linux/Image",
+                "-initrd", f"{build}/linux/initrd.cpio.gz",
+                "-append", args.append]
+    if not args.config_out:
+        raise SmokeError("give --config-out DIR, --native or --cmd")
+    return ["bash", "scripts/run-qemu.sh", args.config_out]
+
+
+def run_command(con, line, parse, deadline):
+    """Types line at the prompt, returns parse(output) once the next prompt shows."""
+    since = len(con.snapshot())
+    con.type(line)
+
+    def answered(text):
+        # The echo of the line comes first, the next prompt last.
+        start = text.find(line)
+        if start < 0:
+            return None
+        end = text.find(PROMPT, start)
+        if end < 0:
+            return None
+        return parse(text[start + len(line):end]) or None
+    return con.wait(f"the answer to '{line}'", answered, deadline, since)
+
+
+def parse_nproc(out):
+    for raw in out.splitlines():
+        m = NUM_LINE_RE.match(raw.strip("\r"))
+        if m:
+            return m.group(1)
+    return None
+
+
+def checks(con, args):
+    deadline = time.monotonic() + args.timeout
+    up = con.wait("KEEL-LINUX-UP", lambda t: UP_RE.search(t), deadline)
+    t_up = con.elapsed()
+    con.wait("the shell prompt", lambda t: PROMPT in t, deadline)
+    t_prompt = con.elapsed()
+    print(f"smoke: KEEL-LINUX-UP ({up.group(1)} cpus) at {t_up:.2f}s, "
+          f"prompt at {t_prompt:.2f}s (host time since QEMU started)")
+    if args.ticks:
+        con.wait(f"{args.ticks} ticker ticks",
+                 lambda t: len(TICK_RE.findall(t)) >= args.ticks, deadline)
+        print(f"smoke: {args.ticks} ticker ticks by {con.elapsed():.2f}s")
+    time.sleep(0.5)  # let the shell settle after printing its prompt
+
+    nproc = run_command(con, "nproc", parse_nproc, deadline)
+    if int(nproc) != args.nproc:
+        raise SmokeError(f"nproc printed {nproc}, expected {args.nproc}")
+    print(f"smoke: nproc = {nproc}")
+
+    mem_kb = run_command(con, "grep MemTotal /proc/meminfo",
+                         lambda out: MEM_RE.search(out), deadline).group(1)
+    mem_mib = int(mem_kb) / 1024
+    if not args.mem_min <= mem_mib <= args.mem_max:
+        raise SmokeError(f"MemTotal {mem_mib:.0f} MiB is outside "
+                         f"[{args.mem_min}, {args.mem_max}] MiB")
+    print(f"smoke: MemTotal = {mem_mib:.0f} MiB")
+
+    if args.ticks:
+        # The ticker must still be running after Linux used the console.
+        before = len(TICK_RE.findall(con.snapshot()))
+        con.wait("the ticker to keep ticking",
+                 lambda t: len(TICK_RE.findall(t)) > before, deadline)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter,
+                                 epilog=__doc__.split("\n\n", 1)[1])
+    mode = ap.add_argument_group("what to boot (one of)")
+    mode.add_argument("--config-out", help="Keel with this compiled configuration directory")
+    mode.add_argument("--native", action="store_true",
+                      help="Linux directly on QEMU, no Keel (defaults: --ticks 0)")
+    mode.add_argument("--cmd", help="any command whose stdin/stdout is the Linux console")
+    ap.add_argument("--timeout", type=float, default=180, help="seconds for everything (180)")
+    ap.add_argument("--ticks", type=int, help="ticker ticks to wait for (2; 0 with --native)")
+    ap.add_argument("--nproc", type=int, default=2, help="CPUs Linux must report (2)")
+    ap.add_argument("--mem-min", type=int, default=400, help="least MemTotal, MiB (400)")
+    ap.add_argument("--mem-max", type=int, default=512, help="most MemTotal, MiB (512)")
+    ap.add_argument("--smp", type=int, default=2, help="--native: CPUs (2)")
+    ap.add_argument("--mem", type=int, default=512, help="--native: memory, MiB (512)")
+    ap.add_argument("--append", default="console=ttyAMA0 rdinit=/init",
+                    help="--native: kernel command line")
+    ap.add_argument("--log", help="also write the console log to this file")
+    args = ap.parse_args()
+    if args.ticks is None:
+        args.ticks = 0 if (args.native or args.cmd) else 2
+
+    con = None
+    try:
+        con = Console(command(args), args.log)
+        checks(con, args)
+    except (SmokeError, OSError) as e:
+        if con:
+            con.kill()
+            print("----- console log -----")
+            print(con.snapshot())
+            print("----- end of console log -----")
+        print(f"SMOKE FAILED: {e}")
+        return 1
+    finally:
+        if con:
+            con.kill()
+    print(f"SMOKE OK ({con.elapsed():.1f}s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

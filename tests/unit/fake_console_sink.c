@@ -1,0 +1,24 @@
+/* Fake console output for test_vuart: keeps each line as "[name] text". */
+#include <stdio.h>
+#include <string.h>
+
+#include <keel/vuart.h>
+
+#include "fake_console_fakes.h"
+
+char fake_sink_lines[FAKE_SINK_LINES][FAKE_SINK_LINE_MAX];
+u32 fake_sink_count;
+
+void fake_sink_reset(void)
+{
+	fake_sink_count = 0;
+	memset(fake_sink_lines, 0, sizeof(fake_sink_lines));
+}
+
+void console_write_line(const char *vm_name, const char *text, u32 len)
+{
+	if (fake_sink_count >= FAKE_SINK_LINES)
+		return;
+	snprintf(fake_sink_lines[fake_sink_count++], FAKE_SINK_LINE_MAX, "[%s] %.*s", vm_name,
+		 (int)len, text);
+}

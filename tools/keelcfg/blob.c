@@ -1,0 +1,123 @@
+/*
+ * Building the configuration blob. Everything Keel needs to create the VMs
+ * is resolved here into plain numbers (physical CPU indices, IPA and PA
+ * ranges, image source and destination addresses, SPI numbers), so the
+ * code at EL2 has nothing left to interpret.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <keel/crc32.h>
+
+#include "blob.h"
+#include "validate.h"
+
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+	       "the blob is little-endian and is written straight from memory");
+
+size_t blob_size(u32 nr_vms)
+{
+	return sizeof(struct keel_blob_header) + nr_vms * sizeof(struct keel_blob_vm);
+}
+
+static void blob_image(struct keel_blob_vm *out, u64 src, u64 size, u64 dst, u32 kind)
+{
+	struct keel_blob_image *img = &out->images[out->nr_images++];
+
+	img->src_pa = src;
+	img->size = size;
+	img->dst_ipa = dst;
+	img->kind = kind;
+}
+
+static void blob_vm(const struct cfg_vm *vm, const struct cfg_layout *lay,
+		    const struct platform_desc *plat, struct keel_blob_vm *out)
+{
+	memcpy(out->name, vm->name, strlen(vm->name));
+	out->nr_vcpus = vm->nr_vcpus;
+	for (u32 i = 0; i < vm->nr_vcpus; i++)
+		out->pcpu[i] = vm->affinity[i];
+	out->flags = vm->autostart ? KEEL_VM_FLAG_AUTOSTART : 0;
+
+	out->nr_mem = vm->nr_mem;
+	for (u32 i = 0; i < vm->nr_mem; i++)
+		out->mem[i] = (struct keel_blob_mem){ vm->mem[i].ipa, vm->mem[i].pa, vm->mem[i].size };
+
+	blob_image(out, lay->kernel_src, vm->kernel.file_size, lay->kernel_ipa, KEEL_IMAGE_KERNEL);
+	if (vm->initrd.given)
+		blob_image(out, lay->initrd_src, vm->initrd.file_size, lay->initrd_ipa,
+			   KEEL_IMAGE_INITRD);
+	blob_image(out, lay->dtb_src, lay->dtb_size, lay->dtb_ipa, KEEL_IMAGE_DTB);
+
+	for (u32 i = 0; i < vm->nr_pass; i++) {
+		const struct plat_device *dev = validate_find_device(plat, vm->pass[i].name);
+
+		out->mmio[out->nr_mmio++] = (struct keel_blob_mmio){ dev->mmio.base, dev->mmio.base,
+								     dev->mmio.size };
+		if (dev->irq)
+			out->irqs[out->nr_irqs++] = dev->irq;
+	}
+
+	out->vuart_irq = CFG_VUART_INTID;
+	out->nr_spis = CFG_NR_SPIS;
+	out->entry_ipa = lay->entry_ipa;
+	out->vuart_ipa = CFG_VUART_IPA;
+	out->gicd_ipa = CFG_GICD_IPA;
+	out->gicr_ipa = CFG_GICR_IPA;
+}
+
+void blob_build(const struct cfg_system *sys, const struct cfg_layout *lays,
+		const struct platform_desc *plat, void *buf)
+{
+	struct keel_blob *blob = buf;
+	size_t size = blob_size(sys->nr_vms);
+
+	memset(buf, 0, size);
+	blob->header.magic = KEEL_BLOB_MAGIC;
+	blob->header.version = KEEL_BLOB_VERSION;
+	blob->header.total_size = (u32)size;
+	blob->header.nr_vms = sys->nr_vms;
+	memcpy(blob->header.platform, plat->name,
+	       MIN(strlen(plat->name), (size_t)KEEL_PLATFORM_NAME_LEN - 1));
+	for (u32 i = 0; i < sys->nr_vms; i++)
+		blob_vm(&sys->vms[i], &lays[i], plat, &blob->vms[i]);
+	blob->header.checksum = crc32(buf, size);
+}
+
+/* The CRC covers the whole blob with the checksum field zero. */
+static bool blob_crc_ok(const void *buf, size_t len, u32 want)
+{
+	u8 *copy = malloc(len);
+	bool ok;
+
+	if (!copy)
+		return false;
+	memcpy(copy, buf, len);
+	memset(copy + offsetof(struct keel_blob_header, checksum), 0, sizeof(u32));
+	ok = crc32(copy, len) == want;
+	free(copy);
+	return ok;
+}
+
+const char *blob_check(const void *buf, size_t len, const char *platform)
+{
+	struct keel_blob_header h;
+
+	if (len < sizeof(h))
+		return "shorter than the header";
+	memcpy(&h, buf, sizeof(h));
+	if (h.magic != KEEL_BLOB_MAGIC)
+		return "bad magic (not a Keel configuration blob)";
+	if (h.version != KEEL_BLOB_VERSION)
+		return "unsupported version";
+	if (h.total_size != len)
+		return "total_size does not match the file size";
+	if (h.nr_vms == 0 || h.nr_vms > KEEL_MAX_VMS || h.total_size != blob_size(h.nr_vms))
+		return "nr_vms does not match total_size";
+	if (platform && strncmp(h.platform, platform, KEEL_PLATFORM_NAME_LEN))
+		return "built for another platform";
+	if (memchr(h.platform, '\0', sizeof(h.platform)) == NULL)
+		return "platform name not terminated";
+
+	return blob_crc_ok(buf, len, h.checksum) ? NULL : "bad checksum";
+}

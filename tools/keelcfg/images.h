@@ -1,0 +1,29 @@
+/*
+ * Reading the image files a configuration names: whether they can be read,
+ * their size, and whether a kernel is an arm64 Linux Image (which decides
+ * where it is loaded and where it starts).
+ */
+#ifndef KEELCFG_IMAGES_H
+#define KEELCFG_IMAGES_H
+
+#include "model.h"
+
+#define IMAGE_ARM64_MAGIC 0x644d5241u /* "ARM\x64", little-endian at offset 0x38 */
+#define IMAGE_ARM64_HEADER_LEN 64
+
+/*
+ * Fills the probe fields of img from the first len bytes of its file and
+ * its size (already in img->file_size). Pure. An arm64 Image header
+ * (Documentation/arch/arm64/booting.rst) gives text_offset at 8 and
+ * image_size at 16, both little-endian u64.
+ */
+void image_parse_header(struct cfg_image *img, const u8 *head, size_t len);
+
+/*
+ * Opens every kernel and initrd sys names (paths relative to the current
+ * directory), records size, absolute path and header, and reports into d
+ * each one that is missing, unreadable, not a regular file or empty.
+ */
+void image_probe(struct cfg_system *sys, struct diag *d);
+
+#endif

@@ -1,0 +1,215 @@
+/*
+ * keelcfg: compiles a Keel system description (device-tree source) into the
+ * configuration blob Keel reads at boot, a device tree per guest, QEMU's
+ * loader arguments and a human-readable layout. The pipeline is: dtc and
+ * the line map (srcmap), parse, probe the images, validate, place, build;
+ * any error stops it before a single output file is written, and every
+ * error found up to that stage is reported, each as FILE:LINE: node PATH.
+ *
+ *   keelcfg [--platform NAME] --out DIR [--unsafe] SYSTEM.dts
+ *   keelcfg [--platform NAME] --check-blob FILE
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "blob.h"
+#include "guest_dt.h"
+#include "images.h"
+#include "output.h"
+#include "parse.h"
+#include "place.h"
+#include "srcmap.h"
+#include "validate.h"
+
+struct keelcfg_args {
+	const char *platform;
+	const char *out;
+	const char *check_blob;
+	const char *source;
+	struct validate_opts opts;
+};
+
+/* Everything produced from one description, kept until it is all written. */
+struct keelcfg_build {
+	struct cfg_layout lays[KEEL_MAX_VMS];
+	void *dtbs[KEEL_MAX_VMS];
+	void *blob;
+	size_t blob_size;
+	char *loader_args;
+	char *layout;
+};
+
+static void keelcfg_usage(void)
+{
+	fprintf(stderr,
+		"usage: keelcfg [--platform NAME] --out DIR [--unsafe] SYSTEM.dts\n"
+		"       keelcfg [--platform NAME] --check-blob FILE\n"
+		"Compiles a Keel system description; see docs/configuration.md.\n"
+		"  --out DIR         write keel.cfg, <vm>.dtb, qemu-loader.args, layout.txt\n"
+		"  --unsafe          let two VMs share physical memory (a warning, not an error)\n"
+		"  --check-blob FILE verify a blob's header and checksum as Keel does\n"
+		"  --platform NAME   the board (this keelcfg knows only \"%s\")\n",
+		platform.name);
+}
+
+static int keelcfg_parse_args(int argc, char **argv, struct keelcfg_args *a)
+{
+	static const struct option longopts[] = {
+		{ "platform", required_argument, NULL, 'p' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "unsafe", no_argument, NULL, 'u' },
+		{ "check-blob", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	a->platform = platform.name;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p': a->platform = optarg; break;
+		case 'o': a->out = optarg; break;
+		case 'u': a->opts.unsafe = true; break;
+		case 'c': a->check_blob = optarg; break;
+		default: return -1;
+		}
+	}
+	if (a->check_blob)
+		return optind == argc ? 0 : -1;
+	if (!a->out || optind != argc - 1)
+		return -1;
+	a->source = argv[optind];
+	return 0;
+}
+
+static int keelcfg_check_blob(const char *path, const char *plat_name)
+{
+	FILE *f = fopen(path, "rb");
+	static u8 buf[1 << 20];
+	const char *why;
+	size_t len;
+
+	if (!f) {
+		perror(path);
+		return 1;
+	}
+	len = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	why = blob_check(buf, len, plat_name);
+	if (why) {
+		fprintf(stderr, "%s: bad blob: %s\n", path, why);
+		return 1;
+	}
+	printf("%s: ok: version %u, %u VMs, %zu bytes, platform %s\n", path, KEEL_BLOB_VERSION,
+	       ((const struct keel_blob_header *)buf)->nr_vms, len,
+	       ((const struct keel_blob_header *)buf)->platform);
+	return 0;
+}
+
+/* Placement and generation; false if anything was reported as an error. */
+static bool keelcfg_make(const struct cfg_system *sys, struct keelcfg_build *b,
+			 const char *abs_dir, struct diag *d)
+{
+	u8 seed[GUEST_DT_SEED_LEN];
+
+	for (u32 i = 0; i < sys->nr_vms; i++)
+		place_vm(&sys->vms[i], &b->lays[i], d);
+	if (d->nr_errors)
+		return false;
+	for (u32 i = 0; i < sys->nr_vms; i++) {
+		int size;
+
+		if (getrandom(seed, sizeof(seed), 0) != (ssize_t)sizeof(seed)) {
+			diag_error(d, NULL, NULL, "getrandom failed: no seed for the guest RNG");
+			return false;
+		}
+		b->dtbs[i] = malloc(PLACE_DTB_SLOT);
+		if (!b->dtbs[i])
+			return false;
+		size = guest_dt_build(sys, &sys->vms[i], &b->lays[i], &platform, seed, b->dtbs[i],
+				      PLACE_DTB_SLOT, d);
+		if (size < 0)
+			return false;
+		b->lays[i].dtb_size = (u64)size;
+	}
+	b->blob_size = blob_size(sys->nr_vms);
+	if (!place_modules(sys, b->lays, b->blob_size, &platform, d))
+		return false;
+	b->blob = malloc(b->blob_size);
+	if (!b->blob)
+		return false;
+	blob_build(sys, b->lays, &platform, b->blob);
+	b->loader_args = output_loader_args(sys, b->lays, &platform, abs_dir);
+	b->layout = output_layout(sys, b->lays, &platform, b->blob_size);
+	return true;
+}
+
+static int keelcfg_write(const struct cfg_system *sys, const struct keelcfg_build *b,
+			 const char *dir)
+{
+	struct output_file files[KEEL_MAX_VMS + 3];
+	u32 n = 0;
+
+	files[n++] = (struct output_file){ "keel.cfg", b->blob, b->blob_size };
+	for (u32 i = 0; i < sys->nr_vms; i++) {
+		files[n] = (struct output_file){ "", b->dtbs[i], b->lays[i].dtb_size };
+		snprintf(files[n].name, sizeof(files[n].name), "%s.dtb", sys->vms[i].name);
+		n++;
+	}
+	files[n++] = (struct output_file){ "qemu-loader.args", b->loader_args,
+					   strlen(b->loader_args) };
+	files[n++] = (struct output_file){ "layout.txt", b->layout, strlen(b->layout) };
+	return output_write(dir, files, n);
+}
+
+int main(int argc, char **argv)
+{
+	static struct cfg_system sys;
+	struct keelcfg_build build = { 0 };
+	struct keelcfg_args args;
+	struct diag d = { 0 };
+	struct srcmap map;
+	char *abs_dir;
+	void *fdt;
+	int ret = 1;
+
+	if (keelcfg_parse_args(argc, argv, &args)) {
+		keelcfg_usage();
+		return 2;
+	}
+	if (strcmp(args.platform, platform.name)) {
+		fprintf(stderr, "keelcfg: built for platform \"%s\", not \"%s\" (make PLATFORM=%s)\n",
+			platform.name, args.platform, args.platform);
+		return 1;
+	}
+	if (args.check_blob)
+		return keelcfg_check_blob(args.check_blob, args.platform);
+
+	if (srcmap_compile(args.source, &fdt, &map))
+		return 1; /* dtc has said what is wrong */
+	parse_system(fdt, &map, &sys, &d);
+	image_probe(&sys, &d);
+	validate_system(&sys, &platform, &args.opts, &d);
+	abs_dir = output_abs_dir(args.out);
+	if (!d.nr_errors && abs_dir && keelcfg_make(&sys, &build, abs_dir, &d) &&
+	    !keelcfg_write(&sys, &build, args.out))
+		ret = 0;
+	diag_print(&d, stderr);
+	if (d.nr_errors)
+		fprintf(stderr, "keelcfg: %u error%s, nothing written\n", d.nr_errors,
+			d.nr_errors == 1 ? "" : "s");
+
+	for (u32 i = 0; i < KEEL_MAX_VMS; i++)
+		free(build.dtbs[i]);
+	free(build.blob);
+	free(build.loader_args);
+	free(build.layout);
+	free(abs_dir);
+	diag_reset(&d);
+	srcmap_free(&map);
+	free(fdt);
+	return ret;
+}

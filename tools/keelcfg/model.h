@@ -1,0 +1,174 @@
+/*
+ * keelcfg's in-memory model of a system description, and its diagnostics.
+ *
+ * The tool works in stages: dtc turns the source into a flattened tree and a
+ * line map (srcmap), parse fills a struct cfg_system from the tree, the image
+ * probe records each image file's size and header, validate checks the model
+ * against the board, place computes where every image goes, and only then are
+ * the blob, the guest trees and the loader arguments produced. Every stage
+ * after the probe is a pure function of this model and the board description,
+ * which is what lets the unit tests drive them without files. The model keeps
+ * more entries than Keel allows (CFG_MAX_*) so that "too many" is reported by
+ * the validator with a proper message instead of being lost in parsing.
+ */
+#ifndef KEELCFG_MODEL_H
+#define KEELCFG_MODEL_H
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include <abi/keel/config_blob.h>
+#include <keel/platform.h>
+#include <keel/types.h>
+
+#define CFG_MAX_VMS 16 /* > KEEL_MAX_VMS, so the validator sees the excess */
+#define CFG_MAX_LIST 16 /* cpu-affinity entries kept */
+#define CFG_MAX_MEM 8 /* memory nodes kept per VM */
+#define CFG_MAX_PASS 8 /* passthrough names kept per VM */
+#define CFG_NAME_LEN 64 /* VM and device names as written (checked later) */
+#define CFG_NODE_LEN 256 /* node paths */
+#define CFG_FILE_LEN 1024 /* image paths */
+#define CFG_BOOTARGS_LEN 2048
+
+/* Guest-visible addresses of the emulated devices (QEMU virt's own map). */
+#define CFG_VUART_IPA 0x09000000ull
+#define CFG_VUART_SIZE 0x1000ull
+#define CFG_VUART_INTID 33u /* SPI 1 */
+#define CFG_GICD_IPA 0x08000000ull
+#define CFG_GICD_SIZE 0x10000ull
+#define CFG_GICR_IPA 0x080a0000ull
+#define CFG_GICR_STRIDE 0x20000ull /* RD_base + SGI_base frames, GICv3 12.10 */
+#define CFG_NR_SPIS 64u
+
+/* Where something was written: file name (owned by the srcmap) and line. */
+struct cfg_loc {
+	const char *file;
+	int line;
+};
+
+/* An image named by the configuration, and what the probe found in it. */
+struct cfg_image {
+	bool given;
+	char path[CFG_FILE_LEN];
+	struct cfg_loc loc;
+	/* Filled by image_probe(); the validator and placement read them. */
+	bool readable;
+	char abs_path[CFG_FILE_LEN]; /* for the loader arguments */
+	u64 file_size;
+	bool linux_header; /* arm64 Image header, Documentation/arch/arm64/booting.rst */
+	u64 text_offset;
+	u64 image_size; /* bytes the kernel needs from its load address, 0 if unknown */
+};
+
+struct cfg_mem {
+	char node[CFG_NODE_LEN];
+	struct cfg_loc loc;
+	u64 ipa;
+	u64 size;
+	u64 pa;
+};
+
+struct cfg_pass {
+	char name[CFG_NAME_LEN];
+};
+
+struct cfg_vm {
+	char name[CFG_NAME_LEN];
+	char node[CFG_NODE_LEN];
+	struct cfg_loc loc;
+	int nr_defs; /* node bodies in the source; dtc merges a repeated name */
+	struct cfg_loc other_def; /* where the second body is, if nr_defs > 1 */
+
+	bool has_vcpus;
+	u32 nr_vcpus;
+	struct cfg_loc vcpus_loc;
+
+	bool has_affinity;
+	u32 nr_affinity; /* as written, may exceed CFG_MAX_LIST */
+	u32 affinity[CFG_MAX_LIST];
+	struct cfg_loc affinity_loc;
+
+	u32 nr_mem; /* as written, may exceed CFG_MAX_MEM */
+	struct cfg_mem mem[CFG_MAX_MEM];
+
+	struct cfg_image kernel;
+	struct cfg_image initrd;
+
+	bool has_bootargs;
+	char bootargs[CFG_BOOTARGS_LEN];
+
+	u32 nr_pass; /* as written, may exceed CFG_MAX_PASS */
+	struct cfg_pass pass[CFG_MAX_PASS];
+	struct cfg_loc pass_loc;
+
+	bool autostart;
+	int guest_props; /* node offset in cfg_system.fdt, -1 if none */
+	struct cfg_loc guest_props_loc;
+};
+
+struct cfg_system {
+	const char *file; /* the source file, for messages without a better place */
+	const void *fdt; /* the compiled source tree; guest-properties are copied from it */
+	struct cfg_loc root_loc;
+
+	bool has_compatible;
+	bool compatible_ok;
+	bool has_platform;
+	char platform[CFG_NAME_LEN];
+	struct cfg_loc platform_loc;
+
+	bool has_vms_node;
+	char vms_node[CFG_NODE_LEN];
+	struct cfg_loc vms_loc;
+	u32 nr_vms; /* as written, may exceed CFG_MAX_VMS */
+	struct cfg_vm vms[CFG_MAX_VMS];
+};
+
+/*
+ * Where a VM's images go in its own memory, computed by place_vm(). Sizes
+ * are what is copied; kernel_span also covers the kernel's BSS so nothing
+ * is put where the kernel will zero memory.
+ */
+struct cfg_layout {
+	u64 kernel_ipa;
+	u64 kernel_span;
+	u64 entry_ipa;
+	u64 initrd_ipa; /* 0 if no initrd */
+	u64 dtb_ipa;
+	u64 dtb_slot; /* bytes reserved for the tree at dtb_ipa */
+	/* Source addresses in platform.modules, filled by place_modules(). */
+	u64 kernel_src;
+	u64 initrd_src;
+	u64 dtb_src;
+	u64 dtb_size;
+};
+
+/* Errors and warnings collected by every stage, printed once at the end. */
+struct diag {
+	char **msgs;
+	u32 nr_msgs;
+	u32 nr_errors;
+	u32 nr_warnings;
+};
+
+/*
+ * Records "FILE:LINE: node PATH: message" as an error (diag_error) or with
+ * "warning: " before the message (diag_warn). A NULL loc or node leaves that
+ * part out. Never does I/O; diag_print() does. Aborts the tool only if memory
+ * runs out.
+ */
+void diag_error(struct diag *d, const struct cfg_loc *loc, const char *node, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void diag_warn(struct diag *d, const struct cfg_loc *loc, const char *node, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Index of the first recorded message containing text, or -1 (for tests). */
+int diag_find(const struct diag *d, const char *text);
+
+/* Writes every message, one per line, in the order they were found. */
+void diag_print(const struct diag *d, FILE *out);
+
+/* Frees every message; d is empty and reusable afterwards. */
+void diag_reset(struct diag *d);
+
+#endif

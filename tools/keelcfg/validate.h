@@ -1,0 +1,37 @@
+/*
+ * The rules a system description must follow before keelcfg emits a blob.
+ * Keel at EL2 trusts the blob once its header checks out, so every property
+ * that isolation depends on (CPUs, memory and devices each owned by one VM,
+ * memory inside the board's guest RAM, nothing hiding an emulated device)
+ * is enforced here. See docs/configuration.md for the list in prose.
+ */
+#ifndef KEELCFG_VALIDATE_H
+#define KEELCFG_VALIDATE_H
+
+#include "model.h"
+
+struct validate_opts {
+	/*
+	 * --unsafe: physical memory shared between two VMs is reported as a
+	 * warning instead of an error (for experiments with shared buffers).
+	 * Everything else stays an error.
+	 */
+	bool unsafe;
+};
+
+/*
+ * Checks sys, as filled by parse_system() and image_probe(), against the
+ * board plat. Reports every problem found into d, each naming the node and
+ * line and, where two parts of the configuration collide, both of them.
+ * Pure: reads only its arguments (and the guest-properties node of sys->fdt,
+ * if sys->fdt is set). Image fit is checked by place_vm(), since it depends
+ * on where the images go.
+ */
+void validate_system(const struct cfg_system *sys, const struct platform_desc *plat,
+		     const struct validate_opts *opts, struct diag *d);
+
+/* The board device named name, or NULL. */
+const struct plat_device *validate_find_device(const struct platform_desc *plat,
+					       const char *name);
+
+#endif

@@ -1,0 +1,196 @@
+/*
+ * The emulated GICv3 distributor (GICv3 spec 12.8, 12.9): the 64 KiB frame
+ * through which a guest configures SPIs and the distributor as a whole.
+ * Keel presents one security state (GICD_CTLR.DS == 1) with affinity routing
+ * always on (ARE RAO/WI), no LPIs, no message-based SPIs and no extended
+ * ranges, so the legacy and secure-only registers read as zero and ignore
+ * writes. Registers for INTIDs below 32 are RAZ/WI here (with ARE they live
+ * in the redistributors). A wrong width or a misaligned access is refused
+ * (the guest gets an external abort); an access to a reserved offset is
+ * RAZ/WI and logged once per VM.
+ *
+ * Also registers the distributor and redistributor regions with the VM.
+ */
+#include <keel/log.h>
+#include <keel/vcpu.h>
+#include <keel/vdev.h>
+#include <keel/vgic.h>
+#include <keel/vm.h>
+
+#include "vgic_internal.h"
+
+/* Distributor-only registers (spec 12.9, table 12-25). */
+#define GICD_CTLR 0x0000
+#define GICD_TYPER 0x0004
+#define GICD_IIDR 0x0008
+#define GICD_TYPER2 0x000c
+#define GICD_STATUSR 0x0010
+#define GICD_ITARGETSR 0x0800 /* to 0x0bff, RAZ/WI with ARE */
+#define GICD_ITARGETSR_END 0x0c00
+#define GICD_SGIR 0x0f00 /* WI with ARE */
+#define GICD_CPENDSGIR 0x0f10 /* and SPENDSGIR, to 0x0f2f, RAZ/WI with ARE */
+#define GICD_SGIR_END 0x0f30
+#define GICD_IROUTER 0x6000 /* 8 bytes per INTID; INTIDs 0-31 reserved */
+#define GICD_IROUTER_END 0x7fe0
+#define GICD_SIZE (64 * KiB)
+#define GICR_FRAME_SIZE (128 * KiB)
+
+#define GICD_TYPER_IDBITS_SHIFT 19
+#define GICD_TYPER_IDBITS 9 /* INTIDs are 10 bits wide, up to 1023 */
+
+/* IROUTER bits Keel keeps: Aff3 [39:32], Interrupt_Routing_Mode [31], Aff2-0 [23:0]. */
+#define GICD_IROUTER_MASK 0xff80ffffffull
+
+static bool vgic_dist_width4(u64 offset, u32 width)
+{
+	return width == 4 && IS_ALIGNED(offset, 4);
+}
+
+static u32 vgic_dist_typer(const struct vm *vm)
+{
+	u32 it_lines = (VGIC_SPI_BASE + vm->vgic.nr_spis) / 32 - 1;
+
+	/* No LPIs, MBIS, ESPI or security extension; A3V 0: Aff3 is always 0. */
+	return it_lines | GICD_TYPER_IDBITS << GICD_TYPER_IDBITS_SHIFT;
+}
+
+/* Read or write one half or all of IROUTER<intid> (spec 12.9.22). */
+static void vgic_dist_irouter(struct vm *vm, u64 offset, u32 width, u64 *value, bool write,
+			      u32 *kick)
+{
+	u32 intid = (u32)((offset - GICD_IROUTER) / 8);
+	struct vgic_irq *irq = intid >= VGIC_SPI_BASE ? vgic_get_irq(vm, NULL, intid) : NULL;
+	u32 shift = (offset & 4) ? 32 : 0;
+	u64 mask = width == 8 ? ~0ull : 0xffffffffull << shift;
+
+	if (!irq) { /* SGI/PPI slots and INTIDs the VM lacks */
+		if (!write)
+			*value = 0;
+		return;
+	}
+	if (!write) {
+		*value = (irq->irouter & mask) >> shift;
+		return;
+	}
+	irq->irouter = ((irq->irouter & ~mask) | ((*value << shift) & mask)) & GICD_IROUTER_MASK;
+	/* An active or listed SPI moves once it is inactive and unlisted (vgic_lr.c). */
+	if (!irq->active && irq->lr == VGIC_NO_LR)
+		vgic_route_spi(vm, irq);
+	if (vgic_irq_deliverable(vm, irq))
+		*kick |= vgic_irq_target_bit(irq);
+}
+
+/* The registers outside the shared block. VGIC_MMIO_NOT_MINE means reserved. */
+static enum vgic_mmio_res vgic_dist_other(struct vm *vm, u64 offset, u32 width, u64 *value,
+					  bool write, u32 *kick)
+{
+	u64 in = write ? *value : 0, out = 0;
+
+	if (offset >= GICD_IROUTER && offset < GICD_IROUTER_END) {
+		if (!((width == 4 || width == 8) && IS_ALIGNED(offset, width)))
+			return VGIC_MMIO_BAD;
+		vgic_dist_irouter(vm, offset, width, value, write, kick);
+		return VGIC_MMIO_DONE;
+	}
+	if ((offset >= GICD_ITARGETSR && offset < GICD_ITARGETSR_END) ||
+	    (offset >= GICD_CPENDSGIR && offset < GICD_SGIR_END)) {
+		/* Byte-accessible legacy registers, RAZ/WI with ARE (spec 12.9.21, 12.9.2). */
+		if (!((width == 1 || width == 4) && IS_ALIGNED(offset, width)))
+			return VGIC_MMIO_BAD;
+		goto done;
+	}
+	if (!vgic_dist_width4(offset, width))
+		return VGIC_MMIO_BAD;
+	switch (offset) {
+	case GICD_CTLR:
+		if (write) {
+			u32 was = vm->vgic.ctlr;
+
+			vm->vgic.ctlr = (u32)in & (GICD_CTLR_ENABLE_G0 | GICD_CTLR_ENABLE_G1);
+			if (vm->vgic.ctlr & ~was) /* a group came on: anyone may have work */
+				*kick |= (1u << vm->nr_vcpus) - 1;
+		}
+		/* RWP (bit 31) reads 0: register writes take effect at once. */
+		out = vm->vgic.ctlr | GICD_CTLR_ARE | GICD_CTLR_DS;
+		break;
+	case GICD_TYPER:
+		out = vgic_dist_typer(vm);
+		break;
+	case GICD_IIDR:
+		out = VGIC_IIDR;
+		break;
+	case GICD_TYPER2:
+	case GICD_STATUSR:
+	case GICD_SGIR:
+		break;
+	default:
+		if (offset >= VGIC_ID_BASE) {
+			out = vgic_id_reg(offset);
+			break;
+		}
+		return VGIC_MMIO_NOT_MINE;
+	}
+done:
+	if (!write)
+		*value = out;
+	return VGIC_MMIO_DONE;
+}
+
+static bool vgic_dist_access(struct vdev *dev, u64 offset, u32 width, u64 *value, bool write)
+{
+	struct vm *vm = dev->state;
+	enum vgic_mmio_res res;
+	u32 kick = 0;
+
+	if (width > 8 || (width & (width - 1)) || !IS_ALIGNED(offset, width) || offset >= GICD_SIZE)
+		return false;
+	if (write && width < 8)
+		*value &= (1ull << (8 * width)) - 1;
+	spin_lock(&vm->vgic.lock);
+	if (write)
+		res = vgic_irqregs_write(vm, NULL, VGIC_SPI_BASE, VGIC_SPI_BASE + vm->vgic.nr_spis,
+					 offset, width, *value, &kick);
+	else
+		res = vgic_irqregs_read(vm, NULL, VGIC_SPI_BASE, VGIC_SPI_BASE + vm->vgic.nr_spis,
+					offset, width, value);
+	if (res == VGIC_MMIO_NOT_MINE)
+		res = vgic_dist_other(vm, offset, width, value, write, &kick);
+	spin_unlock(&vm->vgic.lock);
+
+	if (res == VGIC_MMIO_NOT_MINE) {
+		if (!write)
+			*value = 0;
+		vgic_warn_reserved(vm, VGIC_WARN_DIST, "GICD", offset, write);
+	}
+	vgic_kick(vm, kick);
+	return res != VGIC_MMIO_BAD;
+}
+
+static bool vgic_dist_read(struct vdev *dev, struct vcpu *vcpu, u64 offset, u32 width, u64 *value)
+{
+	(void)vcpu;
+	return vgic_dist_access(dev, offset, width, value, false);
+}
+
+static bool vgic_dist_write(struct vdev *dev, struct vcpu *vcpu, u64 offset, u32 width, u64 value)
+{
+	(void)vcpu;
+	return vgic_dist_access(dev, offset, width, &value, true);
+}
+
+const struct vdev_ops vgic_dist_ops = {
+	.name = "gicv3-dist",
+	.read = vgic_dist_read,
+	.write = vgic_dist_write,
+};
+
+/*
+ * Claim the distributor's 64 KiB at gicd_ipa and one 128 KiB redistributor
+ * (RD_base then SGI_base) per vCPU from gicr_ipa, in vCPU order. Boot-time,
+ * after vgic_vm_init() and with vm->nr_vcpus final.
+ */
+void vgic_register_devices(struct vm *vm, u64 gicd_ipa, u64 gicr_ipa)
+{
+	vm_add_vdev(vm, &vgic_dist_ops, gicd_ipa, GICD_SIZE, vm);
+	vm_add_vdev(vm, &vgic_redist_ops, gicr_ipa, (u64)vm->nr_vcpus * GICR_FRAME_SIZE, vm);
+}

@@ -1,0 +1,387 @@
+/*
+ * Interrupt state of the virtual GICv3: reset, lookup, injection from
+ * devices and physical interrupts, and the per-interrupt register blocks the
+ * distributor and each redistributor's SGI_base frame share (GICv3 spec
+ * 12.9 and 12.11 lay IGROUPR to ICFGR out at the same offsets). Every struct
+ * vgic_irq of a VM is guarded by vm->vgic.lock; vCPUs whose interrupt state
+ * changed are kicked only after the lock is dropped, because vcpu_request()
+ * may send an IPI.
+ *
+ * Pending state follows the spec's model (4.1.2): an edge or an ISPENDR
+ * write latches pending_latch; a level-sensitive interrupt is also pending
+ * while its input line is high. An interrupt linked to a physical one (hw)
+ * is pending only through its latch, because the physical GIC holds the
+ * line's state and signals Keel again only after the guest deactivates it.
+ */
+#include <keel/arch/gic.h>
+#include <keel/log.h>
+#include <keel/vcpu.h>
+#include <keel/vgic.h>
+#include <keel/vm.h>
+
+#include "vgic_internal.h"
+
+/* The bit-per-interrupt registers, in offset order from VGIC_IGROUPR, 0x80 apart. */
+enum vgic_bitreg {
+	VGIC_BITS_GROUP,
+	VGIC_BITS_SENABLE,
+	VGIC_BITS_CENABLE,
+	VGIC_BITS_SPEND,
+	VGIC_BITS_CPEND,
+	VGIC_BITS_SACTIVE,
+	VGIC_BITS_CACTIVE,
+};
+
+/* PIDR4-7, PIDR0-3, CIDR0-3 from 0xffd0 (spec 12.1.5: Arm's identification scheme). */
+static const u8 vgic_id_regs[12] = {
+	0x44, 0x00, 0x00, 0x00, 0x92, 0xb4, VGIC_PIDR2_GICV3, 0x00, 0x0d, 0xf0, 0x05, 0xb1,
+};
+
+static void vgic_irq_reset(struct vgic_irq *irq, u32 intid, u8 target)
+{
+	*irq = (struct vgic_irq){
+		.lr = VGIC_NO_LR,
+		.edge = intid < VGIC_NR_SGIS, /* SGIs edge, PPIs and SPIs level */
+		.target_vcpu = target,
+		.intid = (u16)intid,
+	};
+}
+
+/*
+ * Reset the distributor, every redistributor and each vCPU's CPU interface
+ * shadow. nr_spis is rounded up to whole 32-INTID blocks (GICD_TYPER can
+ * only describe those) and capped at VGIC_MAX_SPIS. Call with no vCPU of
+ * the VM in the guest and every vCPU synced (vgic_sync_lrs) since its last
+ * exit: list registers are assumed empty afterwards.
+ */
+void vgic_vm_init(struct vm *vm, u32 nr_spis)
+{
+	struct vgic_dist *d = &vm->vgic;
+	u32 nr = (u32)ALIGN_UP(nr_spis, 32);
+
+	if (nr > VGIC_MAX_SPIS) {
+		vm_log(vm, "vgic: %u SPIs asked, %u supported", nr_spis, VGIC_MAX_SPIS);
+		nr = VGIC_MAX_SPIS;
+	}
+	d->lock = (struct spinlock)SPINLOCK_INIT;
+	d->ctlr = 0;
+	d->nr_spis = nr;
+	d->warned = 0;
+	for (u32 i = 0; i < VGIC_MAX_SPIS; i++) {
+		vgic_irq_reset(&d->spis[i], VGIC_SPI_BASE + i, 0);
+		vgic_route_spi(vm, &d->spis[i]); /* IROUTER 0: Aff0 0, vCPU 0 */
+	}
+	for (u32 c = 0; c < vm->nr_vcpus; c++) {
+		struct vgic_cpu *vc = &vm->vcpus[c].vgic;
+
+		for (u32 i = 0; i < VGIC_NR_PRIVATE; i++)
+			vgic_irq_reset(&vc->private_irqs[i], i, (u8)c);
+		vc->waker = 1u << 1; /* GICR_WAKER.ProcessorSleep resets to 1 */
+		for (u32 n = 0; n < VGIC_MAX_LRS; n++) {
+			vc->lr[n] = 0;
+			vc->lr_intid[n] = 0;
+		}
+		vc->lr_used = 0;
+		vc->hcr = 0;
+		vc->vmcr = 0;
+		for (u32 n = 0; n < 4; n++)
+			vc->ap0r[n] = vc->ap1r[n] = 0;
+	}
+}
+
+static bool vgic_is_vcpu_of(const struct vm *vm, const struct vcpu *vcpu)
+{
+	return vcpu && vcpu->index < vm->nr_vcpus && &vm->vcpus[vcpu->index] == vcpu;
+}
+
+struct vgic_irq *vgic_get_irq(struct vm *vm, struct vcpu *owner, u32 intid)
+{
+	if (intid < VGIC_NR_PRIVATE)
+		return vgic_is_vcpu_of(vm, owner) ? &owner->vgic.private_irqs[intid] : NULL;
+	if (intid - VGIC_SPI_BASE < vm->vgic.nr_spis)
+		return &vm->vgic.spis[intid - VGIC_SPI_BASE];
+	return NULL;
+}
+
+bool vgic_irq_deliverable(const struct vm *vm, const struct vgic_irq *irq)
+{
+	u32 grp = irq->group1 ? GICD_CTLR_ENABLE_G1 : GICD_CTLR_ENABLE_G0;
+
+	/* A group disabled at the distributor is not forwarded (spec 4.1.4). */
+	return irq->enabled && vgic_irq_pending(irq) && (vm->vgic.ctlr & grp) &&
+	       irq->target_vcpu != VGIC_NO_TARGET;
+}
+
+u32 vgic_irq_latch(const struct vm *vm, struct vgic_irq *irq)
+{
+	irq->pending_latch = true;
+	/* Listed pending: the LR's copy may be taken; this event must survive it. */
+	if (irq->lr != VGIC_NO_LR)
+		irq->relatch = true;
+	return vgic_irq_deliverable(vm, irq) ? vgic_irq_target_bit(irq) : 0;
+}
+
+void vgic_route_spi(struct vm *vm, struct vgic_irq *irq)
+{
+	u64 r = irq->irouter;
+	u64 aff0 = r & 0xff;
+	u64 upper = r & 0xff00ffff00ull; /* Aff3, Aff2, Aff1 */
+
+	if (r & BIT(31)) /* Interrupt_Routing_Mode 1: any PE, Keel picks vCPU 0 */
+		irq->target_vcpu = vm->nr_vcpus ? 0 : VGIC_NO_TARGET;
+	else if (!upper && aff0 < vm->nr_vcpus)
+		irq->target_vcpu = (u8)aff0;
+	else
+		irq->target_vcpu = VGIC_NO_TARGET; /* no such PE: never forwarded */
+}
+
+void vgic_kick(struct vm *vm, u32 mask)
+{
+	for (u32 i = 0; i < vm->nr_vcpus; i++)
+		if (mask & (1u << i))
+			vcpu_request(&vm->vcpus[i], VCPU_REQ_KICK);
+}
+
+void vgic_warn_reserved(struct vm *vm, u32 kind, const char *frame, u64 offset, bool write)
+{
+	if (__atomic_fetch_or(&vm->vgic.warned, kind, __ATOMIC_RELAXED) & kind)
+		return;
+	vm_log(vm, "vgic: %s of reserved %s offset 0x%lx ignored (RAZ/WI, logged once)",
+	       write ? "write" : "read", frame, (unsigned long)offset);
+}
+
+u32 vgic_id_reg(u64 offset)
+{
+	u64 i = (offset - VGIC_ID_BASE) / 4;
+
+	return i < ARRAY_SIZE(vgic_id_regs) ? vgic_id_regs[i] : 0;
+}
+
+/* The common body of inject and set_level: validate, then change the line. */
+static bool vgic_drive(struct vm *vm, struct vcpu *target, u32 intid, bool level, bool pulse)
+{
+	struct vgic_irq *irq;
+	u32 kick = 0;
+
+	spin_lock(&vm->vgic.lock);
+	irq = vgic_get_irq(vm, target, intid);
+	if (!irq) {
+		spin_unlock(&vm->vgic.lock);
+		return false;
+	}
+	if (irq->edge) {
+		/* Edge-triggered: a rising edge latches pending (spec 4.1.2). */
+		bool rising = level && (pulse || !irq->line_level);
+
+		if (!pulse)
+			irq->line_level = level;
+		if (rising)
+			kick = vgic_irq_latch(vm, irq);
+	} else {
+		irq->line_level = level;
+		if (level && vgic_irq_deliverable(vm, irq))
+			kick = vgic_irq_target_bit(irq);
+	}
+	spin_unlock(&vm->vgic.lock);
+	vgic_kick(vm, kick);
+	return true;
+}
+
+/*
+ * For an edge-triggered interrupt, level true is one event (a pulse) and
+ * level false does nothing; for a level-sensitive one it sets the line.
+ */
+bool vgic_inject(struct vm *vm, struct vcpu *target, u32 intid, bool level)
+{
+	return vgic_drive(vm, target, intid, level, true);
+}
+
+/* The device's output line is now level; an edge-configured INTID latches on 0 to 1. */
+bool vgic_set_level(struct vm *vm, struct vcpu *target, u32 intid, bool level)
+{
+	return vgic_drive(vm, target, intid, level, false);
+}
+
+/*
+ * Latch intid pending and link it to physical hw_intid until the next
+ * vgic_vm_init: its list register carries HW=1 so the guest's deactivation
+ * deactivates hw_intid (Arm ARM ICH_LR<n>_EL2.HW). hw_intid must be an SGI,
+ * PPI or SPI number (below 1020).
+ */
+bool vgic_inject_hw(struct vm *vm, struct vcpu *target, u32 intid, u32 hw_intid)
+{
+	struct vgic_irq *irq;
+	u32 kick;
+
+	if (hw_intid >= 1020)
+		return false;
+	spin_lock(&vm->vgic.lock);
+	irq = vgic_get_irq(vm, target, intid);
+	if (!irq) {
+		spin_unlock(&vm->vgic.lock);
+		return false;
+	}
+	irq->hw = true;
+	irq->hw_intid = (u16)hw_intid;
+	kick = vgic_irq_latch(vm, irq);
+	spin_unlock(&vm->vgic.lock);
+	vgic_kick(vm, kick);
+	return true;
+}
+
+/*
+ * True if an interrupt routed to vcpu is enabled and pending in an enabled
+ * group. The virtual priority mask is not consulted, so a masked interrupt
+ * wakes the vCPU and the guest simply waits again. Call after vgic_sync_lrs.
+ */
+bool vgic_vcpu_has_pending(struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+	bool found = false;
+
+	spin_lock(&vm->vgic.lock);
+	for (u32 i = 0; i < VGIC_NR_PRIVATE && !found; i++)
+		found = vgic_irq_deliverable(vm, &vcpu->vgic.private_irqs[i]);
+	for (u32 i = 0; i < vm->vgic.nr_spis && !found; i++) {
+		const struct vgic_irq *irq = &vm->vgic.spis[i];
+
+		found = irq->target_vcpu == vcpu->index && vgic_irq_deliverable(vm, irq);
+	}
+	spin_unlock(&vm->vgic.lock);
+	return found;
+}
+
+/* --- the shared register block ---------------------------------------------- */
+
+static bool vgic_bitreg_get(const struct vgic_irq *irq, enum vgic_bitreg reg)
+{
+	switch (reg) {
+	case VGIC_BITS_GROUP:
+		return irq->group1;
+	case VGIC_BITS_SENABLE:
+	case VGIC_BITS_CENABLE:
+		return irq->enabled;
+	case VGIC_BITS_SPEND:
+	case VGIC_BITS_CPEND:
+		return vgic_irq_pending(irq);
+	default:
+		return irq->active;
+	}
+}
+
+/* Apply a written bit; set bits act, clear bits do nothing except for IGROUPR. */
+static u32 vgic_bitreg_set(struct vm *vm, struct vgic_irq *irq, enum vgic_bitreg reg, bool bit)
+{
+	switch (reg) {
+	case VGIC_BITS_GROUP:
+		irq->group1 = bit;
+		break;
+	case VGIC_BITS_SENABLE:
+		irq->enabled |= bit;
+		break;
+	case VGIC_BITS_CENABLE:
+		irq->enabled = irq->enabled && !bit;
+		break;
+	case VGIC_BITS_SPEND:
+		return bit ? vgic_irq_latch(vm, irq) : 0;
+	case VGIC_BITS_CPEND:
+		/* Clears the latch only: a high level line keeps it pending (spec 4.1.2). */
+		if (bit)
+			irq->pending_latch = irq->relatch = false;
+		break;
+	case VGIC_BITS_SACTIVE:
+	case VGIC_BITS_CACTIVE:
+		if (bit) {
+			irq->active = reg == VGIC_BITS_SACTIVE;
+			irq->active_written = irq->lr != VGIC_NO_LR;
+			/* A routing change waits until the SPI is inactive and unlisted. */
+			if (!irq->active && irq->lr == VGIC_NO_LR && irq->intid >= VGIC_SPI_BASE)
+				vgic_route_spi(vm, irq);
+		}
+		break;
+	}
+	return vgic_irq_deliverable(vm, irq) ? vgic_irq_target_bit(irq) : 0;
+}
+
+static bool vgic_width_ok(u64 offset, u32 width, bool bytes_too)
+{
+	return (width == 4 || (bytes_too && width == 1)) && IS_ALIGNED(offset, width);
+}
+
+/* One access to the shared block, read (value out) or write (value in). */
+static enum vgic_mmio_res vgic_irqregs_access(struct vm *vm, struct vcpu *owner, u32 lo, u32 hi,
+					      u64 offset, u32 width, u64 *value, bool write,
+					      u32 *kick)
+{
+	u64 in = write ? *value : 0, out = 0;
+
+	if (offset >= VGIC_IPRIORITYR && offset < VGIC_IPRIORITYR_END) {
+		/* One byte per INTID, byte or word access (spec 12.9.19). */
+		if (!vgic_width_ok(offset, width, true))
+			return VGIC_MMIO_BAD;
+		for (u32 i = 0; i < width; i++) {
+			u32 intid = (u32)(offset - VGIC_IPRIORITYR) + i;
+			struct vgic_irq *irq = intid >= lo && intid < hi ? vgic_get_irq(vm, owner, intid) : NULL;
+
+			if (!irq)
+				continue;
+			if (write)
+				irq->priority = (u8)(in >> (8 * i)) & VGIC_PRIORITY_MASK;
+			out |= (u64)irq->priority << (8 * i);
+		}
+	} else if (offset >= VGIC_IGROUPR && offset < VGIC_IPRIORITYR) {
+		enum vgic_bitreg reg = (enum vgic_bitreg)((offset - VGIC_IGROUPR) / 0x80);
+		u32 first = (u32)(offset & 0x7f) * 8;
+
+		if (!vgic_width_ok(offset, width, false))
+			return VGIC_MMIO_BAD;
+		for (u32 i = 0; i < 32; i++) {
+			struct vgic_irq *irq = first + i >= lo && first + i < hi
+						       ? vgic_get_irq(vm, owner, first + i)
+						       : NULL;
+			if (!irq)
+				continue;
+			if (write && (reg == VGIC_BITS_GROUP || (in & BIT(i))))
+				*kick |= vgic_bitreg_set(vm, irq, reg, in & BIT(i));
+			out |= (u64)vgic_bitreg_get(irq, reg) << i;
+		}
+	} else if (offset >= VGIC_ICFGR && offset < VGIC_ICFGR_END) {
+		/* Two bits per INTID, Int_config in the upper one (spec 12.9.9). */
+		u32 first = (u32)(offset - VGIC_ICFGR) * 4;
+
+		if (!vgic_width_ok(offset, width, false))
+			return VGIC_MMIO_BAD;
+		for (u32 i = 0; i < 16; i++) {
+			struct vgic_irq *irq = first + i >= lo && first + i < hi
+						       ? vgic_get_irq(vm, owner, first + i)
+						       : NULL;
+			if (!irq)
+				continue;
+			if (write && first + i >= VGIC_NR_SGIS) /* SGIs are always edge */
+				irq->edge = in & BIT(2 * i + 1);
+			out |= (u64)irq->edge << (2 * i + 1);
+		}
+	} else if ((offset >= VGIC_IGRPMODR && offset < VGIC_IGRPMODR + 0x80) ||
+		   (offset >= VGIC_NSACR && offset < VGIC_NSACR + 0x100)) {
+		/* Secure-state controls: RAZ/WI with one security state (spec 12.9.15, 12.9.18). */
+		if (!vgic_width_ok(offset, width, false))
+			return VGIC_MMIO_BAD;
+	} else {
+		return VGIC_MMIO_NOT_MINE;
+	}
+	if (!write)
+		*value = out;
+	return VGIC_MMIO_DONE;
+}
+
+enum vgic_mmio_res vgic_irqregs_read(struct vm *vm, struct vcpu *owner, u32 lo, u32 hi,
+				     u64 offset, u32 width, u64 *value)
+{
+	return vgic_irqregs_access(vm, owner, lo, hi, offset, width, value, false, NULL);
+}
+
+enum vgic_mmio_res vgic_irqregs_write(struct vm *vm, struct vcpu *owner, u32 lo, u32 hi,
+				      u64 offset, u32 width, u64 value, u32 *kick)
+{
+	return vgic_irqregs_access(vm, owner, lo, hi, offset, width, &value, true, kick);
+}

@@ -1,0 +1,158 @@
+/*
+ * The emulated GICv3 redistributors (GICv3 spec 12.10, 12.11): one 128 KiB
+ * region per vCPU, laid out contiguously in vCPU order, each an RD_base
+ * frame (identification, power management) followed at +64 KiB by an
+ * SGI_base frame holding that vCPU's SGI and PPI configuration. A guest finds
+ * its own redistributor by matching GICR_TYPER.Affinity_Value with its MPIDR
+ * and stops scanning at GICR_TYPER.Last. LPIs are not supported, so the LPI
+ * registers read as zero and ignore writes. Any vCPU may program any
+ * redistributor; the frame, not the accessing vCPU, names the owner.
+ */
+#include <keel/log.h>
+#include <keel/vcpu.h>
+#include <keel/vdev.h>
+#include <keel/vgic.h>
+#include <keel/vm.h>
+
+#include "vgic_internal.h"
+
+#define GICR_FRAME_SHIFT 17 /* 128 KiB per redistributor */
+#define GICR_SGI_BASE 0x10000
+
+/* RD_base registers (spec 12.10, table 12-27). */
+#define GICR_CTLR 0x0000
+#define GICR_IIDR 0x0004
+#define GICR_TYPER 0x0008 /* 64-bit */
+#define GICR_STATUSR 0x0010
+#define GICR_WAKER 0x0014
+#define GICR_SETLPIR 0x0040 /* 64-bit, as are all the LPI registers below */
+#define GICR_CLRLPIR 0x0048
+#define GICR_PROPBASER 0x0070
+#define GICR_PENDBASER 0x0078
+#define GICR_INVLPIR 0x00a0
+#define GICR_INVALLR 0x00b0
+
+#define GICR_TYPER_LAST (1ull << 4)
+#define GICR_TYPER_PROCNUM_SHIFT 8
+#define GICR_TYPER_AFF_SHIFT 32
+#define GICR_WAKER_PROCESSOR_SLEEP (1u << 1)
+#define GICR_WAKER_CHILDREN_ASLEEP (1u << 2)
+
+/* GICR_TYPER for the redistributor of vcpu (spec 12.10.33). */
+static u64 vgic_redist_typer(const struct vm *vm, const struct vcpu *vcpu)
+{
+	u64 typer = (u64)vcpu->index << GICR_TYPER_AFF_SHIFT | /* Aff0 = index, Aff1-3 = 0 */
+		    (u64)vcpu->index << GICR_TYPER_PROCNUM_SHIFT;
+
+	if (vcpu->index == vm->nr_vcpus - 1)
+		typer |= GICR_TYPER_LAST;
+	return typer; /* PLPIS, VLPIS, DirectLPI 0: no LPIs */
+}
+
+/* 64-bit registers also accept 32-bit accesses to either half. */
+static bool vgic_redist_width(u64 offset, u32 width, bool is64)
+{
+	if (width == 8)
+		return is64;
+	return width == 4 && IS_ALIGNED(offset, 4);
+}
+
+/* An RD_base access. VGIC_MMIO_NOT_MINE means a reserved offset. */
+static enum vgic_mmio_res vgic_redist_rd(struct vm *vm, struct vcpu *owner, u64 offset,
+					 u32 width, u64 *value, bool write)
+{
+	u64 reg = ALIGN_DOWN(offset, 8), out = 0;
+	bool is64 = reg == GICR_TYPER || reg == GICR_SETLPIR || reg == GICR_CLRLPIR ||
+		    reg == GICR_PROPBASER || reg == GICR_PENDBASER || reg == GICR_INVLPIR ||
+		    reg == GICR_INVALLR;
+
+	if (!vgic_redist_width(offset, width, is64))
+		return VGIC_MMIO_BAD;
+	if (is64) {
+		if (reg == GICR_TYPER)
+			out = vgic_redist_typer(vm, owner) >> (8 * (offset - reg));
+		/* The LPI registers: RAZ/WI while GICR_TYPER.PLPIS is 0 (spec 12.10). */
+		if (!write)
+			*value = width == 8 ? out : (u32)out;
+		return VGIC_MMIO_DONE;
+	}
+	switch (offset) {
+	case GICR_CTLR: /* EnableLPIs 0, RWP 0: nothing to wait for */
+	case GICR_STATUSR:
+		break;
+	case GICR_IIDR:
+		out = VGIC_IIDR;
+		break;
+	case GICR_WAKER:
+		/* ChildrenAsleep follows ProcessorSleep at once (spec 12.10.42). */
+		if (write)
+			owner->vgic.waker = (u32)*value & GICR_WAKER_PROCESSOR_SLEEP;
+		out = owner->vgic.waker;
+		if (out & GICR_WAKER_PROCESSOR_SLEEP)
+			out |= GICR_WAKER_CHILDREN_ASLEEP;
+		break;
+	default:
+		if (offset < VGIC_ID_BASE)
+			return VGIC_MMIO_NOT_MINE;
+		out = vgic_id_reg(offset);
+		break;
+	}
+	if (!write)
+		*value = out;
+	return VGIC_MMIO_DONE;
+}
+
+static bool vgic_redist_access(struct vdev *dev, u64 offset, u32 width, u64 *value, bool write)
+{
+	struct vm *vm = dev->state;
+	u32 index = (u32)(offset >> GICR_FRAME_SHIFT);
+	u64 frame = offset & ((1ull << GICR_FRAME_SHIFT) - 1);
+	enum vgic_mmio_res res;
+	struct vcpu *owner;
+	u32 kick = 0;
+
+	if (width > 8 || (width & (width - 1)) || !IS_ALIGNED(offset, width) ||
+	    index >= vm->nr_vcpus)
+		return false;
+	owner = &vm->vcpus[index];
+	if (write && width < 8)
+		*value &= (1ull << (8 * width)) - 1;
+	spin_lock(&vm->vgic.lock);
+	if (frame < GICR_SGI_BASE)
+		res = vgic_redist_rd(vm, owner, frame, width, value, write);
+	else if (write)
+		res = vgic_irqregs_write(vm, owner, 0, VGIC_NR_PRIVATE, frame - GICR_SGI_BASE, width,
+					 *value, &kick);
+	else
+		res = vgic_irqregs_read(vm, owner, 0, VGIC_NR_PRIVATE, frame - GICR_SGI_BASE, width,
+					value);
+	spin_unlock(&vm->vgic.lock);
+
+	if (res == VGIC_MMIO_NOT_MINE) {
+		if (!write)
+			*value = 0;
+		vgic_warn_reserved(vm, VGIC_WARN_REDIST, "GICR", offset, write);
+	}
+	vgic_kick(vm, kick);
+	return res != VGIC_MMIO_BAD;
+}
+
+static bool vgic_redist_read(struct vdev *dev, struct vcpu *vcpu, u64 offset, u32 width,
+			     u64 *value)
+{
+	(void)vcpu;
+	return vgic_redist_access(dev, offset, width, value, false);
+}
+
+static bool vgic_redist_write(struct vdev *dev, struct vcpu *vcpu, u64 offset, u32 width,
+			      u64 value)
+{
+	(void)vcpu;
+	return vgic_redist_access(dev, offset, width, &value, true);
+}
+
+const struct vdev_ops vgic_redist_ops = {
+	.name = "gicv3-redist",
+	.read = vgic_redist_read,
+	.write = vgic_redist_write,
+};

@@ -1,0 +1,307 @@
+/*
+ * The emulated PL011 UART each VM gets (ARM PrimeCell UART PL011 TRM,
+ * DDI 0183). It is modelled closely enough for Linux's amba-pl011 driver and
+ * its earlycon, and for bare-metal guests that poll FR:
+ *
+ *  - Transmit never waits: a byte written to DR leaves at once, so FR says
+ *    TXFE and never TXFF or BUSY, and the transmit interrupt (TXRIS, "FIFO
+ *    below its trigger level") is set again by every DR write, as in QEMU's
+ *    model. Bytes are collected into a line and printed with the VM's name
+ *    when the guest ends the line or the buffer fills.
+ *  - Receive is a FIFO filled by the console multiplexer (vuart_receive).
+ *    RXRIS is not latched: it reads as 1 exactly while the FIFO holds data,
+ *    which is the level semantics a driver's drain loop expects.
+ *  - The interrupt line is (RIS & IMSC) != 0, driven into the vGIC after
+ *    every change that might move it.
+ *
+ * Baud rate, line control and FIFO level registers are stored and read back
+ * but change nothing. Lock order: vuart.lock, then the vGIC lock (through
+ * vgic_set_level) or the console output lock (a leaf, through
+ * console_write_line); both are taken with vuart.lock held.
+ */
+#include <keel/vdev.h>
+#include <keel/vgic.h>
+#include <keel/vm.h>
+#include <keel/vuart.h>
+
+#define VUART_MMIO_SIZE 0x1000
+
+/* Register offsets (TRM 3.2, Table 3-1). */
+#define UART_DR 0x000
+#define UART_RSR 0x004 /* RSR when read, ECR when written */
+#define UART_FR 0x018
+#define UART_ILPR 0x020
+#define UART_IBRD 0x024
+#define UART_FBRD 0x028
+#define UART_LCR_H 0x02c
+#define UART_CR 0x030
+#define UART_IFLS 0x034
+#define UART_IMSC 0x038
+#define UART_RIS 0x03c
+#define UART_MIS 0x040
+#define UART_ICR 0x044
+#define UART_DMACR 0x048
+#define UART_ID_FIRST 0xfe0 /* PeriphID0-3 then PCellID0-3, one byte per word */
+#define UART_ID_LAST 0xffc
+
+/* UARTFR (TRM 3.3.3). */
+#define FR_RXFE BIT(4)
+#define FR_RXFF BIT(6)
+#define FR_TXFE BIT(7)
+
+/* UARTCR (TRM 3.3.8); reset value TXE | RXE. */
+#define CR_LBE BIT(7)
+#define CR_TXE BIT(8)
+#define CR_RXE BIT(9)
+#define CR_WRITABLE 0xff87u /* bits 6:3 are reserved */
+
+/* Interrupt bits shared by IMSC, RIS, MIS and ICR (TRM 3.3.10-3.3.14). */
+#define INT_RX BIT(4)
+#define INT_TX BIT(5)
+#define INT_ALL 0x7ffu
+
+#define IBRD_MASK 0xffffu
+#define FBRD_MASK 0x3fu
+#define LCR_H_MASK 0xffu
+#define IFLS_MASK 0x3fu
+#define IFLS_RESET 0x12u /* both FIFO levels at one half */
+
+/* TRM 3.3.15-3.3.22: part 0x011, designer ARM (0x41), revision r1p5; PrimeCell. */
+static const u8 pl011_id[8] = { 0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1 };
+
+static u32 vuart_ris(const struct vuart *u)
+{
+	return (u->rx_count > 0 ? INT_RX : 0) | (u->ris_tx ? INT_TX : 0);
+}
+
+/* Drive the interrupt line from the registers. Called with u->lock held. */
+static void vuart_update_irq(struct vuart *u)
+{
+	vgic_set_level(u->vm, NULL, u->irq, (vuart_ris(u) & u->imsc) != 0);
+}
+
+/* Print the collected line, if any. Called with u->lock held. */
+static void vuart_flush_line(struct vuart *u)
+{
+	console_write_line(u->vm->name, u->line, u->line_len);
+	u->line_len = 0;
+}
+
+/* A byte written to DR. Called with u->lock held. */
+static void vuart_tx(struct vuart *u, u8 c)
+{
+	/* The byte has left already, so the TX FIFO is below its level again. */
+	u->ris_tx = 1;
+	if (c == '\r')
+		return;
+	/* Linux's probe writes a NUL in loopback mode just to raise TXRIS. */
+	if (c == '\0' && (u->cr & CR_LBE))
+		return;
+	if (c == '\n') {
+		vuart_flush_line(u);
+		return;
+	}
+	u->line[u->line_len++] = (char)c;
+	if (u->line_len == VUART_LINE_MAX)
+		vuart_flush_line(u);
+}
+
+/* A read of DR: the oldest received byte, 0 when there is none. */
+static u32 vuart_rx_pop(struct vuart *u)
+{
+	u8 c;
+
+	if (u->rx_count == 0)
+		return 0;
+	c = u->rx[u->rx_head];
+	u->rx_head = (u->rx_head + 1) % VUART_RX_FIFO;
+	u->rx_count--;
+	return c;
+}
+
+static bool vuart_read_reg(struct vuart *u, u64 offset, u32 *value)
+{
+	switch (offset) {
+	case UART_DR:
+		*value = vuart_rx_pop(u);
+		vuart_update_irq(u);
+		return true;
+	case UART_FR:
+		*value = FR_TXFE | (u->rx_count == 0 ? FR_RXFE : 0) |
+			 (u->rx_count == VUART_RX_FIFO ? FR_RXFF : 0);
+		return true;
+	case UART_IBRD:
+		*value = u->ibrd;
+		return true;
+	case UART_FBRD:
+		*value = u->fbrd;
+		return true;
+	case UART_LCR_H:
+		*value = u->lcr_h;
+		return true;
+	case UART_CR:
+		*value = u->cr;
+		return true;
+	case UART_IFLS:
+		*value = u->ifls;
+		return true;
+	case UART_IMSC:
+		*value = u->imsc;
+		return true;
+	case UART_RIS:
+		*value = vuart_ris(u);
+		return true;
+	case UART_MIS:
+		*value = vuart_ris(u) & u->imsc;
+		return true;
+	case UART_RSR: /* no receive errors ever happen */
+	case UART_ILPR: /* no IrDA */
+	case UART_ICR: /* write-only */
+	case UART_DMACR: /* no DMA */
+		*value = 0;
+		return true;
+	}
+	if (offset >= UART_ID_FIRST && offset <= UART_ID_LAST) {
+		*value = pl011_id[(offset - UART_ID_FIRST) / 4];
+		return true;
+	}
+	return false;
+}
+
+static bool vuart_write_reg(struct vuart *u, u64 offset, u32 value)
+{
+	switch (offset) {
+	case UART_DR:
+		vuart_tx(u, (u8)value);
+		break;
+	case UART_IBRD:
+		u->ibrd = value & IBRD_MASK;
+		return true;
+	case UART_FBRD:
+		u->fbrd = value & FBRD_MASK;
+		return true;
+	case UART_LCR_H:
+		u->lcr_h = value & LCR_H_MASK;
+		return true;
+	case UART_CR:
+		/* Enabling the transmitter shows an empty TX FIFO at once. */
+		if (!(u->cr & CR_TXE) && (value & CR_TXE))
+			u->ris_tx = 1;
+		u->cr = value & CR_WRITABLE;
+		break;
+	case UART_IFLS:
+		u->ifls = value & IFLS_MASK;
+		return true;
+	case UART_IMSC:
+		u->imsc = value & INT_ALL;
+		break;
+	case UART_ICR:
+		/* RXRIS follows the FIFO and cannot be cleared; TXRIS can. */
+		if (value & INT_TX)
+			u->ris_tx = 0;
+		break;
+	case UART_RSR: /* ECR: clears errors there never are */
+	case UART_FR:
+	case UART_ILPR:
+	case UART_RIS:
+	case UART_MIS:
+	case UART_DMACR:
+		return true;
+	default:
+		/* The ID registers are read-only; anything else is not a register. */
+		return offset >= UART_ID_FIRST && offset <= UART_ID_LAST;
+	}
+	vuart_update_irq(u);
+	return true;
+}
+
+/* 8-, 16- and 32-bit accesses at a register's own offset only. */
+static bool vuart_access_ok(u64 offset, u32 width)
+{
+	return (width == 1 || width == 2 || width == 4) && IS_ALIGNED(offset, 4) &&
+	       offset < VUART_MMIO_SIZE;
+}
+
+static u32 width_mask(u32 width)
+{
+	return width == 4 ? 0xffffffffu : (1u << (8 * width)) - 1;
+}
+
+static bool vuart_read(struct vdev *dev, struct vcpu *vcpu, u64 offset, u32 width, u64 *value)
+{
+	struct vuart *u = dev->state;
+	u32 v = 0;
+	bool ok;
+
+	(void)vcpu;
+	if (!vuart_access_ok(offset, width))
+		return false;
+	spin_lock(&u->lock);
+	ok = vuart_read_reg(u, offset, &v);
+	spin_unlock(&u->lock);
+	*value = v & width_mask(width);
+	return ok;
+}
+
+static bool vuart_write(struct vdev *dev, struct vcpu *vcpu, u64 offset, u32 width, u64 value)
+{
+	struct vuart *u = dev->state;
+	bool ok;
+
+	(void)vcpu;
+	if (!vuart_access_ok(offset, width))
+		return false;
+	spin_lock(&u->lock);
+	ok = vuart_write_reg(u, offset, (u32)value & width_mask(width));
+	spin_unlock(&u->lock);
+	return ok;
+}
+
+static const struct vdev_ops vuart_ops = {
+	.name = "pl011",
+	.read = vuart_read,
+	.write = vuart_write,
+};
+
+/*
+ * Reset to the TRM's power-on values, with the transmitter enabled and so
+ * TXRIS set (masked: IMSC resets to 0). Call after vgic_vm_init().
+ */
+void vuart_reset(struct vuart *u)
+{
+	spin_lock(&u->lock);
+	if (u->line_len > 0)
+		vuart_flush_line(u);
+	u->cr = CR_TXE | CR_RXE;
+	u->lcr_h = 0;
+	u->ibrd = 0;
+	u->fbrd = 0;
+	u->ifls = IFLS_RESET;
+	u->imsc = 0;
+	u->ris_tx = 1;
+	u->rx_head = 0;
+	u->rx_count = 0;
+	vuart_update_irq(u);
+	spin_unlock(&u->lock);
+}
+
+void vuart_init(struct vuart *u, struct vm *vm, u64 ipa, u32 irq)
+{
+	u->lock = (struct spinlock)SPINLOCK_INIT;
+	u->vm = vm;
+	u->irq = irq;
+	u->line_len = 0;
+	vuart_reset(u);
+	vm_add_vdev(vm, &vuart_ops, ipa, VUART_MMIO_SIZE, u);
+}
+
+void vuart_receive(struct vuart *u, u8 byte)
+{
+	spin_lock(&u->lock);
+	if (u->rx_count < VUART_RX_FIFO) {
+		u->rx[(u->rx_head + u->rx_count) % VUART_RX_FIFO] = byte;
+		u->rx_count++;
+	}
+	vuart_update_irq(u);
+	spin_unlock(&u->lock);
+}
