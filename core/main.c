@@ -113,7 +113,7 @@ void boot_main(u64 dtb, u64 entry_count)
 	}
 	for (u32 i = 0; i < nr_vms; i++)
 		if (blob->vms[i].flags & KEEL_VM_FLAG_AUTOSTART)
-			vm_start(&vms[i]);
+			vcpu_request(&vms[i].vcpus[0], VCPU_REQ_VM_BOOT);
 	cpu_run_loop(&cpus[0]);
 }
 

@@ -34,6 +34,11 @@ static void vcpu_handle_requests(struct cpu *cpu, struct vcpu *v)
 		v->state = VCPU_OFF;
 		vm_vcpu_parked(v);
 	}
+	if (req & VCPU_REQ_VM_BOOT) {
+		/* Zero and load the VM on its own CPU, in parallel with other VMs; it asks for START. */
+		vm_start(v->vm);
+		req |= __atomic_exchange_n(&v->requests, 0, __ATOMIC_ACQUIRE);
+	}
 	if ((req & VCPU_REQ_START) && v->vm->state == VM_RUNNING) {
 		vcpu_reset(v, v->boot_pc, v->boot_x0);
 		v->state = VCPU_RUNNABLE;

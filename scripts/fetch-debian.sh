@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BUILD=${BUILD:-build}
-PINS=guests/linux/packages
+PINS=${PINS:-guests/linux/packages}
 INIT=guests/linux/init
 DEBS=$BUILD/debs
 OUT=$BUILD/linux
@@ -168,6 +168,8 @@ main() {
 	echo "fetch-debian: $OUT/Image ($(($(stat -c %s "$OUT/Image") / 1024 / 1024)) MiB)," \
 		"$OUT/initrd.cpio.gz ($(($(stat -c %s "$OUT/initrd.cpio.gz") / 1024)) KiB)"
 	sed -n 's/^\([^#].*\)/fetch-debian:   \1/p' "$OUT/versions.txt"
+	awk '!/^#/ && ($1 != $4 || $2 != $5) { exit 1 }' "$OUT/versions.txt" ||
+		warn "some pins in $PINS were replaced (see above and $OUT/versions.txt)"
 }
 
 main "$@"

@@ -50,6 +50,7 @@ enum vcpu_state {
 #define VCPU_REQ_KICK (1u << 0) /* interrupt state changed: re-flush list registers */
 #define VCPU_REQ_START (1u << 1) /* PSCI CPU_ON: reset to boot_pc/boot_x0 and run */
 #define VCPU_REQ_STOP (1u << 2) /* the VM is stopping or resetting: park */
+#define VCPU_REQ_VM_BOOT (1u << 3) /* vCPU 0 only: build the VM's RAM and start it, on this CPU */
 
 struct vm;
 

@@ -42,8 +42,10 @@ static inline struct cfg_loc fix_loc(int line)
 static inline void fix_mem(struct cfg_vm *vm, u64 ipa, u64 size, u64 pa, int line)
 {
 	struct cfg_mem *m = &vm->mem[vm->nr_mem++];
+	char name[CFG_NAME_LEN];
 
-	snprintf(m->node, sizeof(m->node), "%s/memory@%llx", vm->node, (unsigned long long)ipa);
+	memcpy(name, vm->name, sizeof(name));
+	snprintf(m->node, sizeof(m->node), "/vms/%.32s/memory@%llx", name, (unsigned long long)ipa);
 	m->loc = fix_loc(line);
 	m->ipa = ipa;
 	m->size = size;

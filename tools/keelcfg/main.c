@@ -178,7 +178,7 @@ int main(int argc, char **argv)
 
 	if (keelcfg_parse_args(argc, argv, &args)) {
 		keelcfg_usage();
-		return 2;
+		return 1;
 	}
 	if (strcmp(args.platform, platform.name)) {
 		fprintf(stderr, "keelcfg: built for platform \"%s\", not \"%s\" (make PLATFORM=%s)\n",

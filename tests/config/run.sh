@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# Configuration checks for keelcfg (tools/keelcfg), run from the repository root.
+#
+# bad-*.dts   must fail: exit status 1, stderr containing the text of the file's
+#             "// expect: TEXT" line (and "FILE:N:" for a "// line: N" line), and
+#             nothing written in the output directory or beside it.
+# good-*.dts  must build: every output file present, the blob accepted by
+#             "keelcfg --check-blob", every guest tree readable by dtc, and stderr
+#             containing the "// expect:" text if there is one.
+# configs/demo.dts is also built, against dummy images, so it stays valid.
+# A "// args: ..." line adds keelcfg options. Images are small dummy files made
+# here under build/tests/config/img (the big ones sparse), so no kernel is needed.
+# Prints PASS/FAIL per case and ends with "N passed, N failed".
+set -u
+cd "$(dirname "$0")/../.."
+root=$PWD
+work=build/tests/config
+img=$work/img
+keelcfg=${KEELCFG:-build/tools/keelcfg}
+passed=0
+failed=0
+
+if [ ! -x "$keelcfg" ]; then
+	make -s "$keelcfg" >/dev/null || { echo "FAIL: cannot build $keelcfg"; echo "0 passed, 1 failed"; exit 1; }
+fi
+keelcfg=$(realpath "$keelcfg")
+
+pass() { echo "PASS: $1"; passed=$((passed + 1)); }
+fail() { echo "FAIL: $1: $2"; failed=$((failed + 1)); }
+
+# Dummy images: an arm64 Image (header only, image_size 4 MiB), an initrd, a raw
+# binary, and sparse files too big for a VM (20 MiB) or for the modules (150 MiB).
+make_images() {
+	rm -rf "$img" && mkdir -p "$img" || exit 1
+	truncate -s 1M "$img/Image"
+	printf '\x00\x00\x40\x00' | dd of="$img/Image" bs=1 seek=16 conv=notrunc status=none
+	printf 'ARM\x64' | dd of="$img/Image" bs=1 seek=56 conv=notrunc status=none
+	head -c 100000 /dev/urandom >"$img/initrd.cpio.gz"
+	printf '\x00\x00\x00\x14' >"$img/raw.bin" # "b ." at the entry
+	truncate -s 20M "$img/big.bin"
+	truncate -s 150M "$img/huge.bin"
+}
+
+# The value of a "// key: value" header line of a case.
+header() {
+	sed -n "s|^// $2: ||p" "$1" | head -n 1
+}
+
+# Runs keelcfg on a case: sets $status and leaves stderr in $out.err.
+run_keelcfg() {
+	local dts=$1 out=$2 args
+	args=$(header "$dts" args)
+	rm -rf "$out" "$out".tmp* "$out.err"
+	# shellcheck disable=SC2086 # args is a word list on purpose
+	"$keelcfg" $args --out "$out" "$dts" 2>"$out.err" >/dev/null
+	status=$?
+}
+
+check_bad() {
+	local dts=$1 name out expect line
+	name=$(basename "$dts" .dts)
+	out=$work/out/$name
+	expect=$(header "$dts" expect)
+	line=$(header "$dts" line)
+	if [ -z "$expect" ]; then
+		fail "$name" "no '// expect:' line in $dts"
+		return
+	fi
+	run_keelcfg "$dts" "$out"
+	if [ "$status" -ne 1 ]; then
+		fail "$name" "exit status $status, want 1"
+	elif ! grep -qF -- "$expect" "$out.err"; then
+		fail "$name" "stderr lacks '$expect'; got: $(head -c 600 "$out.err")"
+	elif [ -n "$line" ] && ! grep -qF -- "$dts:$line: " "$out.err"; then
+		fail "$name" "no message at $dts:$line; got: $(head -c 600 "$out.err")"
+	elif [ -e "$out" ] || compgen -G "$out.tmp*" >/dev/null; then
+		fail "$name" "output written despite the error"
+	else
+		pass "$name"
+	fi
+}
+
+# Checks a built output directory: $1 case name, $2 dir, $3... VM names.
+check_outputs() {
+	local name=$1 out=$2 why="" vm
+	shift 2
+	for f in keel.cfg qemu-loader.args layout.txt; do
+		[ -s "$out/$f" ] || why="$why missing $f;"
+	done
+	"$keelcfg" --check-blob "$out/keel.cfg" >/dev/null 2>"$out.blob-err" ||
+		why="$why blob rejected: $(cat "$out.blob-err");"
+	for vm in "$@"; do
+		dtc -q -I dtb -O dts -o /dev/null "$out/$vm.dtb" 2>/dev/null || why="$why bad $vm.dtb;"
+		grep -qF "loader,file=$root/$out/$vm.dtb,addr=0x" "$out/qemu-loader.args" ||
+			why="$why no loader line for $vm.dtb;"
+	done
+	grep -qx -- "-device" "$out/qemu-loader.args" || why="$why loader args not one per line;"
+	# No two loader lines at one address.
+	[ "$(grep -o 'addr=0x[0-9a-f]*' "$out/qemu-loader.args" | sort | uniq -d)" = "" ] ||
+		why="$why two images at one address;"
+	if [ -n "$why" ]; then
+		fail "$name" "$why"
+	else
+		pass "$name"
+	fi
+}
+
+check_good() {
+	local dts=$1 name out expect vms
+	name=$(basename "$dts" .dts)
+	out=$work/out/$name
+	expect=$(header "$dts" expect)
+	run_keelcfg "$dts" "$out"
+	if [ "$status" -ne 0 ]; then
+		fail "$name" "exit status $status: $(head -c 600 "$out.err")"
+		return
+	fi
+	if [ -n "$expect" ] && ! grep -qF -- "$expect" "$out.err"; then
+		fail "$name" "stderr lacks '$expect'"
+		return
+	fi
+	vms=$(sed -n 's/^VM \([a-z0-9_-]*\):.*/\1/p' "$out/layout.txt")
+	# shellcheck disable=SC2086
+	check_outputs "$name" "$out" $vms
+}
+
+# configs/demo.dts names build/linux/Image etc.; build it in a scratch root
+# holding dummy files at those paths.
+check_demo() {
+	local demo=$work/demo-root out
+	rm -rf "$demo" && mkdir -p "$demo/build/linux" "$demo/build/guests"
+	cp "$img/Image" "$demo/build/linux/Image"
+	cp "$img/initrd.cpio.gz" "$demo/build/linux/initrd.cpio.gz"
+	cp "$img/raw.bin" "$demo/build/guests/ticker.bin"
+	out=$root/$work/out/demo
+	rm -rf "$out"
+	if ! (cd "$demo" && "$keelcfg" --out "$out" "$root/configs/demo.dts") 2>"$out.err"; then
+		fail demo "$(head -c 600 "$out.err")"
+		return
+	fi
+	out=$work/out/demo
+	check_outputs demo "$out" linux ticker
+}
+
+make_images
+mkdir -p "$work/out"
+for dts in tests/config/bad-*.dts; do
+	check_bad "$dts"
+done
+for dts in tests/config/good-*.dts; do
+	check_good "$dts"
+done
+check_demo
+
+# --unsafe is what makes good-unsafe pass: without it, it is an error.
+run_keelcfg tests/config/good-unsafe.dts "$work/out/unsafe-off"
+rm -f "$work/out/unsafe-off.err"
+sed '/^\/\/ args:/d' tests/config/good-unsafe.dts >"$work/out/unsafe-off.dts"
+run_keelcfg "$work/out/unsafe-off.dts" "$work/out/unsafe-off"
+if [ "$status" -eq 1 ] && grep -qF "overlaps /vms/a/memory@40000000" "$work/out/unsafe-off.err"; then
+	pass "unsafe-needed"
+else
+	fail "unsafe-needed" "shared memory accepted without --unsafe"
+fi
+
+# A corrupted blob is refused.
+if [ -s "$work/out/good-full/keel.cfg" ]; then
+	cp "$work/out/good-full/keel.cfg" "$work/out/corrupt.cfg"
+	printf '\xff' | dd of="$work/out/corrupt.cfg" bs=1 seek=100 conv=notrunc status=none
+	if "$keelcfg" --check-blob "$work/out/corrupt.cfg" 2>&1 | grep -q "bad checksum"; then
+		pass "check-blob-corrupt"
+	else
+		fail "check-blob-corrupt" "a corrupted blob was accepted"
+	fi
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

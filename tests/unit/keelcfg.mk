@@ -1,0 +1,12 @@
+# Host tests of keelcfg (tools/keelcfg): the validator and parser in
+# test_keelcfg, placement, blob, checksum and guest trees in test_keelcfg_out.
+UNIT_TESTS += test_keelcfg test_keelcfg_out
+KEELCFG_TEST_LIB := tools/keelcfg/diag.c tools/keelcfg/validate.c tools/keelcfg/guest_dt.c \
+	tools/keelcfg/srcmap.c lib/crc32.c
+test_keelcfg_SRCS := tests/unit/test_keelcfg.c tools/keelcfg/parse.c $(KEELCFG_TEST_LIB)
+test_keelcfg_CFLAGS := -D_GNU_SOURCE -Itools/keelcfg
+test_keelcfg_LIBS := -lfdt
+test_keelcfg_out_SRCS := tests/unit/test_keelcfg_out.c tools/keelcfg/place.c \
+	tools/keelcfg/blob.c tools/keelcfg/images.c $(KEELCFG_TEST_LIB)
+test_keelcfg_out_CFLAGS := -D_GNU_SOURCE -Itools/keelcfg
+test_keelcfg_out_LIBS := -lfdt
