@@ -62,6 +62,14 @@ static struct vcpu *sched_pick(struct cpu *cpu)
 	return pick;
 }
 
+static bool cpu_has_requests(const struct cpu *cpu)
+{
+	for (u32 i = 0; i < cpu->nr_vcpus; i++)
+		if (__atomic_load_n(&cpu->vcpus[i]->requests, __ATOMIC_ACQUIRE))
+			return true;
+	return false;
+}
+
 static void report_first_entry(void)
 {
 	u64 ticks;
@@ -80,6 +88,8 @@ void cpu_run_loop(struct cpu *cpu)
 		enum exit_reason reason;
 
 		if (!vcpu) {
+			if (cpu_has_requests(cpu))
+				continue; /* posted by this CPU itself (e.g. a VM restart): no kick will come */
 			arch_wait_for_interrupt();
 			irq_handle_pending(cpu);
 			continue;
