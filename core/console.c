@@ -31,6 +31,7 @@
 
 static struct spinlock console_out_lock = SPINLOCK_INIT;
 static volatile u32 console_out_owner = NO_OWNER; /* CPU holding console_out_lock */
+static const char *open_line_owner; /* VM whose line is printed but not ended; under console_out_lock */
 
 static struct spinlock console_in_lock = SPINLOCK_INIT;
 static u32 console_focus; /* index into vms[]; under console_in_lock */
@@ -44,7 +45,12 @@ static void console_putc(char c)
 	pl011_putc((u8)c);
 }
 
-void console_write_line(const char *vm_name, const char *text, u32 len)
+/*
+ * Print text for vm_name. A line left open (a shell prompt, printed when its
+ * VM went idle) is continued without a new prefix if the same VM writes
+ * next, and closed with a newline if anyone else does.
+ */
+static void console_emit(const char *vm_name, const char *text, u32 len, bool end_line)
 {
 	u32 cpu = arch_cpu_index();
 	bool nested = console_out_owner == cpu; /* only this CPU writes its own index */
@@ -53,18 +59,39 @@ void console_write_line(const char *vm_name, const char *text, u32 len)
 		spin_lock(&console_out_lock);
 		console_out_owner = cpu;
 	}
-	console_putc('[');
-	for (const char *p = vm_name; *p != '\0'; p++)
-		console_putc(*p);
-	console_putc(']');
-	console_putc(' ');
+	if (open_line_owner && open_line_owner != vm_name) {
+		console_putc('\n');
+		open_line_owner = NULL;
+	}
+	if (open_line_owner != vm_name) {
+		console_putc('[');
+		for (const char *p = vm_name; *p != '\0'; p++)
+			console_putc(*p);
+		console_putc(']');
+		console_putc(' ');
+	}
 	for (u32 i = 0; i < len; i++)
 		console_putc(text[i]);
-	console_putc('\n');
+	if (end_line) {
+		console_putc('\n');
+		open_line_owner = NULL;
+	} else {
+		open_line_owner = vm_name;
+	}
 	if (!nested) {
 		console_out_owner = NO_OWNER;
 		spin_unlock(&console_out_lock);
 	}
+}
+
+void console_write_line(const char *vm_name, const char *text, u32 len)
+{
+	console_emit(vm_name, text, len, true);
+}
+
+void console_write_partial(const char *vm_name, const char *text, u32 len)
+{
+	console_emit(vm_name, text, len, false);
 }
 
 /* Called with console_in_lock held. */

@@ -38,6 +38,7 @@ void vcpu_wait_for_interrupt(struct vcpu *vcpu)
 	 * us either is seen here or leaves a KICK request that the run loop
 	 * examines before this CPU sleeps.
 	 */
+	vuart_flush_partial(&vcpu->vm->vuart); /* a guest idling after a prompt waits for input */
 	vcpu->state = VCPU_WAITING;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (vgic_vcpu_has_pending(vcpu))

@@ -116,7 +116,8 @@ extract_kernel() {
 	local deb=$1 dir=$OUT/extract/kernel img
 	rm -rf "$dir" && mkdir -p "$dir"
 	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$dir" --wildcards './boot/vmlinuz-*'
-	img=$(ls "$dir"/boot/vmlinuz-* | head -n 1)
+	local imgs=("$dir"/boot/vmlinuz-*)
+	img=${imgs[0]}
 	[ -f "$img" ] || die "no boot/vmlinuz-* in $deb"
 	if [ "$(head -c 2 "$img" | od -An -tx1 | tr -d ' ')" = "1f8b" ]; then
 		gzip -dc "$img" >"$OUT/Image.tmp"

@@ -47,7 +47,7 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-[ $# -ge 1 ] && [ "$1" != -- ] || usage
+if [ $# -lt 1 ] || [ "$1" = -- ]; then usage; fi
 config_out=$1
 shift
 [ "${1:-}" = -- ] && shift
@@ -58,6 +58,7 @@ loader=$config_out/qemu-loader.args
 [ -f "$loader" ] || die "$loader is missing: keelcfg did not finish for $config_out"
 command -v "$QEMU" >/dev/null || die "$QEMU not found: run scripts/ensure-deps.sh"
 
+# shellcheck disable=SC2054 # commas inside QEMU option values
 args=(-machine virt,virtualization=on,gic-version=3 -cpu cortex-a57 -smp 4 -m 2048
 	-nographic -nic none -no-reboot -kernel "$keel")
 while IFS= read -r line || [ -n "$line" ]; do
@@ -68,6 +69,7 @@ done <"$loader"
 if [ -n "$log" ]; then
 	# Same multiplexed console as -nographic gives, plus a copy into the log.
 	mkdir -p "$(dirname "$log")"
+	# shellcheck disable=SC2054
 	args+=(-chardev "stdio,id=con0,mux=on,signal=off,logfile=$log"
 		-serial chardev:con0 -mon chardev=con0,mode=readline)
 fi

@@ -12,7 +12,8 @@ HOST_TEST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,u
 define unit_test_rule
 $(BUILD)/unit/$(1): $$($(1)_SRCS) $(wildcard include/keel/*.h include/keel/arch/*.h include/abi/keel/*.h) | $(DEPS_STAMP)
 	@mkdir -p $$(dir $$@)
-	$(HOSTCC) $(HOST_TEST_CFLAGS) $$($(1)_CFLAGS) $$($(1)_SRCS) -o $$@ -lcmocka $$($(1)_LIBS)
+	@echo "  HOSTCC  $$@"
+	@$(HOSTCC) $(HOST_TEST_CFLAGS) $$($(1)_CFLAGS) $$($(1)_SRCS) -o $$@ -lcmocka $$($(1)_LIBS)
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_test_rule,$(t))))
 

@@ -87,6 +87,17 @@ static void vuart_flush_line(struct vuart *u)
 	u->line_len = 0;
 }
 
+void vuart_flush_partial(struct vuart *u)
+{
+	if (u->line_len == 0)
+		return; /* unlocked peek: a line being written now is printed at its end anyway */
+	spin_lock(&u->lock);
+	if (u->line_len > 0)
+		console_write_partial(u->vm->name, u->line, u->line_len);
+	u->line_len = 0;
+	spin_unlock(&u->lock);
+}
+
 /* A byte written to DR. Called with u->lock held. */
 static void vuart_tx(struct vuart *u, u8 c)
 {

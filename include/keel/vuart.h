@@ -17,7 +17,7 @@
 #include <keel/spinlock.h>
 #include <keel/types.h>
 
-#define VUART_RX_FIFO 32
+#define VUART_RX_FIFO 256 /* deeper than a PL011: a pasted line must not be lost while the guest is busy */
 #define VUART_LINE_MAX 160
 
 struct vm;
@@ -51,10 +51,13 @@ void vuart_reset(struct vuart *u);
 
 /* Emit a whole line as "[name] text" on the physical console, atomically. */
 void console_write_line(const char *vm_name, const char *text, u32 len);
+/* Print text without ending the line (a prompt); the same VM's next output continues it. */
+void console_write_partial(const char *vm_name, const char *text, u32 len);
+/* Print the guest's unfinished line now: called when its vCPU goes idle, so prompts show. */
+void vuart_flush_partial(struct vuart *u);
 /* Feed a byte read from the physical UART to the multiplexer. */
 void console_input(u8 byte);
 /* The physical UART's receive interrupt fired: feed every waiting byte to console_input(). */
 void console_poll(void);
-/* Print Keel's own messages (format as in log.h) with the "[keel]" prefix. */
 
 #endif

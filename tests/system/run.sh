@@ -21,7 +21,7 @@
 # Prints "PASS: NAME (Xs)" or "FAIL: NAME: reason" (and the last 40 lines of
 # the log) per test and ends with "N passed, N failed"; exits 1 on any failure.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 
 BUILD=${BUILD:-build}
 MANIFEST=${MANIFEST:-tests/system/manifest}
@@ -65,7 +65,7 @@ markers_missing() {
 			echo "marker not seen: '$m'"
 			return
 		fi
-		if [ $ordered -eq 1 ] && [ "$line" -ne 0 ]; then
+		if [ "$ordered" -eq 1 ] && [ "$line" -ne 0 ]; then
 			if [ "$line" -lt "$last" ]; then
 				echo "marker out of order: '$m'"
 				return
@@ -73,7 +73,7 @@ markers_missing() {
 			last=$line
 		fi
 	done
-	if [ $summary -eq 1 ] && ! grep -a -q -E "$SUMMARY_OK_RE" "$log"; then
+	if [ "$summary" -eq 1 ] && ! grep -a -q -E "$SUMMARY_OK_RE" "$log"; then
 		echo "no 'SUMMARY: N tests, 0 failures' line"
 	fi
 }
@@ -93,7 +93,7 @@ boot_and_watch() {
 		sleep 0.25
 		if [ -n "$(failure_line)" ]; then
 			ended=failure
-		elif [ $kill_ok -eq 1 ] && [ -z "$(markers_missing)" ]; then
+		elif [ "$kill_ok" -eq 1 ] && [ -z "$(markers_missing)" ]; then
 			ended=stopped
 		elif [ $((SECONDS - start)) -ge "$timeout" ]; then
 			ended=timeout

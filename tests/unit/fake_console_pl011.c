@@ -50,7 +50,7 @@ void pl011_putc(u8 c)
 	if (fake_pl011_putc_hook)
 		fake_pl011_putc_hook();
 	/* Give other writer threads a chance to cut in, should the lock let them. */
-	if ((fake_pl011_tx_len & 31) == 0)
+	if ((fake_pl011_tx_len & 7) == 0)
 		sched_yield();
 }
 

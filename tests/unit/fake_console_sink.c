@@ -22,3 +22,12 @@ void console_write_line(const char *vm_name, const char *text, u32 len)
 	snprintf(fake_sink_lines[fake_sink_count++], FAKE_SINK_LINE_MAX, "[%s] %.*s", vm_name,
 		 (int)len, text);
 }
+
+/* A partial line is recorded like a line, marked so tests can tell. */
+void console_write_partial(const char *vm_name, const char *text, u32 len)
+{
+	if (fake_sink_count >= FAKE_SINK_LINES)
+		return;
+	snprintf(fake_sink_lines[fake_sink_count++], FAKE_SINK_LINE_MAX, "[%s] %.*s<partial>", vm_name,
+		 (int)len, text);
+}

@@ -154,7 +154,7 @@ static void test_poll_drains_uart(void **state)
 }
 
 #define WRITERS 4
-#define LINES_EACH 400
+#define LINES_EACH 60
 
 static void *writer(void *arg)
 {

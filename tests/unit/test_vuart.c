@@ -171,7 +171,7 @@ static void test_rx_fifo_order_and_overflow(void **state)
 	assert_int_equal(rd(FR), FR_TXFE | FR_RXFF);
 	/* The first VUART_RX_FIFO bytes in order; the rest were dropped. */
 	for (int i = 0; i < VUART_RX_FIFO; i++) {
-		assert_int_equal(rd(DR), 'A' + i);
+		assert_int_equal(rd(DR), (u8)('A' + i));
 		if (i == 0)
 			assert_int_equal(rd(FR), FR_TXFE);
 	}
@@ -304,6 +304,22 @@ static void test_reset_flushes_partial_line(void **state)
 	assert_int_equal(fake_sink_count, 1);
 }
 
+/* A prompt (no newline) is printed when the guest idles; its rest continues it. */
+static void test_idle_flushes_prompt(void **state)
+{
+	(void)state;
+	put_str("keel-linux# ");
+	assert_int_equal(fake_sink_count, 0);
+	vuart_flush_partial(&vm.vuart);
+	assert_int_equal(fake_sink_count, 1);
+	assert_string_equal(fake_sink_lines[0], "[linux] keel-linux# <partial>");
+	vuart_flush_partial(&vm.vuart); /* nothing new: nothing printed */
+	assert_int_equal(fake_sink_count, 1);
+	put_str("ls\n");
+	assert_int_equal(fake_sink_count, 2);
+	assert_string_equal(fake_sink_lines[1], "[linux] ls");
+}
+
 static void test_bad_accesses(void **state)
 {
 	static const struct {
@@ -344,6 +360,7 @@ int main(void)
 		cmocka_unit_test_setup(test_long_line_is_split, setup),
 		cmocka_unit_test_setup(test_loopback_nul_dropped, setup),
 		cmocka_unit_test_setup(test_reset_flushes_partial_line, setup),
+		cmocka_unit_test_setup(test_idle_flushes_prompt, setup),
 		cmocka_unit_test_setup(test_bad_accesses, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
