@@ -75,6 +75,7 @@ $(BUILD)/keel.bin: $(BUILD)/keel.elf
 include $(wildcard tools/*/*.mk)
 include $(wildcard guests/*.mk)
 include $(wildcard tests/*.mk)
+include $(wildcard bench/*.mk)
 
 # --- running -------------------------------------------------------------------
 run: all system

@@ -11,8 +11,8 @@
  *     Ctrl-A ?         list the VMs and these keys
  *     Ctrl-A Ctrl-A    send one Ctrl-A to the focused VM
  *
- * (Under QEMU's -nographic, QEMU itself claims Ctrl-A: type Ctrl-A a to send
- * Keel one Ctrl-A.)
+ * (scripts/run-qemu.sh moves QEMU's own -nographic escape to Ctrl-] so that
+ * Ctrl-A reaches Keel.)
  *
  * Lock order: console_in_lock, then the focused VM's vuart.lock, then the
  * vGIC lock. console_out_lock is a leaf: only pl011_putc runs under it. If

@@ -10,8 +10,9 @@
 # guest images in memory.
 #
 # Interactive by default: the console is QEMU's -nographic multiplexer on this
-# terminal, so Ctrl-A x quits QEMU and Ctrl-A c reaches QEMU's monitor. Keel's
-# own console escape (switching the focused VM) works inside that.
+# terminal with its escape moved to Ctrl-]: Ctrl-] x quits QEMU and Ctrl-] c
+# reaches QEMU's monitor, while Ctrl-A belongs to Keel's console (Ctrl-A 1
+# sends input to VM 1, Ctrl-A ? lists the VMs).
 #   --debug        start halted with the gdbstub on :1234 (see docs/debugging.md)
 #   --timeout SEC  stop QEMU after SEC seconds (exit status 124)
 #   --log FILE     also write everything the console prints to FILE
@@ -59,8 +60,10 @@ loader=$config_out/qemu-loader.args
 command -v "$QEMU" >/dev/null || die "$QEMU not found: run scripts/ensure-deps.sh"
 
 # shellcheck disable=SC2054 # commas inside QEMU option values
+# QEMU's own console escape moves to Ctrl-] so that Ctrl-A reaches Keel's
+# console multiplexer (Ctrl-A <digit> picks the VM that gets the input).
 args=(-machine virt,virtualization=on,gic-version=3 -cpu cortex-a57 -smp 4 -m 2048
-	-nographic -nic none -no-reboot -kernel "$keel")
+	-nographic -echr 0x1d -nic none -no-reboot -kernel "$keel")
 while IFS= read -r line || [ -n "$line" ]; do
 	[[ -z ${line//[[:space:]]/} || $line == \#* ]] && continue
 	args+=("$line")
@@ -77,7 +80,7 @@ if [ $debug -eq 1 ]; then
 	args+=(-s -S)
 	echo "run-qemu: QEMU waits for a debugger on tcp::1234. In another terminal:" >&2
 	echo "  gdb-multiarch $BUILD/keel.elf -ex 'target remote :1234'" >&2
-	echo "run-qemu: (see docs/debugging.md; Ctrl-A x quits QEMU)" >&2
+	echo "run-qemu: (see docs/debugging.md; Ctrl-] x quits QEMU)" >&2
 fi
 args+=("$@")
 

@@ -28,6 +28,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROMPT = "keel-linux# "
+ANSWER_MARK = "SMOKE-ANSWER"
 BANNER = "Enter 'help' for a list of built-in commands."
 UP_RE = re.compile(r"KEEL-LINUX-UP: (\d+) cpus")
 TICK_RE = re.compile(r"\[ticker\] tick (\d+)")
@@ -119,18 +120,19 @@ def command(args):
 
 
 def run_command(con, line, parse, deadline):
-    """Types line at the prompt; returns parse(output) once the output after
-    the echo of line holds complete lines that parse gives an answer for.
-    (The next prompt is not waited for: it has no newline, and a console
-    that passes on whole lines only shows it late.)"""
+    """Types line at the prompt; returns parse(output) once the output holds
+    complete lines that parse gives an answer for. The output is found after
+    a marker the shell computes ($((6*7))), which appears only in what the
+    command prints, never in the echo of what was typed: the echo may be cut
+    by other VMs' lines, since it arrives one keystroke at a time."""
     since = len(con.snapshot())
-    con.type(line)
+    con.type(f"echo {ANSWER_MARK}-$((6*7)); {line}")
 
     def answered(text):
-        start = text.find(line)
+        start = text.find(ANSWER_MARK + "-42")
         if start < 0:
             return None
-        out = text[start + len(line):]
+        out = text[start:]
         return parse(out[:out.rfind("\n") + 1]) or None
     return con.wait(f"the answer to '{line}'", answered, deadline, since)
 

@@ -1,0 +1,23 @@
+# bench-hv: hypervisor microbenchmarks from a bare-metal guest
+# (docs/benchmarks-hv.md). The guest is built with the others by `make
+# guests` (guests/guests.mk's rule, sources in guests/bench/).
+#
+#   make bench-hv          run it under Keel, then directly on QEMU at EL1
+#   make bench-hv ICOUNT=1 the same with -icount shift=0 (1 insn = 1 ns)
+#
+# Each run prints "KHV <metric> ticks <median> <min> <max> <samples>" lines.
+
+bench-hv_SRCS := $(wildcard guests/bench/*.c)
+$(eval $(call guest_rule,bench-hv))
+guests: $(GUEST_OUT)/bench-hv.bin $(GUEST_OUT)/bench-hv.elf
+
+BENCH_HV_QEMU_ARGS := $(if $(ICOUNT),-icount shift=0)
+
+bench-hv: keel tools guests
+	$(BUILD)/tools/keelcfg --out $(BUILD)/bench/hv configs/bench/hv.dts
+	@echo "== bench-hv under Keel =="
+	bash scripts/run-qemu.sh --timeout 120 $(BUILD)/bench/hv -- $(BENCH_HV_QEMU_ARGS) </dev/null | grep -a KHV
+	@echo "== bench-hv on QEMU at EL1, no hypervisor =="
+	timeout 120 qemu-system-aarch64 -machine virt,gic-version=3 -cpu cortex-a57 -smp 2 -m 1024 \
+		-nographic -nic none -no-reboot $(BENCH_HV_QEMU_ARGS) -kernel $(GUEST_OUT)/bench-hv.elf </dev/null | grep -a KHV
+.PHONY: bench-hv
