@@ -489,7 +489,7 @@ class Report:
         if "xen" in self.b.unavailable:
             self.w(f"- **xen: unavailable ({self.b.unavailable['xen']})**")
         elif os.path.isfile(xv):
-            used = [l.split("->")[1].strip() for l in open(xv) if "->" in l]
+            used = [l.split("->")[1].strip() for l in open(xv) if "->" in l and not l.startswith("#")]
             self.w(f"- Xen: {', '.join(used)} (dom0, dom0_mem=512M, 2 vCPUs)")
         begins = sorted({b["begin"] for b in self.b.boots if b.get("begin")})
         if begins:

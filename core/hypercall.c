@@ -15,15 +15,15 @@
 static s64 hc_console_write(struct vcpu *vcpu, u64 ipa, u64 len)
 {
 	char buf[KEEL_CONSOLE_WRITE_MAX];
-	const char *src;
 	u32 start = 0;
 
-	if (len > KEEL_CONSOLE_WRITE_MAX)
+	if (len > KEEL_CONSOLE_WRITE_MAX || ipa + len < ipa)
 		return KEEL_RET_INVALID_PARAMETER;
-	src = vm_ipa_to_ptr(vcpu->vm, ipa, len);
-	if (!src || len == 0)
-		return len == 0 ? 0 : KEEL_RET_INVALID_PARAMETER;
-	memcpy(buf, src, len); /* copy first: the guest may change it while we print */
+	if (len == 0)
+		return 0;
+	/* Copy first, through stage 2: the guest may change it while we print. */
+	if (!vm_copy_from_guest(vcpu->vm, buf, ipa, len))
+		return KEEL_RET_INVALID_PARAMETER;
 	for (u32 i = 0; i < len; i++) {
 		if (buf[i] == '\n' || i == len - 1) {
 			u32 end = buf[i] == '\n' ? i : i + 1;

@@ -4,6 +4,12 @@
  * touches any other VM: each VM has its own stage-2 tables, VMID, virtual
  * GIC and UART, and its vCPUs park on their own CPUs.
  *
+ * Guest RAM is zeroed on demand, 2 MiB at a time: at each start every RAM
+ * region is unmapped from stage 2, and the first access to a chunk faults
+ * into vm_populate_ram(), which zeroes it and maps it. A guest therefore
+ * never sees a byte it did not write, and a 512 MiB VM does not wait for
+ * 512 MiB of zeroing before its first instruction.
+ *
  * Reset and power-off are two-phase: the requesting CPU marks the VM and
  * asks every vCPU to stop; each vCPU's own CPU parks it; the last to park
  * finishes the job (restart from the pristine images, or power off).
@@ -29,13 +35,11 @@ u32 vm_stage2_pages_used(void)
 	return stage2_pool.nr_used;
 }
 
-static void vm_map_memory(struct vm *vm)
+/* Passed-through device regions; RAM is mapped as the guest touches it (vm_populate_ram). */
+static void vm_map_devices(struct vm *vm)
 {
 	const struct keel_blob_vm *c = vm->cfg;
 
-	for (u32 i = 0; i < c->nr_mem; i++)
-		if (s2_map(&vm->s2, ipa_of(c->mem[i].ipa), pa_of(c->mem[i].pa), c->mem[i].size, MM_RWX))
-			panic("vm %s: cannot map its memory region %u", vm->name, i);
 	for (u32 i = 0; i < c->nr_mmio; i++)
 		if (s2_map(&vm->s2, ipa_of(c->mmio[i].ipa), pa_of(c->mmio[i].pa), c->mmio[i].size,
 			   MM_RW | MM_DEVICE))
@@ -52,7 +56,7 @@ static void vm_create(struct vm *vm, u32 index, const struct keel_blob_vm *c)
 	vm->nr_vcpus = c->nr_vcpus;
 	if (s2_init(&vm->s2, vm->vmid, &stage2_pool))
 		panic("vm %s: no page for its stage-2 root", vm->name);
-	vm_map_memory(vm);
+	vm_map_devices(vm);
 	for (u32 i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
 		struct cpu *cpu = &cpus[c->pcpu[i]];
@@ -91,18 +95,76 @@ static void *vm_ram_ptr(const struct vm *vm, u64 ipa, u64 size)
 	return NULL;
 }
 
+static const struct keel_blob_mem *vm_ram_region(const struct vm *vm, u64 ipa)
+{
+	for (u32 i = 0; i < vm->cfg->nr_mem; i++) {
+		const struct keel_blob_mem *m = &vm->cfg->mem[i];
+
+		if (ipa >= m->ipa && ipa - m->ipa < m->size)
+			return m;
+	}
+	return NULL;
+}
+
+bool vm_populate_ram(struct vm *vm, u64 ipa)
+{
+	const struct keel_blob_mem *m = vm_ram_region(vm, ipa);
+	u64 start, end, pa;
+
+	if (!m)
+		return false;
+	start = MAX(ALIGN_DOWN(ipa, VM_RAM_CHUNK), m->ipa);
+	end = MIN(ALIGN_DOWN(ipa, VM_RAM_CHUNK) + VM_RAM_CHUNK, m->ipa + m->size);
+	pa = m->pa + (start - m->ipa);
+	/* Under the VM lock: two vCPUs faulting on one chunk must not zero it twice. */
+	spin_lock(&vm->lock);
+	if (!s2_walk(&vm->s2, ipa_of(ipa), NULL, NULL)) {
+		arch_memzero(pa_ptr(pa_of(pa)), end - start);
+		CHECK(s2_map(&vm->s2, ipa_of(start), pa_of(pa), end - start, MM_RWX) == PT_OK);
+		vm->nr_chunks_populated++;
+	}
+	spin_unlock(&vm->lock);
+	return true;
+}
+
+bool vm_copy_from_guest(struct vm *vm, void *dst, u64 ipa, u64 len)
+{
+	u8 *out = dst;
+
+	while (len > 0) {
+		u64 chunk = MIN(len, PAGE_SIZE - (ipa & (PAGE_SIZE - 1)));
+		paddr_t pa;
+		u32 flags;
+
+		if (!s2_walk(&vm->s2, ipa_of(ipa), &pa, &flags) &&
+		    !(vm_populate_ram(vm, ipa) && s2_walk(&vm->s2, ipa_of(ipa), &pa, &flags)))
+			return false;
+		if (!(flags & MM_READ) || (flags & MM_DEVICE))
+			return false;
+		memcpy(out, pa_ptr(pa), chunk);
+		out += chunk;
+		ipa += chunk;
+		len -= chunk;
+	}
+	return true;
+}
+
 void vm_start(struct vm *vm)
 {
 	const struct keel_blob_vm *c = vm->cfg;
 	u64 dtb_ipa = 0;
 
 	for (u32 i = 0; i < c->nr_mem; i++)
-		arch_memzero(pa_ptr(pa_of(c->mem[i].pa)), c->mem[i].size);
+		s2_unmap(&vm->s2, ipa_of(c->mem[i].ipa), c->mem[i].size); /* forget the last run */
+	vm->nr_chunks_populated = 0;
 	for (u32 i = 0; i < c->nr_images; i++) {
 		const struct keel_blob_image *img = &c->images[i];
 		void *dst = vm_ram_ptr(vm, img->dst_ipa, img->size);
 
 		CHECK(dst); /* keelcfg placed it inside the VM's RAM */
+		for (u64 off = 0; off < img->size; off += VM_RAM_CHUNK)
+			vm_populate_ram(vm, img->dst_ipa + off);
+		vm_populate_ram(vm, img->dst_ipa + img->size - 1);
 		memcpy(dst, pa_ptr(pa_of(img->src_pa)), img->size);
 		arch_dcache_clean(dst, img->size);
 		if (img->kind == KEEL_IMAGE_DTB)
@@ -165,7 +227,8 @@ void vm_vcpu_parked(struct vcpu *vcpu)
 		vm_log(vm, "restarting from its images (reset #%u)", vm->nr_resets);
 		vm_start(vm);
 	} else if (vm->state == VM_POWERED_OFF) {
-		vm_log(vm, "stopped after %lu exits", vm_total_exits(vm));
+		vm_log(vm, "stopped after %lu exits, %u MiB of its RAM touched", vm_total_exits(vm),
+		       vm->nr_chunks_populated * (u32)(VM_RAM_CHUNK / MiB));
 		if (all_vms_off()) {
 			klog("every VM is off: powering the machine off");
 			arch_system_off();
@@ -191,7 +254,3 @@ struct vcpu *vm_vcpu_by_mpidr(struct vm *vm, u64 mpidr)
 	return &vm->vcpus[aff];
 }
 
-void *vm_ipa_to_ptr(const struct vm *vm, u64 ipa, u64 size)
-{
-	return vm_ram_ptr(vm, ipa, size);
-}

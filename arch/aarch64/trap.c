@@ -86,6 +86,8 @@ static void handle_dabt(struct vcpu *vcpu, const struct exit_syndrome *s)
 		.reg64 = iss & DABT_SF,
 	};
 
+	if (FSC_IS_TRANSLATION(DABT_DFSC(iss)) && vm_populate_ram(vcpu->vm, ipa))
+		return; /* first touch of a RAM chunk: now mapped, the guest retries */
 	if ((iss & DABT_ISV) && !(iss & DABT_S1PTW) && mmio_dispatch(vcpu, &a)) {
 		vcpu_skip_insn(vcpu);
 		return;
@@ -99,6 +101,8 @@ static void handle_dabt(struct vcpu *vcpu, const struct exit_syndrome *s)
 
 static void handle_iabt(struct vcpu *vcpu, const struct exit_syndrome *s)
 {
+	if (FSC_IS_TRANSLATION(DABT_DFSC(ESR_ISS(s->esr))) && vm_populate_ram(vcpu->vm, fault_ipa(s)))
+		return;
 	vm_log(vcpu->vm, "vcpu %u: instruction fetch from IPA 0x%lx: nothing executable there; abort injected",
 	       vcpu->index, fault_ipa(s));
 	vcpu_inject_iabt(vcpu, s->far);

@@ -1,7 +1,8 @@
 /*
  * keel-bench: command line, the list of benchmarks and the driver.
  *
- *   keel-bench [--quick] [--only NAME[,NAME...]] [--samples N] [--time SEC] [--list]
+ *   keel-bench [--quick] [--only NAME[,NAME...]] [--samples N] [--time SEC]
+ *              [--pin] [--list]
  *
  * Prints "KBENCH-BEGIN <kernel release> <online CPUs>", then for each benchmark
  * "KBENCH <metric> <us|MB/s> <median> <min> <max> <samples>", then
@@ -45,7 +46,7 @@ const char *bench_self_path = "/proc/self/exe";
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: keel-bench [--quick] [--only NAME[,NAME...]] [--samples N] "
-		   "[--time SEC] [--list]\n");
+		   "[--time SEC] [--pin] [--list]\n");
 }
 
 static int find_bench(const char *name)
@@ -97,14 +98,16 @@ static const char *opt_value(int argc, char **argv, int *i, const char *opt)
 /* Returns 0, or -1 after printing why. */
 static int parse_args(int argc, char **argv, struct bench_opts *o, int *selected)
 {
-	int i, any = 0, samples = 0;
+	int i, any = 0, samples = 0, pin = 0;
 	double min_time = 0;
 	const char *v;
 
-	*o = (struct bench_opts){ FULL_SAMPLES, FULL_TIME };
+	*o = (struct bench_opts){ FULL_SAMPLES, FULL_TIME, 0 };
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--quick")) {
-			*o = (struct bench_opts){ QUICK_SAMPLES, QUICK_TIME };
+			*o = (struct bench_opts){ QUICK_SAMPLES, QUICK_TIME, 0 };
+		} else if (!strcmp(argv[i], "--pin")) {
+			pin = 1;
 		} else if (!strcmp(argv[i], "--list")) {
 			for (i = 0; i < NBENCH; i++)
 				printf("%s\n", benches[i]->name);
@@ -134,6 +137,7 @@ static int parse_args(int argc, char **argv, struct bench_opts *o, int *selected
 		o->samples = samples;
 	if (min_time > 0)
 		o->min_time = min_time;
+	o->pin = pin;
 	if (!any)
 		for (i = 0; i < NBENCH; i++)
 			selected[i] = 1;
@@ -152,7 +156,11 @@ static int run_one(const struct bench *b, const struct bench_opts *o)
 		return -1;
 	}
 	if (pid == 0) {
-		int ret = bench_measure(b, o);
+		int ret;
+
+		if (o->pin)
+			bench_pin_cpu0();
+		ret = bench_measure(b, o);
 
 		fflush(stdout);
 		_exit(ret ? 1 : 0);
@@ -201,8 +209,8 @@ int main(int argc, char **argv)
 	}
 	uname(&u);
 
-	printf("keel-bench: %d samples of at least %.3f s each; kernel RNG %s\n",
-	       o.samples, o.min_time, rng_state());
+	printf("keel-bench: %d samples of at least %.3f s each%s; kernel RNG %s\n",
+	       o.samples, o.min_time, o.pin ? ", all on CPU 0" : "", rng_state());
 	printf("KBENCH-BEGIN %s %ld\n", u.release, sysconf(_SC_NPROCESSORS_ONLN));
 	t0 = bench_now();
 	for (i = 0; i < NBENCH; i++)

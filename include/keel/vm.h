@@ -38,6 +38,7 @@ struct vm {
 	struct vdev vdevs[VM_MAX_VDEVS];
 	u32 nr_resets;
 	u32 nr_parked; /* vCPUs that have stopped for a reset or power-off, under lock */
+	u32 nr_chunks_populated; /* RAM chunks touched since the last start, under lock */
 };
 
 extern struct vm vms[KEEL_MAX_VMS];
@@ -52,8 +53,16 @@ void vm_power_off(struct vm *vm);
 void vm_reset(struct vm *vm);
 /* vCPU with MPIDR affinity mpidr in this VM, or NULL. */
 struct vcpu *vm_vcpu_by_mpidr(struct vm *vm, u64 mpidr);
-/* Keel's pointer to [ipa, ipa + size) of the VM's RAM, or NULL if not all of it is RAM. */
-void *vm_ipa_to_ptr(const struct vm *vm, u64 ipa, u64 size);
+/* Guest RAM is zeroed and mapped on first touch, this many bytes at a time. */
+#define VM_RAM_CHUNK (2 * MiB)
+/*
+ * A stage-2 fault at ipa: if it lies in the VM's RAM, zero and map the chunk
+ * around it and return true (the guest retries the access); false if ipa is
+ * not RAM.
+ */
+bool vm_populate_ram(struct vm *vm, u64 ipa);
+/* Copy len bytes the guest has at ipa (readable RAM only); false if any of it is not. */
+bool vm_copy_from_guest(struct vm *vm, void *dst, u64 ipa, u64 len);
 /* Exits taken by all the VM's vCPUs so far. */
 u64 vm_total_exits(const struct vm *vm);
 /* Table pages used by all VMs' stage 2. */
