@@ -66,6 +66,11 @@ static void handle_one(struct cpu *cpu, u32 intid)
 	}
 }
 
+void irq_release_vcpu_timer(void)
+{
+	gicv3_clear_active(IRQ_PPI_VIRT_TIMER);
+}
+
 void irq_handle_pending(struct cpu *cpu)
 {
 	for (;;) {

@@ -7,7 +7,6 @@
 #include <keel/arch/cpu.h>
 #include <keel/arch/guest.h>
 #include <keel/cpu.h>
-#include <keel/drivers/gicv3.h>
 #include <keel/exit.h>
 #include <keel/irq.h>
 #include <keel/log.h>
@@ -21,17 +20,12 @@ u64 keel_entry_count; /* CNTVCT when Keel was entered */
 static volatile bool first_entry_reported;
 
 /* Act on what other CPUs asked of this vCPU (VCPU_REQ_*), in this order. */
-static void vcpu_handle_requests(struct cpu *cpu, struct vcpu *v)
+static void vcpu_handle_requests(struct vcpu *v)
 {
 	u32 req = __atomic_exchange_n(&v->requests, 0, __ATOMIC_ACQUIRE);
 
 	if (req & VCPU_REQ_STOP) {
-		if (cpu->current == v) {
-			arch_vcpu_put(v);
-			cpu->current = NULL;
-			gicv3_clear_active(IRQ_PPI_VIRT_TIMER); /* the guest that owned it is gone */
-		}
-		v->state = VCPU_OFF;
+		vcpu_power_down(v);
 		vm_vcpu_parked(v);
 	}
 	if (req & VCPU_REQ_VM_BOOT) {
@@ -55,7 +49,7 @@ static struct vcpu *sched_pick(struct cpu *cpu)
 	for (u32 i = 0; i < cpu->nr_vcpus; i++) {
 		struct vcpu *v = cpu->vcpus[i];
 
-		vcpu_handle_requests(cpu, v);
+		vcpu_handle_requests(v);
 		if (!pick && v->state == VCPU_RUNNABLE)
 			pick = v;
 	}

@@ -8,6 +8,7 @@
 #include <keel/arch/guest.h>
 #include <keel/cpu.h>
 #include <keel/exit.h>
+#include <keel/irq.h>
 #include <keel/vcpu.h>
 #include <keel/vgic.h>
 #include <keel/vm.h>
@@ -29,6 +30,18 @@ void vcpu_request(struct vcpu *vcpu, u32 req)
 	__atomic_fetch_or(&vcpu->requests, req, __ATOMIC_SEQ_CST);
 	if (vcpu->pcpu != arch_cpu_index())
 		arch_send_kick(vcpu->pcpu);
+}
+
+void vcpu_power_down(struct vcpu *vcpu)
+{
+	struct cpu *cpu = this_cpu();
+
+	vcpu->state = VCPU_OFF;
+	if (cpu->current == vcpu) {
+		arch_vcpu_put(vcpu);
+		cpu->current = NULL;
+		irq_release_vcpu_timer(); /* an active timer interrupt of this vCPU is no one's now */
+	}
 }
 
 void vcpu_wait_for_interrupt(struct vcpu *vcpu)

@@ -102,7 +102,7 @@ static s64 psci_call(struct vcpu *vcpu, u32 fid)
 	case PSCI_CPU_ON:
 		return psci_cpu_on(vcpu, x[1], x[2], x[3]);
 	case PSCI_CPU_OFF:
-		vcpu->state = VCPU_OFF;
+		vcpu_power_down(vcpu);
 		return PSCI_RET_SUCCESS; /* not seen: the vCPU does not run again until CPU_ON */
 	case PSCI_AFFINITY_INFO:
 		return psci_affinity_info(vcpu, x[1], x[2]);

@@ -14,6 +14,8 @@ struct vm;
 
 /* Boot-time: give physical SPI intid to the VM, delivered to its vCPU 0. */
 void irq_assign_spi(u32 intid, struct vm *vm);
+/* The loaded vCPU left this CPU for good: clear its virtual timer's physical active state. */
+void irq_release_vcpu_timer(void);
 /* Acknowledge and handle every interrupt pending on this CPU. */
 void irq_handle_pending(struct cpu *cpu);
 

@@ -72,6 +72,9 @@ struct vcpu {
 /* Put the vCPU in its architectural reset state, entering at pc with x0. */
 void vcpu_reset(struct vcpu *vcpu, u64 pc, u64 x0);
 
+/* On the vCPU's own CPU: switch it off (PSCI CPU_OFF, VM stop) and unload its state. */
+void vcpu_power_down(struct vcpu *vcpu);
+
 /* Ask the vCPU's CPU to act on req (VCPU_REQ_*), sending it a kick if it is another CPU. */
 void vcpu_request(struct vcpu *vcpu, u32 req);
 

@@ -18,6 +18,8 @@
 #   - QEMU ended by itself with status 0, or was stopped by the runner after
 #     everything was seen in a kill-ok test. A timeout is a failure.
 # Tests of kind "smoke" run scripts/smoke.py on the compiled configuration.
+# Flag "corrupt-blob" flips one byte of the compiled blob before booting, and
+# "expect-panic" makes Keel's PANIC line an expected marker, not a failure.
 # Prints "PASS: NAME (Xs)" or "FAIL: NAME: reason" (and the last 40 lines of
 # the log) per test and ends with "N passed, N failed"; exits 1 on any failure.
 set -u
@@ -79,6 +81,10 @@ markers_missing() {
 }
 
 failure_line() {
+	if [ "$expect_panic" -eq 1 ]; then
+		grep -a -E -- 'FAIL:' "$log" | head -n 1 # the panic is what this test waits for
+		return
+	fi
 	grep -a -E -- "$FAIL_RE" "$log" | grep -a -v -E -- "$FAIL_EXCEPT_RE" | head -n 1
 	grep -a -m 1 -E -- "$SUMMARY_BAD_RE" "$log"
 }
@@ -129,6 +135,10 @@ run_one() {
 			reason=$(grep -a '^SMOKE FAILED' "$OUT/$name.smoke.out" || echo "smoke.py failed")
 		return
 	fi
+	if [ "$corrupt_blob" -eq 1 ]; then
+		# One flipped byte inside the first VM record: Keel must refuse the blob.
+		printf '\xa5' | dd of="$cfg_out/keel.cfg" bs=1 seek=100 conv=notrunc status=none
+	fi
 	boot_and_watch
 	local fl
 	fl=$(failure_line | head -n 1)
@@ -159,13 +169,15 @@ parse() {
 		m=$(trim "$m")
 		[ -n "$m" ] && markers+=("$m")
 	done
-	kind=boot kill_ok=0 summary=0 ordered=0
+	kind=boot kill_ok=0 summary=0 ordered=0 corrupt_blob=0 expect_panic=0
 	for flag in ${f[4]:-}; do
 		case $flag in
 		kill-ok) kill_ok=1 ;;
 		summary) summary=1 ;;
 		ordered) ordered=1 ;;
 		smoke) kind=smoke ;;
+		corrupt-blob) corrupt_blob=1 ;;
+		expect-panic) expect_panic=1 ;;
 		*) echo "run.sh: $MANIFEST: $name: unknown flag '$flag'" >&2 ;;
 		esac
 	done
