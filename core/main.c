@@ -30,8 +30,11 @@ extern char _image_start[], _image_file_end[], _image_end[];
 /* Keel's own copy of the configuration, taken once the blob checks out. */
 static struct {
 	struct keel_blob_header header;
+	struct keel_blob_cpu cpus[KEEL_MAX_CPUS];
 	struct keel_blob_vm vms[KEEL_MAX_VMS];
 } config;
+_Static_assert(offsetof(struct keel_blob, vms) == sizeof(struct keel_blob_header) +
+	       KEEL_MAX_CPUS * sizeof(struct keel_blob_cpu), "config copy matches the blob layout");
 
 /* The blob's header, checked before anything in it is used; then copied. */
 static const struct keel_blob *blob_check(void)
@@ -44,7 +47,8 @@ static const struct keel_blob *blob_check(void)
 	if (h->version != KEEL_BLOB_VERSION)
 		panic("configuration blob version %u, Keel reads version %u", h->version, KEEL_BLOB_VERSION);
 	if (h->nr_vms == 0 || h->nr_vms > KEEL_MAX_VMS ||
-	    h->total_size != sizeof(*h) + h->nr_vms * sizeof(struct keel_blob_vm))
+	    h->total_size != sizeof(*h) + KEEL_MAX_CPUS * sizeof(struct keel_blob_cpu) +
+				     h->nr_vms * sizeof(struct keel_blob_vm))
 		panic("configuration blob size %u for %u VMs is inconsistent", h->total_size, h->nr_vms);
 	if (strncmp(h->platform, platform.name, KEEL_PLATFORM_NAME_LEN) != 0)
 		panic("configuration is for platform '%.16s', this Keel is for '%s'", h->platform, platform.name);

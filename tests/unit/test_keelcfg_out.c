@@ -146,7 +146,7 @@ static void build_blob(void *buf)
 
 static void test_blob(void **state)
 {
-	static u8 buf[4096];
+	static u8 buf[64 * KiB];
 	struct keel_blob *blob = (struct keel_blob *)buf;
 	size_t size = blob_size(2);
 	u32 crc;
@@ -194,7 +194,7 @@ static void test_blob(void **state)
 
 static void test_blob_check_rejects(void **state)
 {
-	static u8 buf[4096];
+	static u8 buf[64 * KiB];
 	size_t size = blob_size(2);
 
 	(void)state;

@@ -17,7 +17,8 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 
 size_t blob_size(u32 nr_vms)
 {
-	return sizeof(struct keel_blob_header) + nr_vms * sizeof(struct keel_blob_vm);
+	return sizeof(struct keel_blob_header) + KEEL_MAX_CPUS * sizeof(struct keel_blob_cpu) +
+	       nr_vms * sizeof(struct keel_blob_vm);
 }
 
 static void blob_image(struct keel_blob_vm *out, u64 src, u64 size, u64 dst, u32 kind)

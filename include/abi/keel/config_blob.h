@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #define KEEL_BLOB_MAGIC 0x4c45454bu /* "KEEL" in memory order */
-#define KEEL_BLOB_VERSION 1u
+#define KEEL_BLOB_VERSION 2u
 
 #define KEEL_MAX_VMS 8
 #define KEEL_MAX_VCPUS_PER_VM 4
@@ -25,6 +25,8 @@
 #define KEEL_MAX_PASSTHROUGH_MMIO 4
 #define KEEL_VM_NAME_LEN 16
 #define KEEL_PLATFORM_NAME_LEN 16
+#define KEEL_MAX_CPUS 8
+#define KEEL_MAX_WINDOWS 16
 
 /* What an image is, which decides where the VM's boot registers point. */
 enum keel_image_kind {
@@ -62,6 +64,40 @@ struct keel_blob_mmio {
 
 #define KEEL_VM_FLAG_AUTOSTART (1u << 0) /* start vCPU 0 at boot */
 
+/* How one physical CPU shares its time among the vCPUs pinned to it. */
+enum keel_sched_policy {
+	KEEL_SCHED_STATIC = 0, /* exactly one vCPU, no scheduling timer at all */
+	KEEL_SCHED_FIXED_PRIORITY = 1, /* preemptive, each vCPU a deferrable server (budget, period) */
+	KEEL_SCHED_TIME_TABLE = 2, /* a major frame cut into windows, each owned by one vCPU (ARINC 653) */
+};
+
+/* A time-table window: [offset, offset + length) of every major frame. */
+struct keel_blob_window {
+	uint64_t offset_ns;
+	uint64_t length_ns;
+	uint32_t vm; /* index into the VM records */
+	uint32_t vcpu; /* vCPU index within that VM */
+};
+
+struct keel_blob_cpu {
+	uint32_t policy; /* enum keel_sched_policy */
+	uint32_t nr_windows;
+	uint64_t major_frame_ns; /* time table only */
+	struct keel_blob_window windows[KEEL_MAX_WINDOWS]; /* sorted by offset, disjoint */
+};
+
+/*
+ * A vCPU's server under KEEL_SCHED_FIXED_PRIORITY: it may run for budget_ns
+ * in every period_ns, at priority (higher number, more urgent). A budget of
+ * 0 means "background": it runs only when no server with budget wants to.
+ */
+struct keel_blob_server {
+	uint64_t budget_ns;
+	uint64_t period_ns;
+	uint32_t priority;
+	uint32_t pad;
+};
+
 struct keel_blob_vm {
 	char name[KEEL_VM_NAME_LEN]; /* NUL-terminated */
 	uint32_t nr_vcpus;
@@ -81,21 +117,30 @@ struct keel_blob_vm {
 	struct keel_blob_image images[KEEL_MAX_IMAGES];
 	uint32_t irqs[KEEL_MAX_PASSTHROUGH_IRQS]; /* physical SPI INTIDs, same INTID in the guest */
 	struct keel_blob_mmio mmio[KEEL_MAX_PASSTHROUGH_MMIO];
+	struct keel_blob_server servers[KEEL_MAX_VCPUS_PER_VM]; /* one per vCPU */
 };
 
 struct keel_blob_header {
 	uint32_t magic; /* KEEL_BLOB_MAGIC */
 	uint32_t version; /* KEEL_BLOB_VERSION */
-	uint32_t total_size; /* header plus all VM records, in bytes */
+	uint32_t total_size; /* header, CPU records and VM records, in bytes */
 	uint32_t checksum; /* CRC-32 (IEEE) of the whole blob with this field zero */
 	uint32_t nr_vms;
-	uint32_t reserved;
+	uint32_t flags; /* KEEL_BLOB_FLAG_* */
 	char platform[KEEL_PLATFORM_NAME_LEN]; /* must match the platform Keel was built for */
 };
 
-/* The blob is the header followed by nr_vms struct keel_blob_vm records. */
+/* The configuration failed the schedulability analysis and was forced with --unsafe. */
+#define KEEL_BLOB_FLAG_UNSAFE (1u << 0)
+
+/*
+ * The blob is the header, then KEEL_MAX_CPUS struct keel_blob_cpu records
+ * (one per physical CPU index; unused ones are KEEL_SCHED_STATIC), then
+ * nr_vms struct keel_blob_vm records.
+ */
 struct keel_blob {
 	struct keel_blob_header header;
+	struct keel_blob_cpu cpus[KEEL_MAX_CPUS];
 	struct keel_blob_vm vms[];
 };
 
