@@ -9,6 +9,7 @@
  *
  *     Ctrl-A 0..9      input now goes to that VM
  *     Ctrl-A ?         list the VMs and these keys
+ *     Ctrl-A s         per-vCPU scheduling statistics
  *     Ctrl-A Ctrl-A    send one Ctrl-A to the focused VM
  *
  * (scripts/run-qemu.sh moves QEMU's own -nographic escape to Ctrl-] so that
@@ -22,6 +23,7 @@
 #include <keel/arch/cpu.h>
 #include <keel/drivers/pl011.h>
 #include <keel/log.h>
+#include <keel/sched.h>
 #include <keel/vm.h>
 #include <keel/vuart.h>
 
@@ -108,7 +110,8 @@ static void console_deliver(u8 byte)
 
 static void console_help(void)
 {
-	klog("console: Ctrl-A N: input to VM N; Ctrl-A Ctrl-A: send Ctrl-A; Ctrl-A ?: this list");
+	klog("console: Ctrl-A N: input to VM N; Ctrl-A s: scheduling statistics; "
+	     "Ctrl-A Ctrl-A: send Ctrl-A; Ctrl-A ?: this list");
 	for (u32 i = 0; i < nr_vms; i++)
 		klog("console:   %u  %s%s", i, vms[i].name, i == console_focus ? "  (input)" : "");
 }
@@ -129,6 +132,8 @@ static void console_escape_key(u8 byte)
 		}
 	} else if (byte == '?') {
 		console_help();
+	} else if (byte == 's') {
+		sched_print_stats(NULL);
 	} else {
 		klog("console: unknown key after Ctrl-A; Ctrl-A ? lists the keys");
 	}

@@ -49,6 +49,12 @@ void hypercall_keel(struct vcpu *vcpu, u32 fid)
 		x[2] = vcpu->index;
 		x[3] = vcpu->vm->nr_resets;
 		break;
+	case KEEL_HC_RT_REPORT:
+		vcpu->sched.rt_jobs = x[1];
+		vcpu->sched.rt_misses = x[2];
+		vcpu->sched.rt_worst_response_ns = x[3];
+		x[0] = KEEL_RET_SUCCESS;
+		break;
 	case KEEL_HC_YIELD:
 	case KEEL_HC_NULL:
 		x[0] = KEEL_RET_SUCCESS;

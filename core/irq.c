@@ -10,6 +10,7 @@
 #include <keel/irq.h>
 #include <keel/log.h>
 #include <keel/platform.h>
+#include <keel/sched.h>
 #include <keel/vcpu.h>
 #include <keel/vgic.h>
 #include <keel/vm.h>
@@ -37,6 +38,10 @@ static void handle_one(struct cpu *cpu, u32 intid)
 	switch (intid) {
 	case IRQ_SGI_KICK:
 		gicv3_deactivate(intid); /* requests are examined by the run loop */
+		return;
+	case IRQ_PPI_HYP_TIMER:
+		sched_timer_fired(cpu);
+		gicv3_deactivate(intid);
 		return;
 	case IRQ_PPI_MAINTENANCE:
 		gicv3_deactivate(intid);

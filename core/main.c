@@ -13,6 +13,7 @@
 #include <keel/drivers/pl011.h>
 #include <keel/log.h>
 #include <keel/platform.h>
+#include <keel/sched.h>
 #include <keel/string.h>
 #include <keel/vm.h>
 
@@ -84,6 +85,7 @@ static void cpu_bring_up(u32 index)
 	gicv3_enable(IRQ_SGI_KICK, true);
 	gicv3_enable(IRQ_PPI_MAINTENANCE, true);
 	gicv3_enable(IRQ_PPI_VIRT_TIMER, true);
+	gicv3_enable(IRQ_PPI_HYP_TIMER, true);
 	cpu->online = true;
 }
 
@@ -102,6 +104,10 @@ void boot_main(u64 dtb, u64 entry_count)
 	cpu_bring_up(0);
 	blob = blob_check();
 	vm_create_all(blob);
+	for (u32 i = 0; i < platform.nr_cpus; i++)
+		sched_cpu_init(&cpus[i], &blob->cpus[i]);
+	if (blob->header.flags & KEEL_BLOB_FLAG_UNSAFE)
+		klog("WARNING: this configuration failed schedulability analysis (built with --unsafe)");
 	for (u32 i = 0; i < nr_vms; i++) {
 		klog("vm %u '%s': %u vCPU(s), %lu MiB", i, vms[i].name, vms[i].nr_vcpus,
 		     blob->vms[i].mem[0].size / (1024 * 1024));

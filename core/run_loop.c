@@ -1,8 +1,8 @@
 /*
- * Each physical CPU's loop: act on requests, pick a vCPU, enter it, handle
- * its exit. Picking lives in sched_pick() alone so a real scheduler can
- * replace the static partitioning used now (one vCPU pinned per CPU, or a
- * few pinned vCPUs taken in order).
+ * Each physical CPU's loop: let the scheduler act on requests and pick a
+ * vCPU (core/sched.c), switch the vCPU's state in if it is not loaded,
+ * enter it, handle its exit. With nothing to run the CPU waits for an
+ * interrupt: a kick, a device, or the scheduler's own timer.
  */
 #include <keel/arch/cpu.h>
 #include <keel/arch/guest.h>
@@ -11,6 +11,7 @@
 #include <keel/irq.h>
 #include <keel/log.h>
 #include <keel/platform.h>
+#include <keel/sched.h>
 #include <keel/vcpu.h>
 #include <keel/vgic.h>
 #include <keel/vm.h>
@@ -18,43 +19,6 @@
 struct cpu cpus[PLAT_MAX_CPUS];
 u64 keel_entry_count; /* CNTVCT when Keel was entered */
 static volatile bool first_entry_reported;
-
-/* Act on what other CPUs asked of this vCPU (VCPU_REQ_*), in this order. */
-static void vcpu_handle_requests(struct vcpu *v)
-{
-	u32 req = __atomic_exchange_n(&v->requests, 0, __ATOMIC_ACQUIRE);
-
-	if (req & VCPU_REQ_STOP) {
-		vcpu_power_down(v);
-		vm_vcpu_parked(v);
-	}
-	if (req & VCPU_REQ_VM_BOOT) {
-		/* Zero and load the VM on its own CPU, in parallel with other VMs; it asks for START. */
-		vm_start(v->vm);
-		req |= __atomic_exchange_n(&v->requests, 0, __ATOMIC_ACQUIRE);
-	}
-	if ((req & VCPU_REQ_START) && v->vm->state == VM_RUNNING) {
-		vcpu_reset(v, v->boot_pc, v->boot_x0);
-		v->state = VCPU_RUNNABLE;
-	}
-	if (v->state == VCPU_WAITING && vgic_vcpu_has_pending(v))
-		v->state = VCPU_RUNNABLE;
-}
-
-/* The vCPU this CPU runs next, or NULL to idle. The one place a scheduler plugs in. */
-static struct vcpu *sched_pick(struct cpu *cpu)
-{
-	struct vcpu *pick = NULL;
-
-	for (u32 i = 0; i < cpu->nr_vcpus; i++) {
-		struct vcpu *v = cpu->vcpus[i];
-
-		vcpu_handle_requests(v);
-		if (!pick && v->state == VCPU_RUNNABLE)
-			pick = v;
-	}
-	return pick;
-}
 
 static bool cpu_has_requests(const struct cpu *cpu)
 {
@@ -95,6 +59,7 @@ void cpu_run_loop(struct cpu *cpu)
 			arch_vcpu_load(vcpu);
 		}
 		report_first_entry();
+		sched_entering(cpu, vcpu);
 		vgic_flush_lrs(vcpu);
 		reason = arch_guest_enter(vcpu);
 		vgic_sync_lrs(vcpu); /* first: clears the maintenance condition before IRQs are taken */

@@ -65,6 +65,7 @@ static void vm_create(struct vm *vm, u32 index, const struct keel_blob_vm *c)
 		v->index = i;
 		v->pcpu = c->pcpu[i];
 		v->state = VCPU_OFF;
+		sched_vcpu_init(v, &c->servers[i]);
 		CHECK(cpu->nr_vcpus < CPU_MAX_VCPUS);
 		cpu->vcpus[cpu->nr_vcpus++] = v;
 	}
@@ -229,6 +230,7 @@ void vm_vcpu_parked(struct vcpu *vcpu)
 	} else if (vm->state == VM_POWERED_OFF) {
 		vm_log(vm, "stopped after %lu exits, %u MiB of its RAM touched", vm_total_exits(vm),
 		       vm->nr_chunks_populated * (u32)(VM_RAM_CHUNK / MiB));
+		sched_print_stats(vm);
 		if (all_vms_off()) {
 			klog("every VM is off: powering the machine off");
 			arch_system_off();

@@ -137,6 +137,16 @@ void gicv3_deactivate(u32 intid)
 	isb();
 }
 
+bool gicv3_is_active(u32 intid)
+{
+	return rd32(redist_base(arch_cpu_index()) + GICR_SGI_BASE + 0x300) & (1u << (intid % 32));
+}
+
+void gicv3_set_active(u32 intid)
+{
+	wr32(redist_base(arch_cpu_index()) + GICR_SGI_BASE + 0x300, 1u << (intid % 32));
+}
+
 void gicv3_clear_active(u32 intid)
 {
 	wr32(redist_base(arch_cpu_index()) + GICR_SGI_BASE + 0x380, 1u << (intid % 32));

@@ -140,3 +140,17 @@ void el2_exception_panic(struct el2_frame *frame, u64 slot)
 		klog("x%-2u %016lx  x%-2u %016lx", i, frame->x[i], i + 1, i + 1 < 31 ? frame->x[i + 1] : frame->sp);
 	panic("EL2 exception (ELR %lx)", frame->elr);
 }
+
+/* The EL2 physical timer (CNTHP, PPI 26), one-shot, for scheduling events. */
+void arch_sched_timer_arm(u64 deadline)
+{
+	write_sysreg(cnthp_cval_el2, deadline);
+	write_sysreg(cnthp_ctl_el2, 1); /* enabled, not masked */
+	isb();
+}
+
+void arch_sched_timer_disarm(void)
+{
+	write_sysreg(cnthp_ctl_el2, 0);
+	isb();
+}

@@ -10,6 +10,8 @@
  */
 #include <keel/arch/guest.h>
 #include <keel/arch/gic.h>
+#include <keel/drivers/gicv3.h>
+#include <keel/platform.h>
 #include <keel/log.h>
 #include <keel/vcpu.h>
 #include <keel/vm.h>
@@ -78,6 +80,11 @@ void arch_vcpu_load(struct vcpu *vcpu)
 	write_sysreg(vtcr_el2, vtcr_value());
 	arch_fpsimd_restore(&vcpu->fp);
 	load_vgic_interface(vcpu);
+	if (vcpu->vtimer_hw_active) {
+		/* Its guest had not completed a timer interrupt: the hardware-linked LR will. */
+		gicv3_set_active(IRQ_PPI_VIRT_TIMER);
+		vcpu->vtimer_hw_active = false;
+	}
 	isb();
 	vcpu->loaded = true;
 }
@@ -114,6 +121,11 @@ void arch_vcpu_put(struct vcpu *vcpu)
 	s->cntv_ctl_el0 = read_sysreg(cntv_ctl_el0);
 	s->cntv_cval_el0 = read_sysreg(cntv_cval_el0);
 	write_sysreg(cntv_ctl_el0, 0); /* the next vCPU must not get this one's timer interrupt */
+	isb();
+	/* A timer interrupt this guest has not completed stays this vCPU's (KVM does the same). */
+	vcpu->vtimer_hw_active = gicv3_is_active(IRQ_PPI_VIRT_TIMER);
+	if (vcpu->vtimer_hw_active)
+		gicv3_clear_active(IRQ_PPI_VIRT_TIMER);
 	arch_fpsimd_save(&vcpu->fp);
 	vcpu->vgic.vmcr = (u32)read_sysreg(ICH_VMCR_EL2);
 	vcpu->vgic.ap0r[0] = (u32)read_sysreg(ICH_AP0R0_EL2);

@@ -40,7 +40,7 @@ struct bench {
 struct bench_opts {
 	int samples;		/* samples per benchmark */
 	double min_time;	/* seconds: each sample lasts at least this long */
-	int pin;		/* run every benchmark on CPU 0 only */
+	int pin;		/* run every benchmark on CPU 0 only (default) */
 };
 
 /* The benchmarks, one per file group (bench_*.c). */

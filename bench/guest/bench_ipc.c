@@ -2,9 +2,10 @@
  * Inter-process communication between two processes: round-trip latency of
  * one byte over a pair of pipes (pipe_lat), a Unix stream socket pair
  * (unix_lat) and a pair of FIFOs in /tmp (fifo_lat), and the bandwidth of a
- * pipe carrying 64 KiB chunks (pipe_bw). The two processes are not pinned, so
- * the kernel may place them on different CPUs: each round trip can then cost
- * two cross-CPU wake-ups (IPIs), which a hypervisor has to deliver.
+ * pipe carrying 64 KiB chunks (pipe_bw). By default both processes run on
+ * CPU 0 (main.c); with --spread the kernel may place them on different CPUs,
+ * and each round trip can then cost two cross-CPU wake-ups (IPIs), which a
+ * hypervisor has to deliver.
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -2,7 +2,13 @@
  * keel-bench: command line, the list of benchmarks and the driver.
  *
  *   keel-bench [--quick] [--only NAME[,NAME...]] [--samples N] [--time SEC]
- *              [--pin] [--list]
+ *              [--pin|--spread] [--list]
+ *
+ * By default every benchmark runs on CPU 0 only (--pin): under QEMU's
+ * multi-threaded TCG a wake-up on another vCPU waits for the host to schedule
+ * that vCPU's thread, which on a busy host costs milliseconds and swamps what
+ * is being measured. --spread lets Linux place the processes (lmbench's way),
+ * so round trips include cross-CPU wake-ups (IPIs); ctx_N stays on CPU 0.
  *
  * Prints "KBENCH-BEGIN <kernel release> <online CPUs>", then for each benchmark
  * "KBENCH <metric> <us|MB/s> <median> <min> <max> <samples>", then
@@ -46,7 +52,7 @@ const char *bench_self_path = "/proc/self/exe";
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: keel-bench [--quick] [--only NAME[,NAME...]] [--samples N] "
-		   "[--time SEC] [--pin] [--list]\n");
+		   "[--time SEC] [--pin|--spread] [--list]\n");
 }
 
 static int find_bench(const char *name)
@@ -98,7 +104,7 @@ static const char *opt_value(int argc, char **argv, int *i, const char *opt)
 /* Returns 0, or -1 after printing why. */
 static int parse_args(int argc, char **argv, struct bench_opts *o, int *selected)
 {
-	int i, any = 0, samples = 0, pin = 0;
+	int i, any = 0, samples = 0, pin = 1;
 	double min_time = 0;
 	const char *v;
 
@@ -108,6 +114,8 @@ static int parse_args(int argc, char **argv, struct bench_opts *o, int *selected
 			*o = (struct bench_opts){ QUICK_SAMPLES, QUICK_TIME, 0 };
 		} else if (!strcmp(argv[i], "--pin")) {
 			pin = 1;
+		} else if (!strcmp(argv[i], "--spread")) {
+			pin = 0;
 		} else if (!strcmp(argv[i], "--list")) {
 			for (i = 0; i < NBENCH; i++)
 				printf("%s\n", benches[i]->name);
@@ -210,7 +218,7 @@ int main(int argc, char **argv)
 	uname(&u);
 
 	printf("keel-bench: %d samples of at least %.3f s each%s; kernel RNG %s\n",
-	       o.samples, o.min_time, o.pin ? ", all on CPU 0" : "", rng_state());
+	       o.samples, o.min_time, o.pin ? ", all on CPU 0" : ", spread over CPUs", rng_state());
 	printf("KBENCH-BEGIN %s %ld\n", u.release, sysconf(_SC_NPROCESSORS_ONLN));
 	t0 = bench_now();
 	for (i = 0; i < NBENCH; i++)

@@ -211,3 +211,58 @@ bool fdt_memory(uint64_t *base, uint64_t *size)
 	*size = read_cells(reg + ac * 4, sc);
 	return true;
 }
+
+bool fdt_child_name(const char *path, uint32_t idx, char *buf, size_t size)
+{
+	const char *comp[FDT_MAX_PATH_COMPONENTS];
+	size_t clen[FDT_MAX_PATH_COMPONENTS];
+	int ncomp = split_path(path, comp, clen);
+	int depth = 0, matched = 0; /* as in fdt_getprop() */
+	uint32_t off = 0, seen = 0;
+
+	if (!tree.base || ncomp < 0 || size == 0)
+		return false;
+	while (off + 4 <= tree.structs_size) {
+		uint32_t token = fdt_be32(tree.structs + off);
+		const uint8_t *p = tree.structs + off + 4;
+		uint32_t room = tree.structs_size - off - 4;
+		int n;
+
+		off += 4;
+		switch (token) {
+		case FDT_BEGIN_NODE:
+			n = bounded_strlen(p, room);
+			if (n < 0 || ++depth > FDT_MAX_DEPTH)
+				return false;
+			if (matched == ncomp + 1 && depth == ncomp + 2 && seen++ == idx) {
+				if ((size_t)n >= size)
+					return false;
+				memcpy(buf, p, (size_t)n);
+				buf[n] = '\0';
+				return true;
+			}
+			if (depth == 1 ? matched == 0 :
+			    (matched == depth - 1 && depth - 2 < ncomp &&
+			     name_matches(p, n, comp[depth - 2], clen[depth - 2])))
+				matched = depth;
+			off += ((uint32_t)n + 4) & ~3u;
+			break;
+		case FDT_END_NODE:
+			if (matched == depth)
+				matched--;
+			if (--depth < 0)
+				return false;
+			break;
+		case FDT_PROP:
+			if (room < 8 || fdt_be32(p) > room - 8)
+				return false;
+			off += 8 + ((fdt_be32(p) + 3) & ~3u);
+			break;
+		case FDT_NOP:
+			break;
+		default: /* FDT_END or garbage */
+			return false;
+		}
+	}
+	return false;
+}

@@ -7,6 +7,7 @@
 #define KEEL_CPU_H
 
 #include <keel/platform.h>
+#include <keel/sched.h>
 #include <keel/types.h>
 
 #define CPU_MAX_VCPUS 4 /* vCPUs that may share one physical CPU */
@@ -22,6 +23,7 @@ struct cpu {
 	struct vcpu *vcpus[CPU_MAX_VCPUS]; /* vCPUs pinned here */
 	u64 nr_exits;
 	u64 nr_irqs;
+	struct cpu_sched sched;
 };
 
 extern struct cpu cpus[PLAT_MAX_CPUS];

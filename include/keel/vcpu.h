@@ -13,6 +13,7 @@
 #define KEEL_VCPU_H
 
 #include <keel/types.h>
+#include <keel/sched.h>
 #include <keel/vgic.h>
 
 /* Saved on every trap by arch/aarch64/guest_entry.S (offsets checked there). */
@@ -66,7 +67,9 @@ struct vcpu {
 	volatile u32 requests; /* VCPU_REQ_*, atomic */
 	u64 boot_pc, boot_x0; /* for VCPU_REQ_START */
 	bool loaded; /* its system state is in the CPU's registers */
+	bool vtimer_hw_active; /* saved physical active state of its timer PPI while not loaded */
 	u64 nr_exits;
+	struct sched_entity sched;
 };
 
 /* Put the vCPU in its architectural reset state, entering at pc with x0. */

@@ -29,6 +29,13 @@
 /* Returns 0 at once: the cheapest round trip, for benchmarks. */
 #define KEEL_HC_NULL KEEL_HC(0x04)
 
+/*
+ * A real-time guest reports how its own tasks fare, so Keel can show it
+ * beside what it measured itself: x1 = jobs completed so far, x2 = deadline
+ * misses so far, x3 = worst response time seen, in ns. Returns 0.
+ */
+#define KEEL_HC_RT_REPORT KEEL_HC(0x05)
+
 #define KEEL_CONSOLE_WRITE_MAX 256
 
 #define KEEL_RET_SUCCESS 0

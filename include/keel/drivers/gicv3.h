@@ -29,6 +29,9 @@ void gicv3_eoi(u32 intid);
 void gicv3_deactivate(u32 intid);
 /* Clear the active state of an SGI or PPI on the calling CPU (a guest that owned it is gone). */
 void gicv3_clear_active(u32 intid);
+/* Active state of an SGI or PPI on the calling CPU, and setting it (vCPU switch). */
+bool gicv3_is_active(u32 intid);
+void gicv3_set_active(u32 intid);
 /* Send SGI intid to physical CPU pcpu. */
 void gicv3_send_sgi(u32 pcpu, u32 intid);
 /* Number of list registers the virtual CPU interface implements. */

@@ -1,0 +1,208 @@
+/*
+ * The scheduler's glue on each physical CPU: act on vCPU requests, charge the
+ * running vCPU for the time it had, wake vCPUs whose virtual timer expired
+ * while they were switched out, ask the CPU's policy (core/sched_policy.c)
+ * who runs next and until when, and program the EL2 physical timer
+ * one-shot for that moment. A statically partitioned CPU never arms it.
+ *
+ * Called from the run loop before every guest entry, so a vCPU woken by an
+ * interrupt preempts at once if its priority and budget allow: the interrupt
+ * itself made the running vCPU exit.
+ */
+#include <keel/arch/cpu.h>
+#include <keel/arch/guest.h>
+#include <keel/cpu.h>
+#include <keel/log.h>
+#include <keel/sched.h>
+#include <keel/vcpu.h>
+#include <keel/vgic.h>
+#include <keel/vm.h>
+
+void arch_sched_timer_arm(u64 deadline);
+void arch_sched_timer_disarm(void);
+
+u64 sched_ns_to_ticks(u64 ns)
+{
+	return (u64)((__uint128_t)ns * arch_counter_freq() / 1000000000u);
+}
+
+u64 sched_ticks_to_ns(u64 ticks)
+{
+	return (u64)((__uint128_t)ticks * 1000000000u / arch_counter_freq());
+}
+
+void sched_cpu_init(struct cpu *cpu, const struct keel_blob_cpu *cfg)
+{
+	struct cpu_sched *cs = &cpu->sched;
+
+	cs->policy = cfg->policy;
+	cs->frame = sched_ns_to_ticks(cfg->major_frame_ns);
+	cs->frame_origin = arch_counter();
+	cs->background_slice = sched_ns_to_ticks(SCHED_BACKGROUND_SLICE_NS);
+	cs->timer_armed_for = SCHED_NEVER;
+	cs->nr_windows = 0;
+	for (u32 w = 0; w < cfg->nr_windows && w < KEEL_MAX_WINDOWS; w++) {
+		const struct keel_blob_window *bw = &cfg->windows[w];
+
+		for (u32 i = 0; i < cpu->nr_vcpus; i++) {
+			const struct vcpu *v = cpu->vcpus[i];
+
+			if (v->vm->index == bw->vm && v->index == bw->vcpu)
+				cs->windows[cs->nr_windows++] = (struct sched_window){
+					sched_ns_to_ticks(bw->offset_ns),
+					sched_ns_to_ticks(bw->offset_ns + bw->length_ns), i };
+		}
+	}
+}
+
+void sched_vcpu_init(struct vcpu *vcpu, const struct keel_blob_server *server)
+{
+	struct sched_entity *e = &vcpu->sched;
+
+	*e = (struct sched_entity){ 0 };
+	e->budget = sched_ns_to_ticks(server->budget_ns);
+	e->period = sched_ns_to_ticks(server->period_ns);
+	e->priority = server->priority;
+	e->remaining = e->budget;
+	e->period_start = arch_counter();
+}
+
+/* Act on what other CPUs (or this one) asked of the vCPU (VCPU_REQ_*), in this order. */
+static void handle_requests(struct vcpu *v, u64 now)
+{
+	u32 req = __atomic_exchange_n(&v->requests, 0, __ATOMIC_ACQUIRE);
+
+	if (req & VCPU_REQ_STOP) {
+		vcpu_power_down(v);
+		vm_vcpu_parked(v);
+	}
+	if (req & VCPU_REQ_VM_BOOT) {
+		/* Zero and load the VM on its own CPU, in parallel with other VMs; it asks for START. */
+		vm_start(v->vm);
+		req |= __atomic_exchange_n(&v->requests, 0, __ATOMIC_ACQUIRE);
+	}
+	if ((req & VCPU_REQ_START) && v->vm->state == VM_RUNNING) {
+		vcpu_reset(v, v->boot_pc, v->boot_x0);
+		v->state = VCPU_RUNNABLE;
+		v->sched.wake_at = now;
+	}
+	if (v->state == VCPU_WAITING && vgic_vcpu_has_pending(v)) {
+		v->state = VCPU_RUNNABLE;
+		v->sched.wake_at = now;
+	}
+}
+
+/* The architected virtual timer of a switched-out vCPU: armed, and at or past its deadline? */
+static bool vtimer_expired(const struct vcpu *v, u64 now)
+{
+	u64 ctl = v->sys.cntv_ctl_el0;
+
+	return !v->loaded && (ctl & 1) && !(ctl & 2) && now >= v->sys.cntv_cval_el0;
+}
+
+static u64 vtimer_deadline(const struct vcpu *v)
+{
+	u64 ctl = v->sys.cntv_ctl_el0;
+
+	return !v->loaded && v->state == VCPU_WAITING && (ctl & 1) && !(ctl & 2) ?
+		       v->sys.cntv_cval_el0 : SCHED_NEVER;
+}
+
+static void program_timer(struct cpu_sched *cs, u64 until)
+{
+	if (until == cs->timer_armed_for)
+		return;
+	cs->timer_armed_for = until;
+	if (until == SCHED_NEVER)
+		arch_sched_timer_disarm();
+	else
+		arch_sched_timer_arm(until);
+}
+
+struct vcpu *sched_pick(struct cpu *cpu)
+{
+	struct cpu_sched *cs = &cpu->sched;
+	struct sched_entity *es[CPU_MAX_VCPUS];
+	struct sched_decision d;
+	u64 now = arch_counter();
+
+	if (cs->running) {
+		sched_charge(&cs->running->sched, now - cs->run_start);
+		cs->running = NULL;
+	}
+	for (u32 i = 0; i < cpu->nr_vcpus; i++) {
+		struct vcpu *v = cpu->vcpus[i];
+
+		handle_requests(v, now);
+		if (v->state == VCPU_WAITING && vtimer_expired(v, now)) {
+			/* Its timer fires in hardware as soon as it is loaded again. */
+			v->state = VCPU_RUNNABLE;
+			v->sched.wake_at = now;
+		}
+		v->sched.runnable = v->state == VCPU_RUNNABLE;
+		es[i] = &v->sched;
+	}
+	switch (cs->policy) {
+	case KEEL_SCHED_FIXED_PRIORITY:
+		d = sched_decide_fixed_priority(es, cpu->nr_vcpus, now, &cs->background_next,
+						cs->background_slice);
+		break;
+	case KEEL_SCHED_TIME_TABLE:
+		d = sched_decide_time_table(cs, es, cpu->nr_vcpus, now);
+		break;
+	default: /* static: the one vCPU, whenever it is runnable, and no timer */
+		d = (struct sched_decision){ cpu->nr_vcpus && es[0]->runnable ? 0 : -1, SCHED_NEVER };
+		break;
+	}
+	if (cs->policy != KEEL_SCHED_STATIC)
+		for (u32 i = 0; i < cpu->nr_vcpus; i++)
+			if (vtimer_deadline(cpu->vcpus[i]) < d.until)
+				d.until = vtimer_deadline(cpu->vcpus[i]);
+	program_timer(cs, d.until);
+	return d.pick < 0 ? NULL : cpu->vcpus[d.pick];
+}
+
+void sched_entering(struct cpu *cpu, struct vcpu *vcpu)
+{
+	struct sched_entity *e = &vcpu->sched;
+	u64 now = arch_counter();
+
+	if (e->wake_at) {
+		if (now - e->wake_at > e->worst_wakeup)
+			e->worst_wakeup = now - e->wake_at;
+		e->wake_at = 0;
+	}
+	cpu->sched.running = vcpu;
+	cpu->sched.run_start = now;
+}
+
+void sched_timer_fired(struct cpu *cpu)
+{
+	/* The run loop re-picks after every exit or wake-up; the timer is one-shot. */
+	cpu->sched.timer_armed_for = SCHED_NEVER;
+	cpu->sched.nr_events++;
+	arch_sched_timer_disarm();
+}
+
+static const char *const policy_names[] = { "static", "fixed-priority", "time-table" };
+
+void sched_print_stats(const struct vm *only)
+{
+	for (u32 c = 0; c < platform.nr_cpus; c++) {
+		const struct cpu *cpu = &cpus[c];
+
+		for (u32 i = 0; i < cpu->nr_vcpus; i++) {
+			const struct vcpu *v = cpu->vcpus[i];
+			const struct sched_entity *e = &v->sched;
+
+			if (only && v->vm != only)
+				continue;
+			klog("stats: vm %s vcpu %u on cpu %u (%s): cpu time %lu us, budget exhausted %lu times, "
+			     "worst wake-up %lu us, %lu exits, guest jobs %lu misses %lu worst response %lu us",
+			     v->vm->name, v->index, c, policy_names[cpu->sched.policy % 3],
+			     sched_ticks_to_ns(e->cpu_time) / 1000, e->nr_exhaustions,
+			     sched_ticks_to_ns(e->worst_wakeup) / 1000, v->nr_exits, e->rt_jobs, e->rt_misses,
+			     e->rt_worst_response_ns / 1000);
+		}
+	}
+}
