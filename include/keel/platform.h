@@ -44,6 +44,12 @@ struct platform_desc {
 	u32 gic_max_intid; /* highest SPI INTID the distributor implements */
 	u32 timer_freq_hz; /* 0: read CNTFRQ_EL0 */
 	u64 blob_addr; /* where the loader puts the configuration blob */
+	/*
+	 * Worst-case cost of one scheduling event (timer or wake-up interrupt,
+	 * pick, vCPU context switch), charged by the schedulability analysis in
+	 * keelcfg; see docs/scheduling.md.
+	 */
+	u32 sched_event_overhead_ns;
 	u32 nr_devices;
 	struct plat_device devices[PLAT_MAX_DEVICES];
 };

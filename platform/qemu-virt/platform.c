@@ -27,6 +27,7 @@ const struct platform_desc platform = {
 	.gic_max_intid = 287,
 	.timer_freq_hz = 0,
 	.blob_addr = 0x50000000,
+	.sched_event_overhead_ns = 20000, /* conservative guess for TCG, to be measured */
 	.nr_devices = 2,
 	.devices = {
 		{ "rtc", { 0x09010000, 0x1000 }, 34 },
