@@ -11,10 +11,11 @@
 GUEST_LINK_ADDR ?= 0x40000000
 GUEST_OUT ?= $(BUILD)/guests
 
-GUEST_NAMES := ticker test-hostile test-sentinel test-reset test-smp test-hypercall test-vgic test-passthrough
+GUEST_NAMES := ticker rtexec test-hostile test-sentinel test-reset test-smp test-hypercall test-vgic test-passthrough
 
-# Sources of each guest: ticker in guests/ticker/, test-X in guests/tests/X.c.
+# Sources of each guest: ticker and rtexec in their own directories, test-X in guests/tests/X.c.
 ticker_SRCS := $(wildcard guests/ticker/*.c)
+rtexec_SRCS := $(wildcard guests/rtexec/*.c)
 $(foreach g,$(filter test-%,$(GUEST_NAMES)),$(eval $(g)_SRCS := guests/tests/$(g:test-%=%).c))
 
 GUEST_LIB_SRCS := $(wildcard guests/lib/*.c) $(wildcard guests/lib/*.S)

@@ -186,11 +186,33 @@ static void cpu1_main(unsigned int cpu)
 	(void)cpu;
 	gic_init_cpu();
 	gic_enable_private(SGI_PING, GIC_DEFAULT_PRIO);
-	dsb(sy);
 	cpu1_online = 1;
+	gic_send_sgi(SGI_PONG, 1u << 0); /* vCPU0 sleeps until this arrives */
 	irq_enable();
 	for (;;)
 		wfi();
+}
+
+/*
+ * Starts vCPU1 and sleeps until it reports in with an SGI. Sleeping rather
+ * than polling matters under -icount, where QEMU runs one CPU at a time: a
+ * spinning vCPU0 would keep the CPU that has to start vCPU1 from running.
+ */
+static bool start_cpu1(void)
+{
+	uint32_t seq = pong_count;
+	uint64_t deadline;
+	bool ok;
+
+	if (smp_start_cpu(CPU1, cpu1_main) != PSCI_RET_SUCCESS)
+		return false;
+	irq_disable();
+	deadline = timer_now() + timer_ms_to_ticks(WATCHDOG_MS);
+	timer_arm_at(deadline);
+	ok = wait_event(&pong_count, seq, deadline) && cpu1_online;
+	timer_stop();
+	irq_enable();
+	return ok;
 }
 
 /* Whether KEEL_HC_NULL answers: on bare QEMU the HVC is undefined, caught here. */
@@ -224,8 +246,7 @@ void guest_main(void)
 	printf("KHV-BEGIN %s, counter %lu Hz\n", under_keel ? "under Keel" : "no hypervisor",
 	       timer_freq());
 	setup_interrupts();
-	cpu1_up = smp_start_cpu(CPU1, cpu1_main) == PSCI_RET_SUCCESS &&
-		  timer_wait_flag(&cpu1_online, WATCHDOG_MS);
+	cpu1_up = start_cpu1();
 
 	if (under_keel)
 		bench_calls("hypercall_null", time_null_hvcs);

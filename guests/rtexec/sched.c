@@ -10,6 +10,8 @@
  * the highest-priority job. With nothing pending the dispatcher prints the
  * pending summary, a character at a time, or sleeps in WFI.
  */
+#include <stddef.h>
+
 #include <guest/gic.h>
 #include <guest/platform.h>
 #include <guest/sysreg.h>

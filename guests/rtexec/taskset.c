@@ -14,7 +14,6 @@
 #include <guest/fdt.h>
 #include <guest/print.h>
 #include <guest/string.h>
-#include <guest/timer.h>
 
 #include "rtexec.h"
 
@@ -46,8 +45,8 @@ static void add_task(const char *name, uint32_t period_us, uint32_t wcet_us, uin
 	t->deadline_us = deadline_us;
 }
 
-/* Reads child idx of /keel-tasks; false (after saying why) if it is not a usable task. */
-static bool read_task(uint32_t idx, char *name)
+/* Adds the task of /keel-tasks/<name>; false (after saying why) if it is not usable. */
+static bool read_task(const char *name)
 {
 	char path[PATH_MAX_LEN];
 	uint32_t period, wcet, deadline;
@@ -55,8 +54,7 @@ static bool read_task(uint32_t idx, char *name)
 	snprintf(path, sizeof(path), "%s/%s", TASKS_NODE, name);
 	if (!fdt_read_u32(path, "period-us", &period) || !fdt_read_u32(path, "wcet-us", &wcet) ||
 	    period == 0 || wcet == 0) {
-		printf("rtexec: config: task %u (%s) ignored: needs non-zero period-us and wcet-us\n",
-		       idx, name);
+		printf("rtexec: config: task %s ignored: needs non-zero period-us and wcet-us\n", name);
 		return false;
 	}
 	if (!fdt_read_u32(path, "deadline-us", &deadline))
@@ -91,7 +89,7 @@ static void read_tree(void)
 			printf("rtexec: config: more than %u tasks: the rest are ignored\n", RT_MAX_TASKS);
 			break;
 		}
-		read_task(i, name);
+		read_task(name);
 	}
 	if (rt.ntasks)
 		read_policy();

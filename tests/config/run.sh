@@ -7,7 +7,9 @@
 # good-*.dts  must build: every output file present, the blob accepted by
 #             "keelcfg --check-blob", every guest tree readable by dtc, and stderr
 #             containing the "// expect:" text if there is one.
-# configs/demo.dts is also built, against dummy images, so it stays valid.
+# configs/demo.dts and configs/rt/*.dts are also built, against dummy images,
+# so they stay valid; rt-bad.dts must be refused unless forced with --unsafe,
+# and a forced blob must carry the UNSAFE flag.
 # A "// args: ..." line adds keelcfg options. Images are small dummy files made
 # here under build/tests/config/img (the big ones sparse), so no kernel is needed.
 # Prints PASS/FAIL per case and ends with "N passed, N failed".
@@ -124,22 +126,43 @@ check_good() {
 	check_outputs "$name" "$out" $vms
 }
 
-# configs/demo.dts names build/linux/Image etc.; build it in a scratch root
-# holding dummy files at those paths.
-check_demo() {
-	local demo=$work/demo-root out
-	rm -rf "$demo" && mkdir -p "$demo/build/linux" "$demo/build/guests"
-	cp "$img/Image" "$demo/build/linux/Image"
-	cp "$img/initrd.cpio.gz" "$demo/build/linux/initrd.cpio.gz"
-	cp "$img/raw.bin" "$demo/build/guests/ticker.bin"
-	out=$root/$work/out/demo
+# configs/demo.dts and configs/rt/*.dts name build/linux/Image etc.; build
+# them in a scratch root holding dummy files at those paths. $1 case name,
+# $2 source, $3 extra keelcfg options, then the VM names. Sets $status.
+build_scratch() {
+	local name=$1 dts=$2 args=$3 root_dir=$work/scratch-root out
+	rm -rf "$root_dir" && mkdir -p "$root_dir/build/linux" "$root_dir/build/guests"
+	cp "$img/Image" "$root_dir/build/linux/Image"
+	cp "$img/initrd.cpio.gz" "$root_dir/build/linux/initrd.cpio.gz"
+	cp "$img/raw.bin" "$root_dir/build/guests/ticker.bin"
+	cp "$img/raw.bin" "$root_dir/build/guests/rtexec.bin"
+	out=$root/$work/out/$name
 	rm -rf "$out"
-	if ! (cd "$demo" && "$keelcfg" --out "$out" "$root/configs/demo.dts") 2>"$out.err"; then
-		fail demo "$(head -c 600 "$out.err")"
+	# shellcheck disable=SC2086 # args is a word list on purpose
+	(cd "$root_dir" && "$keelcfg" $args --out "$out" "$root/$dts") 2>"$out.err"
+	status=$?
+}
+
+check_scratch() {
+	local name=$1 dts=$2 args=$3
+	shift 3
+	build_scratch "$name" "$dts" "$args"
+	if [ "$status" -ne 0 ]; then
+		fail "$name" "$(head -c 600 "$work/out/$name.err")"
 		return
 	fi
-	out=$work/out/demo
-	check_outputs demo "$out" linux ticker
+	check_outputs "$name" "$work/out/$name" "$@"
+}
+
+# The blob of a built case is (not) marked UNSAFE: $1 case, $2 dir, $3 yes|no.
+check_unsafe_flag() {
+	local got=no
+	"$keelcfg" --check-blob "$2/keel.cfg" 2>/dev/null | grep -q "UNSAFE" && got=yes
+	if [ "$got" = "$3" ]; then
+		pass "$1"
+	else
+		fail "$1" "blob UNSAFE flag: $got, want $3"
+	fi
 }
 
 make_images
@@ -150,7 +173,36 @@ done
 for dts in tests/config/good-*.dts; do
 	check_good "$dts"
 done
-check_demo
+check_scratch demo configs/demo.dts "" linux ticker
+check_scratch rt-fp configs/rt/rt-fp.dts "" linux rtos ticker
+check_scratch rt-tt configs/rt/rt-tt.dts "" linux rtos ticker
+
+# The real-time guest finds its task set in its tree, in the shape of the source.
+if dtc -q -I dtb -O dts "$work/out/rt-fp/rtos.dtb" 2>/dev/null |
+	grep -A4 'ctrl {' | grep -q 'deadline-us = <0x1194>'; then
+	pass "rt-fp-keel-tasks"
+else
+	fail "rt-fp-keel-tasks" "no /keel-tasks/ctrl with deadline-us 4500 in rtos.dtb"
+fi
+
+# rt-bad fails the analysis: refused, unless forced with --unsafe (then marked).
+build_scratch rt-bad configs/rt/rt-bad.dts ""
+if [ "$status" -eq 1 ] && grep -qF "task ctrl can miss its 4.5 ms deadline" "$work/out/rt-bad.err" &&
+	[ ! -e "$work/out/rt-bad" ]; then
+	pass "rt-bad-refused"
+else
+	fail "rt-bad-refused" "status $status: $(head -c 600 "$work/out/rt-bad.err")"
+fi
+check_scratch rt-bad-unsafe configs/rt/rt-bad.dts --unsafe linux rtos ticker
+if grep -qF "warning: vm rtos: task ctrl can miss" "$work/out/rt-bad-unsafe.err"; then
+	check_unsafe_flag rt-bad-unsafe-flag "$work/out/rt-bad-unsafe" yes
+else
+	fail rt-bad-unsafe-flag "no warning for the forced analysis"
+fi
+check_unsafe_flag good-sched-unsafe-flag "$work/out/good-sched-unsafe" yes
+check_unsafe_flag rt-fp-not-unsafe "$work/out/rt-fp" no
+# Shared memory forced with --unsafe is not a timing failure: no flag.
+check_unsafe_flag good-unsafe-no-flag "$work/out/good-unsafe" no
 
 # --unsafe is what makes good-unsafe pass: without it, it is an error.
 run_keelcfg tests/config/good-unsafe.dts "$work/out/unsafe-off"

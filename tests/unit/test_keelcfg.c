@@ -16,6 +16,7 @@
 #include <libfdt.h>
 
 #include "parse.h"
+#include "schedcheck.h"
 #include "test_keelcfg_fixture.h"
 #include "validate.h"
 
@@ -373,6 +374,205 @@ static void test_parse(void **state)
 	assert_int_equal(d.nr_errors, 3);
 }
 
+/* The board with Keel's 20 us per scheduling event. */
+static struct platform_desc rt_board(void)
+{
+	struct platform_desc b = fix_board;
+
+	b.sched_event_overhead_ns = 20000;
+	return b;
+}
+
+static void test_sched_good(void **state)
+{
+	struct platform_desc b = rt_board();
+
+	(void)state;
+	fix_rt_system(&sys);
+	run();
+	assert_int_equal(d.nr_msgs, 0);
+	assert_true(schedcheck_system(&sys, &b, &opts, &d));
+	assert_int_equal(d.nr_msgs, 0);
+	assert_false(sys.sched_forced);
+}
+
+/* Without /cpus, CPU 1 is static and cannot take the second vCPU. */
+static void test_sched_static_cpu(void **state)
+{
+	(void)state;
+	fix_rt_system(&sys);
+	sys.nr_cpus = 0;
+	expect_one("physical CPU 1 is given to vCPU 0 of VM 'ticker' and to vCPU 1 of VM 'linux'",
+		   "a static CPU runs one vCPU");
+}
+
+static void test_sched_server_rules(void **state)
+{
+	(void)state;
+	fix_rt_system(&sys);
+	sys.vms[0].budget_us.given = false;
+	expect_one("test.dts:10: node /vms/linux: vCPU 1 runs on fixed-priority CPU 1: missing "
+		   "server-budget-us", NULL);
+	fix_rt_system(&sys);
+	sys.vms[1].budget_us.v[0] = 6000;
+	expect_one("test.dts:40: node /vms/ticker: vCPU 0: server budget 6000 us exceeds its period "
+		   "5000 us", NULL);
+	fix_rt_system(&sys);
+	sys.vms[1].priority.given = false;
+	expect_one("missing server-priority", NULL);
+	fix_rt_system(&sys);
+	sys.vms[0].budget_us.v[1] = 100;
+	sys.vms[0].period_us = sys.vms[1].period_us;
+	sys.vms[0].period_us.nr = 2;
+	sys.vms[0].period_us.v[1] = 5000;
+	sys.vms[0].priority = sys.vms[1].priority;
+	sys.vms[0].priority.nr = 2;
+	sys.vms[0].priority.v[1] = 10;
+	expect_one("vCPU 0 has server priority 10 on CPU 1, as has vCPU 1 of VM 'linux'", NULL);
+}
+
+static void test_sched_table_rules(void **state)
+{
+	struct cfg_cpu *c;
+	struct cfg_window *w;
+
+	(void)state;
+	fix_rt_system(&sys);
+	snprintf(sys.cpus[0].policy, CFG_NAME_LEN, "time-table");
+	c = &sys.cpus[0];
+	c->frame_us = (struct cfg_u32){ true, 5000, fix_loc(62) };
+	for (u32 i = 0; i < 2; i++) {
+		w = &c->windows[c->nr_windows++];
+		snprintf(w->node, sizeof(w->node), "/cpus/cpu@1/window@%u", i);
+		w->loc = fix_loc(70 + 10 * (int)i);
+		w->has_vm = true;
+		snprintf(w->vm, sizeof(w->vm), "%s", i ? "linux" : "ticker");
+		w->vcpu = (struct cfg_u32){ true, i, fix_loc(72 + 10 * (int)i) };
+		w->offset_us = (struct cfg_u32){ true, i ? 2000 : 0, fix_loc(73) };
+		w->length_us = (struct cfg_u32){ true, i ? 3000 : 2000, fix_loc(74) };
+	}
+	run();
+	assert_int_equal(d.nr_msgs, 0);
+	c->windows[1].offset_us.v = 1000;
+	expect_one("test.dts:80: node /cpus/cpu@1/window@1: window [1000, 4000) us overlaps "
+		   "/cpus/cpu@1/window@0 [0, 2000) us", NULL);
+	c->windows[1].offset_us.v = 2500;
+	expect_one("window [2500, 5500) us ends after the major frame of 5000 us", NULL);
+	c->windows[1].offset_us.v = 2000;
+	c->windows[1].vcpu.v = 0;
+	run();
+	assert_true(diag_find(&d, "vCPU 0 of VM 'linux' runs on physical CPU 0") >= 0);
+	assert_true(diag_find(&d, "vCPU 1 is pinned to time-table CPU 1 but owns no window") >= 0);
+	assert_int_equal(d.nr_errors, 2);
+}
+
+/* The rt-bad case: 1.2 ms of budget; refused, or a warning and a mark with --unsafe. */
+static void test_schedcheck_refuses(void **state)
+{
+	struct platform_desc b = rt_board();
+
+	(void)state;
+	fix_rt_system(&sys);
+	sys.vms[1].budget_us.v[0] = 1200;
+	run();
+	assert_int_equal(d.nr_msgs, 0);
+	assert_false(schedcheck_system(&sys, &b, &opts, &d));
+	assert_int_equal(d.nr_errors, 2);
+	/* blackout 5 + (1.2 + 0.04) - 2 (1.2 - 0.04) = 3.92 ms, + 1 ms of ctrl */
+	assert_true(diag_find(&d, "test.dts:47: node /vms/ticker/tasks/ctrl: vm ticker: task ctrl "
+				  "can miss its 4.5 ms deadline: worst-case response 4.92 ms with "
+				  "budget 1.2 ms every 5 ms") >= 0);
+	assert_false(sys.sched_forced);
+	diag_reset(&d);
+	opts.unsafe = true;
+	assert_false(schedcheck_system(&sys, &b, &opts, &d));
+	assert_int_equal(d.nr_errors, 0);
+	assert_int_equal(d.nr_warnings, 2);
+	assert_true(diag_find(&d, "warning: vm ticker: task ctrl can miss") >= 0);
+	assert_true(sys.sched_forced);
+}
+
+static void test_schedcheck_servers(void **state)
+{
+	struct platform_desc b = rt_board();
+	static const u32 budget[2] = { 0, 3000 }, period[2] = { 0, 4000 }, prio[2] = { 0, 20 };
+
+	(void)state;
+	fix_rt_system(&sys);
+	fix_list(&sys.vms[0].budget_us, 2, budget, 16);
+	fix_list(&sys.vms[0].period_us, 2, period, 17);
+	fix_list(&sys.vms[0].priority, 2, prio, 18);
+	sys.vms[1].tasks.given = false;
+	run();
+	assert_int_equal(d.nr_msgs, 0);
+	assert_false(schedcheck_system(&sys, &b, &opts, &d));
+	/* R = 2.04 + ceil((R + 1) / 4) 3.04: 2.04 -> 5.08 -> 8.12 -> 11.16 -> 14.2 -> 14.2 */
+	assert_true(diag_find(&d, "test.dts:40: node /vms/ticker: cpu 1: server of vm ticker vcpu 0 "
+				  "(budget 2 ms every 5 ms, priority 10) is not schedulable: worst-case "
+				  "response 14.2 ms exceeds its period 5 ms") >= 0);
+	assert_int_equal(d.nr_errors, 1);
+}
+
+/* The scheduling nodes as parse_system() reads them. */
+static void test_parse_sched(void **state)
+{
+	static char buf[4096];
+	struct srcmap map = { .fallback_file = "src.dts" };
+	fdt32_t budget[1] = { cpu_to_fdt32(2000) };
+
+	(void)state;
+	fdt_create(buf, sizeof(buf));
+	fdt_finish_reservemap(buf);
+	fdt_begin_node(buf, "");
+	fdt_begin_node(buf, "cpus");
+	fdt_begin_node(buf, "cpu@1");
+	fdt_property_string(buf, "policy", "time-table");
+	fdt_property_u32(buf, "major-frame-us", 5000);
+	fdt_begin_node(buf, "window@0");
+	fdt_property_string(buf, "vm", "t");
+	fdt_property_u32(buf, "vcpu", 0);
+	fdt_property_u32(buf, "offset-us", 100);
+	fdt_property_u32(buf, "length-us", 900);
+	fdt_property_u32(buf, "colour", 1);
+	fdt_end_node(buf);
+	fdt_end_node(buf);
+	fdt_end_node(buf);
+	fdt_begin_node(buf, "vms");
+	fdt_begin_node(buf, "t");
+	fdt_property(buf, "server-budget-us", budget, sizeof(budget));
+	fdt_begin_node(buf, "tasks");
+	fdt_property_string(buf, "scheduler", "edf");
+	fdt_begin_node(buf, "ctrl");
+	fdt_property_u32(buf, "period-us", 5000);
+	fdt_property_u32(buf, "wcet-us", 1000);
+	fdt_end_node(buf);
+	fdt_end_node(buf);
+	fdt_end_node(buf);
+	fdt_end_node(buf);
+	fdt_end_node(buf);
+	assert_int_equal(fdt_finish(buf), 0);
+
+	parse_system(buf, &map, &sys, &d);
+	assert_int_equal(d.nr_errors, 1);
+	assert_true(diag_find(&d, "node /cpus/cpu@1/window@0: unknown property 'colour'") >= 0);
+	assert_int_equal(sys.nr_cpus, 1);
+	assert_int_equal(validate_cpu_index(&sys.cpus[0]), 1);
+	assert_string_equal(sys.cpus[0].policy, "time-table");
+	assert_int_equal(sys.cpus[0].frame_us.v, 5000);
+	assert_int_equal(sys.cpus[0].nr_windows, 1);
+	assert_string_equal(sys.cpus[0].windows[0].vm, "t");
+	assert_int_equal(sys.cpus[0].windows[0].length_us.v, 900);
+	assert_int_equal(validate_cpu_policy(&sys, 1), KEEL_SCHED_TIME_TABLE);
+	assert_int_equal(validate_cpu_policy(&sys, 0), KEEL_SCHED_STATIC);
+	assert_true(sys.vms[0].budget_us.given);
+	assert_int_equal(sys.vms[0].budget_us.v[0], 2000);
+	assert_true(sys.vms[0].tasks.given);
+	assert_string_equal(sys.vms[0].tasks.scheduler, "edf");
+	assert_int_equal(sys.vms[0].tasks.nr_tasks, 1);
+	assert_string_equal(sys.vms[0].tasks.tasks[0].node, "/vms/t/tasks/ctrl");
+	assert_false(sys.vms[0].tasks.tasks[0].deadline_us.given);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -392,6 +592,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_too_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reports_everything, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parse, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sched_good, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sched_static_cpu, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sched_server_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sched_table_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_schedcheck_refuses, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_schedcheck_servers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_parse_sched, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -116,4 +116,68 @@ static inline void fix_system(struct cfg_system *sys)
 	fix_image(&vm->kernel, "ticker.bin", 8 * KiB, 33);
 }
 
+/* Physical CPU n described in /cpus with policy, at line 60 + n. */
+static inline struct cfg_cpu *fix_cpu(struct cfg_system *sys, u32 n, const char *policy)
+{
+	struct cfg_cpu *c = &sys->cpus[sys->nr_cpus++];
+
+	memset(c, 0, sizeof(*c));
+	snprintf(c->node, sizeof(c->node), "/cpus/cpu@%u", n);
+	c->loc = fix_loc(60 + (int)n);
+	c->has_policy = true;
+	snprintf(c->policy, sizeof(c->policy), "%s", policy);
+	c->policy_loc = c->loc;
+	sys->has_cpus_node = true;
+	return c;
+}
+
+static inline void fix_list(struct cfg_list *l, u32 n, const u32 *v, int line)
+{
+	l->given = true;
+	l->nr = n;
+	memcpy(l->v, v, n * sizeof(*v));
+	l->loc = fix_loc(line);
+}
+
+static inline void fix_task(struct cfg_vm *vm, const char *name, u32 period, u32 wcet,
+			    u32 deadline, int line)
+{
+	struct cfg_task *t = &vm->tasks.tasks[vm->tasks.nr_tasks++];
+
+	snprintf(t->name, sizeof(t->name), "%s", name);
+	snprintf(t->node, sizeof(t->node), "%.64s/tasks/%.64s", vm->node, name);
+	t->loc = fix_loc(line);
+	t->period_us = (struct cfg_u32){ true, period, fix_loc(line + 1) };
+	t->wcet_us = (struct cfg_u32){ true, wcet, fix_loc(line + 2) };
+	t->deadline_us = (struct cfg_u32){ deadline != 0, deadline, fix_loc(line + 3) };
+}
+
+/*
+ * configs/rt/rt-fp.dts on the fixture: CPU 1 fixed-priority, shared by
+ * linux vCPU 1 (background) and ticker, a server of 2 ms every 5 ms at
+ * priority 10 running ctrl (5 ms, 1 ms, deadline 4.5 ms) and log (20 ms,
+ * 2 ms) by rate monotonic.
+ */
+static inline void fix_rt_system(struct cfg_system *sys)
+{
+	static const u32 zero[2] = { 0, 0 }, budget[1] = { 2000 }, period[1] = { 5000 },
+			 prio[1] = { 10 };
+	struct cfg_vm *rt = &sys->vms[1];
+
+	fix_system(sys);
+	fix_cpu(sys, 1, "fixed-priority");
+	fix_list(&sys->vms[0].budget_us, 2, zero, 16);
+	rt->affinity[0] = 1;
+	fix_list(&rt->budget_us, 1, budget, 40);
+	fix_list(&rt->period_us, 1, period, 41);
+	fix_list(&rt->priority, 1, prio, 42);
+	rt->tasks.given = true;
+	snprintf(rt->tasks.node, sizeof(rt->tasks.node), "/vms/ticker/tasks");
+	rt->tasks.loc = fix_loc(45);
+	rt->tasks.has_scheduler = true;
+	snprintf(rt->tasks.scheduler, sizeof(rt->tasks.scheduler), "rm");
+	fix_task(rt, "ctrl", 5000, 1000, 4500, 47);
+	fix_task(rt, "log", 20000, 2000, 0, 52);
+}
+
 #endif

@@ -358,6 +358,64 @@ static void test_srcmap(void **state)
 	srcmap_free(&map);
 }
 
+/* CPU records, servers and the UNSAFE flag in the blob; /keel-tasks in the guest tree. */
+static void test_blob_sched(void **state)
+{
+	static u8 buf[64 * KiB];
+	static u8 tree[64 * KiB];
+	struct keel_blob *blob = (struct keel_blob *)buf;
+	u8 seed[GUEST_DT_SEED_LEN] = { 0 };
+	const fdt32_t *v;
+	struct cfg_cpu *c;
+	int node;
+
+	(void)state;
+	fix_rt_system(&sys);
+	c = fix_cpu(&sys, 3, "time-table");
+	c->frame_us = (struct cfg_u32){ true, 10000, fix_loc(70) };
+	for (u32 i = 0; i < 2; i++) {
+		struct cfg_window *w = &c->windows[c->nr_windows++];
+
+		w->has_vm = true;
+		snprintf(w->vm, sizeof(w->vm), "%s", i ? "linux" : "ticker");
+		w->offset_us = (struct cfg_u32){ true, i ? 0 : 4000, fix_loc(71) };
+		w->length_us = (struct cfg_u32){ true, 4000, fix_loc(72) };
+	}
+	sys.sched_forced = true;
+	build_blob(buf);
+	assert_null(blob_check(buf, blob_size(2), "test-board"));
+	assert_int_equal(blob->header.flags, KEEL_BLOB_FLAG_UNSAFE);
+	assert_int_equal(blob->cpus[0].policy, KEEL_SCHED_STATIC);
+	assert_int_equal(blob->cpus[1].policy, KEEL_SCHED_FIXED_PRIORITY);
+	assert_int_equal(blob->cpus[3].policy, KEEL_SCHED_TIME_TABLE);
+	assert_int_equal(blob->cpus[3].major_frame_ns, 10000000);
+	assert_int_equal(blob->cpus[3].nr_windows, 2);
+	assert_int_equal(blob->cpus[3].windows[0].vm, 0); /* sorted by offset: linux first */
+	assert_int_equal(blob->cpus[3].windows[1].offset_ns, 4000000);
+	assert_int_equal(blob->cpus[3].windows[1].length_ns, 4000000);
+	assert_int_equal(blob->cpus[3].windows[1].vm, 1);
+	assert_int_equal(blob->vms[1].servers[0].budget_ns, 2000000);
+	assert_int_equal(blob->vms[1].servers[0].period_ns, 5000000);
+	assert_int_equal(blob->vms[1].servers[0].priority, 10);
+	assert_int_equal(blob->vms[0].servers[1].budget_ns, 0); /* background */
+
+	assert_true(guest_dt_build(&sys, &sys.vms[1], &lays[1], &fix_board, seed, tree,
+				   sizeof(tree), &d) > 0);
+	assert_string_equal(dt_prop(tree, "/keel-tasks", "scheduler", NULL), "rm");
+	node = fdt_path_offset(tree, "/keel-tasks/ctrl");
+	assert_true(node >= 0);
+	v = fdt_getprop(tree, node, "deadline-us", NULL);
+	assert_int_equal(fdt32_to_cpu(*v), 4500);
+	v = dt_prop(tree, "/keel-tasks/log", "deadline-us", NULL);
+	assert_int_equal(fdt32_to_cpu(*v), 20000); /* the period */
+	v = dt_prop(tree, "/keel-tasks/log", "wcet-us", NULL);
+	assert_int_equal(fdt32_to_cpu(*v), 2000);
+	assert_true(fdt_path_offset(tree, "/keel-tasks/log") >= 0);
+	assert_int_equal(guest_dt_build(&sys, &sys.vms[0], &lays[0], &fix_board, seed, tree,
+					sizeof(tree), &d) > 0, 1);
+	assert_true(fdt_path_offset(tree, "/keel-tasks") < 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -369,6 +427,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_blob, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_blob_check_rejects, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guest_dt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_blob_sched, setup, teardown),
 		cmocka_unit_test(test_image_header),
 		cmocka_unit_test(test_srcmap),
 	};

@@ -1,8 +1,9 @@
 /*
  * Building the configuration blob. Everything Keel needs to create the VMs
  * is resolved here into plain numbers (physical CPU indices, IPA and PA
- * ranges, image source and destination addresses, SPI numbers), so the
- * code at EL2 has nothing left to interpret.
+ * ranges, image source and destination addresses, SPI numbers, each CPU's
+ * policy and time table, each vCPU's server in nanoseconds), so the code at
+ * EL2 has nothing left to interpret.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +32,50 @@ static void blob_image(struct keel_blob_vm *out, u64 src, u64 size, u64 dst, u32
 	img->kind = kind;
 }
 
-static void blob_vm(const struct cfg_vm *vm, const struct cfg_layout *lay,
+#define BLOB_NS_PER_US 1000ull
+
+/* vCPU i's server: zero unless it runs on a fixed-priority CPU. */
+static struct keel_blob_server blob_server(const struct cfg_system *sys, const struct cfg_vm *vm,
+					   u32 i)
+{
+	struct keel_blob_server s = { 0 };
+
+	if (validate_cpu_policy(sys, vm->affinity[i]) != KEEL_SCHED_FIXED_PRIORITY ||
+	    !vm->budget_us.v[i])
+		return s; /* no server, or a background one: budget 0 */
+	s.budget_ns = vm->budget_us.v[i] * BLOB_NS_PER_US;
+	s.period_ns = vm->period_us.v[i] * BLOB_NS_PER_US;
+	s.priority = vm->priority.v[i];
+	return s;
+}
+
+/* Physical CPU n's policy and, for a time table, its windows sorted by offset. */
+static void blob_cpu(const struct cfg_system *sys, u32 n, struct keel_blob_cpu *out)
+{
+	const struct cfg_cpu *cpu = validate_find_cpu(sys, n);
+
+	out->policy = validate_cpu_policy(sys, n);
+	if (out->policy != KEEL_SCHED_TIME_TABLE)
+		return;
+	out->major_frame_ns = cpu->frame_us.v * BLOB_NS_PER_US;
+	for (u32 i = 0; i < cpu->nr_windows; i++) {
+		const struct cfg_window *w = &cpu->windows[i];
+		struct keel_blob_window bw = {
+			.offset_ns = w->offset_us.v * BLOB_NS_PER_US,
+			.length_ns = w->length_us.v * BLOB_NS_PER_US,
+			.vm = (u32)validate_find_vm(sys, w->vm),
+			.vcpu = w->vcpu.v,
+		};
+		u32 k = out->nr_windows++;
+
+		for (; k > 0 && out->windows[k - 1].offset_ns > bw.offset_ns; k--)
+			out->windows[k] = out->windows[k - 1];
+		out->windows[k] = bw;
+	}
+}
+
+static void blob_vm(const struct cfg_system *sys, const struct cfg_vm *vm,
+		    const struct cfg_layout *lay,
 		    const struct platform_desc *plat, struct keel_blob_vm *out)
 {
 	memcpy(out->name, vm->name, strlen(vm->name));
@@ -59,6 +103,9 @@ static void blob_vm(const struct cfg_vm *vm, const struct cfg_layout *lay,
 			out->irqs[out->nr_irqs++] = dev->irq;
 	}
 
+	for (u32 i = 0; i < vm->nr_vcpus; i++)
+		out->servers[i] = blob_server(sys, vm, i);
+
 	out->vuart_irq = CFG_VUART_INTID;
 	out->nr_spis = CFG_NR_SPIS;
 	out->entry_ipa = lay->entry_ipa;
@@ -80,8 +127,12 @@ void blob_build(const struct cfg_system *sys, const struct cfg_layout *lays,
 	blob->header.nr_vms = sys->nr_vms;
 	memcpy(blob->header.platform, plat->name,
 	       MIN(strlen(plat->name), (size_t)KEEL_PLATFORM_NAME_LEN - 1));
+	if (sys->sched_forced)
+		blob->header.flags |= KEEL_BLOB_FLAG_UNSAFE;
+	for (u32 n = 0; n < KEEL_MAX_CPUS; n++)
+		blob_cpu(sys, n, &blob->cpus[n]);
 	for (u32 i = 0; i < sys->nr_vms; i++)
-		blob_vm(&sys->vms[i], &lays[i], plat, &blob->vms[i]);
+		blob_vm(sys, &sys->vms[i], &lays[i], plat, &blob->vms[i]);
 	blob->header.checksum = crc32(buf, size);
 }
 

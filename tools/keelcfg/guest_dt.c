@@ -215,6 +215,29 @@ static void guest_dt_devices(struct guest_dt *g, const struct cfg_vm *vm,
 	dt_end(g);
 }
 
+/*
+ * /keel-tasks: the task set the configuration declared, in the same shape,
+ * for a real-time guest to run (deadline-us always present).
+ */
+static void guest_dt_tasks(struct guest_dt *g, const struct cfg_vm *vm)
+{
+	if (!vm->tasks.given)
+		return;
+	dt_begin(g, "keel-tasks", 0);
+	dt_string(g, "scheduler", vm->tasks.scheduler);
+	for (u32 i = 0; i < vm->tasks.nr_tasks; i++) {
+		const struct cfg_task *t = &vm->tasks.tasks[i];
+
+		if (!g->err)
+			g->err = fdt_begin_node(g->fdt, t->name);
+		dt_u32(g, "period-us", t->period_us.v);
+		dt_u32(g, "wcet-us", t->wcet_us.v);
+		dt_u32(g, "deadline-us", t->deadline_us.given ? t->deadline_us.v : t->period_us.v);
+		dt_end(g);
+	}
+	dt_end(g);
+}
+
 static void guest_dt_chosen(struct guest_dt *g, const struct cfg_system *sys,
 			    const struct cfg_vm *vm, const struct cfg_layout *lay,
 			    const u8 seed[GUEST_DT_SEED_LEN])
@@ -271,6 +294,7 @@ int guest_dt_build(const struct cfg_system *sys, const struct cfg_vm *vm,
 	}
 	guest_dt_irq_and_timer(&g, vm);
 	guest_dt_devices(&g, vm, plat);
+	guest_dt_tasks(&g, vm);
 	guest_dt_chosen(&g, sys, vm, lay, seed);
 	dt_end(&g);
 	if (!g.err)

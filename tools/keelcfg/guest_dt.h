@@ -1,8 +1,9 @@
 /*
  * Each guest's device tree: the machine as the guest sees it (its vCPUs,
  * its memory, the emulated GICv3, timer and PL011, its passed-through
- * devices, PSCI through HVC) and /chosen with the boot arguments, the initrd
- * and a random seed. Built with libfdt's sequential-write API.
+ * devices, PSCI through HVC), /chosen with the boot arguments, the initrd
+ * and a random seed, and /keel-tasks with the task set it declares. Built
+ * with libfdt's sequential-write API.
  */
 #ifndef KEELCFG_GUEST_DT_H
 #define KEELCFG_GUEST_DT_H

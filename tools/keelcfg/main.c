@@ -2,7 +2,8 @@
  * keelcfg: compiles a Keel system description (device-tree source) into the
  * configuration blob Keel reads at boot, a device tree per guest, QEMU's
  * loader arguments and a human-readable layout. The pipeline is: dtc and
- * the line map (srcmap), parse, probe the images, validate, place, build;
+ * the line map (srcmap), parse, probe the images, validate, the timing
+ * analysis (schedcheck), place, build;
  * any error stops it before a single output file is written, and every
  * error found up to that stage is reported, each as FILE:LINE: node PATH.
  *
@@ -20,6 +21,7 @@
 #include "output.h"
 #include "parse.h"
 #include "place.h"
+#include "schedcheck.h"
 #include "srcmap.h"
 #include "validate.h"
 
@@ -48,7 +50,8 @@ static void keelcfg_usage(void)
 		"       keelcfg [--platform NAME] --check-blob FILE\n"
 		"Compiles a Keel system description; see docs/configuration.md.\n"
 		"  --out DIR         write keel.cfg, <vm>.dtb, qemu-loader.args, layout.txt\n"
-		"  --unsafe          let two VMs share physical memory (a warning, not an error)\n"
+		"  --unsafe          let two VMs share physical memory, and build a system that\n"
+		"                    fails the schedulability analysis (warnings, not errors)\n"
 		"  --check-blob FILE verify a blob's header and checksum as Keel does\n"
 		"  --platform NAME   the board (this keelcfg knows only \"%s\")\n",
 		platform.name);
@@ -103,9 +106,12 @@ static int keelcfg_check_blob(const char *path, const char *plat_name)
 		fprintf(stderr, "%s: bad blob: %s\n", path, why);
 		return 1;
 	}
-	printf("%s: ok: version %u, %u VMs, %zu bytes, platform %s\n", path, KEEL_BLOB_VERSION,
+	printf("%s: ok: version %u, %u VMs, %zu bytes, platform %s%s\n", path, KEEL_BLOB_VERSION,
 	       ((const struct keel_blob_header *)buf)->nr_vms, len,
-	       ((const struct keel_blob_header *)buf)->platform);
+	       ((const struct keel_blob_header *)buf)->platform,
+	       ((const struct keel_blob_header *)buf)->flags & KEEL_BLOB_FLAG_UNSAFE ?
+		       ", UNSAFE (forced past the schedulability analysis)" :
+		       "");
 	return 0;
 }
 
@@ -193,6 +199,8 @@ int main(int argc, char **argv)
 	parse_system(fdt, &map, &sys, &d);
 	image_probe(&sys, &d);
 	validate_system(&sys, &platform, &args.opts, &d);
+	if (!d.nr_errors)
+		schedcheck_system(&sys, &platform, &args.opts, &d);
 	abs_dir = output_abs_dir(args.out);
 	if (!d.nr_errors && abs_dir && keelcfg_make(&sys, &build, abs_dir, &d) &&
 	    !keelcfg_write(&sys, &build, args.out))

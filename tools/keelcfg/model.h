@@ -4,7 +4,9 @@
  * The tool works in stages: dtc turns the source into a flattened tree and a
  * line map (srcmap), parse fills a struct cfg_system from the tree, the image
  * probe records each image file's size and header, validate checks the model
- * against the board, place computes where every image goes, and only then are
+ * against the board, schedcheck runs the schedulability analysis (timing
+ * rules that --unsafe may override), place computes where every image goes,
+ * and only then are
  * the blob, the guest trees and the loader arguments produced. Every stage
  * after the probe is a pure function of this model and the board description,
  * which is what lets the unit tests drive them without files. The model keeps
@@ -29,6 +31,10 @@
 #define CFG_NODE_LEN 256 /* node paths */
 #define CFG_FILE_LEN 1024 /* image paths */
 #define CFG_BOOTARGS_LEN 2048
+#define CFG_MAX_CPU_NODES 16 /* /cpus/cpu@N nodes kept */
+#define CFG_MAX_WINDOWS 32 /* > KEEL_MAX_WINDOWS, so the validator sees the excess */
+#define CFG_MAX_TASKS 32 /* task nodes kept per VM */
+#define CFG_MAX_RT_TASKS 16 /* tasks a VM may declare */
 
 /* Guest-visible addresses of the emulated devices (QEMU virt's own map). */
 #define CFG_VUART_IPA 0x09000000ull
@@ -72,6 +78,67 @@ struct cfg_pass {
 	char name[CFG_NAME_LEN];
 };
 
+/* A property holding one cell per vCPU (cpu-affinity, server-*). */
+struct cfg_list {
+	bool given;
+	u32 nr; /* as written, may exceed CFG_MAX_LIST */
+	u32 v[CFG_MAX_LIST];
+	struct cfg_loc loc;
+};
+
+/* A u32 property of a scheduling node, in microseconds or plain. */
+struct cfg_u32 {
+	bool given;
+	u32 v;
+	struct cfg_loc loc;
+};
+
+/* /cpus/cpu@N/window@M: [offset, offset + length) of each major frame. */
+struct cfg_window {
+	char node[CFG_NODE_LEN];
+	struct cfg_loc loc;
+	bool has_vm;
+	char vm[CFG_NAME_LEN];
+	struct cfg_loc vm_loc;
+	struct cfg_u32 vcpu;
+	struct cfg_u32 offset_us;
+	struct cfg_u32 length_us;
+};
+
+/* /cpus/cpu@N: how physical CPU N shares its time (docs/scheduling.md). */
+struct cfg_cpu {
+	char node[CFG_NODE_LEN];
+	struct cfg_loc loc;
+	bool has_policy;
+	char policy[CFG_NAME_LEN]; /* "static", "fixed-priority", "time-table" */
+	struct cfg_loc policy_loc;
+	struct cfg_u32 frame_us;
+	u32 nr_windows; /* as written, may exceed CFG_MAX_WINDOWS */
+	struct cfg_window windows[CFG_MAX_WINDOWS];
+};
+
+/* /vms/<vm>/tasks/<name>: a periodic task of a real-time guest. */
+struct cfg_task {
+	char name[CFG_NAME_LEN];
+	char node[CFG_NODE_LEN];
+	struct cfg_loc loc;
+	struct cfg_u32 period_us;
+	struct cfg_u32 wcet_us;
+	struct cfg_u32 deadline_us; /* the period if not given */
+};
+
+/* /vms/<vm>/tasks: the guest's task set and how it schedules it. */
+struct cfg_tasks {
+	bool given;
+	char node[CFG_NODE_LEN];
+	struct cfg_loc loc;
+	bool has_scheduler;
+	char scheduler[CFG_NAME_LEN]; /* "rm" or "edf" */
+	struct cfg_loc scheduler_loc;
+	u32 nr_tasks; /* as written, may exceed CFG_MAX_TASKS */
+	struct cfg_task tasks[CFG_MAX_TASKS];
+};
+
 struct cfg_vm {
 	char name[CFG_NAME_LEN];
 	char node[CFG_NODE_LEN];
@@ -104,6 +171,12 @@ struct cfg_vm {
 	bool autostart;
 	int guest_props; /* node offset in cfg_system.fdt, -1 if none */
 	struct cfg_loc guest_props_loc;
+
+	/* Server of each vCPU on a fixed-priority CPU (budget 0: background). */
+	struct cfg_list budget_us;
+	struct cfg_list period_us;
+	struct cfg_list priority;
+	struct cfg_tasks tasks;
 };
 
 struct cfg_system {
@@ -122,6 +195,14 @@ struct cfg_system {
 	struct cfg_loc vms_loc;
 	u32 nr_vms; /* as written, may exceed CFG_MAX_VMS */
 	struct cfg_vm vms[CFG_MAX_VMS];
+
+	bool has_cpus_node;
+	struct cfg_loc cpus_loc;
+	u32 nr_cpus; /* /cpus/cpu@N nodes as written, may exceed CFG_MAX_CPU_NODES */
+	struct cfg_cpu cpus[CFG_MAX_CPU_NODES];
+
+	/* Set by schedcheck_system(): the analysis failed and --unsafe forced it. */
+	bool sched_forced;
 };
 
 /*

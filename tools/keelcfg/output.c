@@ -84,8 +84,49 @@ static void text_image(struct output_text *t, const char *what, const char *path
 		 (unsigned long long)(dst + size - 1));
 }
 
-static void text_vm(struct output_text *t, const struct cfg_vm *vm, const struct cfg_layout *lay,
-		    const struct platform_desc *plat)
+/* Each vCPU's scheduling and the VM's task set. */
+static void text_sched_vm(struct output_text *t, const struct cfg_system *sys,
+			  const struct cfg_vm *vm)
+{
+	for (u32 i = 0; i < vm->nr_vcpus; i++) {
+		u32 policy = validate_cpu_policy(sys, vm->affinity[i]);
+
+		text_add(t, "  vCPU %u  CPU %u, %s", i, vm->affinity[i], validate_policy_name(policy));
+		if (policy == KEEL_SCHED_FIXED_PRIORITY && vm->budget_us.v[i])
+			text_add(t, ", server budget %u us every %u us, priority %u", vm->budget_us.v[i],
+				 vm->period_us.v[i], vm->priority.v[i]);
+		else if (policy == KEEL_SCHED_FIXED_PRIORITY)
+			text_add(t, ", background (budget 0)");
+		text_add(t, "\n");
+	}
+	for (u32 i = 0; vm->tasks.given && i < vm->tasks.nr_tasks; i++) {
+		const struct cfg_task *task = &vm->tasks.tasks[i];
+
+		text_add(t, "  task    %s (%s): period %u us, wcet %u us, deadline %u us\n", task->name,
+			 vm->tasks.scheduler, task->period_us.v, task->wcet_us.v,
+			 task->deadline_us.given ? task->deadline_us.v : task->period_us.v);
+	}
+}
+
+/* Time tables, one line per window. */
+static void text_tables(struct output_text *t, const struct cfg_system *sys,
+			const struct platform_desc *plat)
+{
+	for (u32 n = 0; n < plat->nr_cpus; n++) {
+		const struct cfg_cpu *cpu = validate_find_cpu(sys, n);
+
+		if (validate_cpu_policy(sys, n) != KEEL_SCHED_TIME_TABLE)
+			continue;
+		text_add(t, "\nCPU %u: time table, major frame %u us\n", n, cpu->frame_us.v);
+		for (u32 i = 0; i < cpu->nr_windows; i++)
+			text_add(t, "  window  [%u, %u) us: VM %s vCPU %u\n", cpu->windows[i].offset_us.v,
+				 cpu->windows[i].offset_us.v + cpu->windows[i].length_us.v,
+				 cpu->windows[i].vm, cpu->windows[i].vcpu.v);
+	}
+}
+
+static void text_vm(struct output_text *t, const struct cfg_system *sys, const struct cfg_vm *vm,
+		    const struct cfg_layout *lay, const struct platform_desc *plat)
 {
 	char dtb[CFG_NAME_LEN + 8];
 
@@ -125,6 +166,7 @@ static void text_vm(struct output_text *t, const struct cfg_vm *vm, const struct
 			 (unsigned long long)dev->mmio.base,
 			 (unsigned long long)(dev->mmio.base + dev->mmio.size - 1), dev->irq);
 	}
+	text_sched_vm(t, sys, vm);
 }
 
 char *output_layout(const struct cfg_system *sys, const struct cfg_layout *lays,
@@ -136,8 +178,11 @@ char *output_layout(const struct cfg_system *sys, const struct cfg_layout *lays,
 		 sys->nr_vms == 1 ? "" : "s");
 	text_add(&t, "blob    keel.cfg, %llu bytes at PA 0x%llx\n", (unsigned long long)blob_size,
 		 (unsigned long long)plat->blob_addr);
+	if (sys->sched_forced)
+		text_add(&t, "UNSAFE: the schedulability analysis failed (forced with --unsafe)\n");
 	for (u32 i = 0; i < sys->nr_vms; i++)
-		text_vm(&t, &sys->vms[i], &lays[i], plat);
+		text_vm(&t, sys, &sys->vms[i], &lays[i], plat);
+	text_tables(&t, sys, plat);
 	return t.buf;
 }
 

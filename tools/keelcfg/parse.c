@@ -58,6 +58,121 @@ static bool parse_u32(struct parse_ctx *c, const char *path, const char *name, c
 	return true;
 }
 
+/* parent/name into out (CFG_NODE_LEN bytes), cut short if it is too long. */
+static void parse_child_path(char *out, const char *parent, const char *name)
+{
+	size_t plen = strnlen(parent, CFG_NODE_LEN - 2);
+
+	memcpy(out, parent, plen);
+	out[plen] = '/';
+	snprintf(out + plen + 1, CFG_NODE_LEN - plen - 1, "%s", name);
+}
+
+static void parse_u32_prop(struct parse_ctx *c, const char *path, const char *name,
+			   const void *val, int len, struct cfg_u32 *out)
+{
+	out->loc = srcmap_prop(c->map, path, name);
+	out->given = parse_u32(c, path, name, val, len, &out->v);
+}
+
+/* A list of cells, one per vCPU; the count is checked by the validator. */
+static void parse_list(struct parse_ctx *c, const char *path, const char *name, const void *val,
+		       int len, struct cfg_list *out)
+{
+	out->loc = srcmap_prop(c->map, path, name);
+	if (len <= 0 || len % 4) {
+		diag_error(c->d, &out->loc, path, "property '%s' must be a list of cells, one per vCPU",
+			   name);
+		return;
+	}
+	out->given = true;
+	out->nr = (u32)len / 4;
+	for (u32 i = 0; i < out->nr && i < CFG_MAX_LIST; i++)
+		out->v[i] = fdt32_to_cpu(((const fdt32_t *)val)[i]);
+}
+
+static void parse_unknown_prop(struct parse_ctx *c, const char *path, const char *name,
+			       const char *hint)
+{
+	struct cfg_loc loc = srcmap_prop(c->map, path, name);
+
+	diag_error(c->d, &loc, path, "unknown property '%s' (%s)", name, hint);
+}
+
+static void parse_unknown_node(struct parse_ctx *c, const char *path, const char *hint)
+{
+	struct cfg_loc loc = srcmap_node(c->map, path, NULL, NULL);
+
+	diag_error(c->d, &loc, path, "unknown node (%s)", hint);
+}
+
+/* Every subnode of node is reported as unknown. */
+static void parse_no_subnodes(struct parse_ctx *c, int node, const char *path, const char *hint)
+{
+	char sub_path[CFG_NODE_LEN];
+	int sub;
+
+	fdt_for_each_subnode(sub, c->fdt, node) {
+		parse_child_path(sub_path, path, fdt_get_name(c->fdt, sub, NULL));
+		parse_unknown_node(c, sub_path, hint);
+	}
+}
+
+static void parse_task(struct parse_ctx *c, struct cfg_tasks *ts, int node, const char *path)
+{
+	struct cfg_task *t = ts->nr_tasks < CFG_MAX_TASKS ? &ts->tasks[ts->nr_tasks] : NULL;
+	int prop, len;
+
+	ts->nr_tasks++;
+	if (!t)
+		return; /* the validator reports the count */
+	snprintf(t->name, sizeof(t->name), "%s", fdt_get_name(c->fdt, node, NULL));
+	snprintf(t->node, sizeof(t->node), "%s", path);
+	t->loc = srcmap_node(c->map, path, NULL, NULL);
+	fdt_for_each_property_offset(prop, c->fdt, node) {
+		const char *name;
+		const void *val = fdt_getprop_by_offset(c->fdt, prop, &name, &len);
+
+		if (!strcmp(name, "period-us"))
+			parse_u32_prop(c, path, name, val, len, &t->period_us);
+		else if (!strcmp(name, "wcet-us"))
+			parse_u32_prop(c, path, name, val, len, &t->wcet_us);
+		else if (!strcmp(name, "deadline-us"))
+			parse_u32_prop(c, path, name, val, len, &t->deadline_us);
+		else
+			parse_unknown_prop(c, path, name, "a task has period-us, wcet-us and deadline-us");
+	}
+	parse_no_subnodes(c, node, path, "a task holds only properties");
+}
+
+static void parse_tasks(struct parse_ctx *c, struct cfg_vm *vm, int node, const char *path)
+{
+	struct cfg_tasks *ts = &vm->tasks;
+	int prop, sub, len;
+
+	ts->given = true;
+	snprintf(ts->node, sizeof(ts->node), "%s", path);
+	ts->loc = srcmap_node(c->map, path, NULL, NULL);
+	fdt_for_each_property_offset(prop, c->fdt, node) {
+		const char *name;
+		const void *val = fdt_getprop_by_offset(c->fdt, prop, &name, &len);
+
+		if (!strcmp(name, "scheduler")) {
+			ts->scheduler_loc = srcmap_prop(c->map, path, name);
+			ts->has_scheduler = parse_string(c, path, name, val, len, ts->scheduler,
+							 sizeof(ts->scheduler));
+		} else {
+			parse_unknown_prop(c, path, name, "tasks has scheduler and one node per task");
+		}
+	}
+	fdt_for_each_subnode(sub, c->fdt, node) {
+		char task_path[CFG_NODE_LEN];
+
+		parse_child_path(task_path, path, fdt_get_name(c->fdt, sub, NULL));
+		parse_task(c, ts, sub, task_path);
+	}
+}
+
 static void parse_memory(struct parse_ctx *c, struct cfg_vm *vm, int node, const char *path)
 {
 	struct cfg_mem *m = vm->nr_mem < CFG_MAX_MEM ? &vm->mem[vm->nr_mem] : NULL;
@@ -154,6 +269,12 @@ static bool parse_vm_prop(struct parse_ctx *c, struct cfg_vm *vm, const char *na
 						sizeof(vm->bootargs));
 	} else if (!strcmp(name, "passthrough")) {
 		parse_passthrough(c, vm, path, val, len);
+	} else if (!strcmp(name, "server-budget-us")) {
+		parse_list(c, path, name, val, len, &vm->budget_us);
+	} else if (!strcmp(name, "server-period-us")) {
+		parse_list(c, path, name, val, len, &vm->period_us);
+	} else if (!strcmp(name, "server-priority")) {
+		parse_list(c, path, name, val, len, &vm->priority);
 	} else if (!strcmp(name, "no-autostart")) {
 		vm->autostart = false;
 		if (len != 0) {
@@ -197,11 +318,103 @@ static void parse_vm(struct parse_ctx *c, struct cfg_system *sys, int node)
 		} else if (!strcmp(name, "guest-properties")) {
 			vm->guest_props = sub;
 			vm->guest_props_loc = srcmap_node(c->map, path, NULL, NULL);
+		} else if (!strcmp(name, "tasks")) {
+			parse_tasks(c, vm, sub, path);
 		} else {
-			struct cfg_loc loc = srcmap_node(c->map, path, NULL, NULL);
-			diag_error(c->d, &loc, path,
-				   "unknown node (a VM holds memory@... and guest-properties)");
+			parse_unknown_node(c, path, "a VM holds memory@..., guest-properties and tasks");
 		}
+	}
+}
+
+static void parse_window(struct parse_ctx *c, struct cfg_cpu *cpu, int node, const char *path)
+{
+	struct cfg_window *w = cpu->nr_windows < CFG_MAX_WINDOWS ? &cpu->windows[cpu->nr_windows] : NULL;
+	int prop, len;
+
+	cpu->nr_windows++;
+	if (!w)
+		return; /* the validator reports the count */
+	snprintf(w->node, sizeof(w->node), "%s", path);
+	w->loc = srcmap_node(c->map, path, NULL, NULL);
+	fdt_for_each_property_offset(prop, c->fdt, node) {
+		const char *name;
+		const void *val = fdt_getprop_by_offset(c->fdt, prop, &name, &len);
+
+		if (!strcmp(name, "vm")) {
+			w->vm_loc = srcmap_prop(c->map, path, name);
+			w->has_vm = parse_string(c, path, name, val, len, w->vm, sizeof(w->vm));
+		} else if (!strcmp(name, "vcpu")) {
+			parse_u32_prop(c, path, name, val, len, &w->vcpu);
+		} else if (!strcmp(name, "offset-us")) {
+			parse_u32_prop(c, path, name, val, len, &w->offset_us);
+		} else if (!strcmp(name, "length-us")) {
+			parse_u32_prop(c, path, name, val, len, &w->length_us);
+		} else {
+			parse_unknown_prop(c, path, name, "a window has vm, vcpu, offset-us and length-us");
+		}
+	}
+	parse_no_subnodes(c, node, path, "a window holds only properties");
+}
+
+static void parse_cpu(struct parse_ctx *c, struct cfg_cpu *cpu, int node, const char *path)
+{
+	int prop, sub, len;
+
+	memset(cpu, 0, sizeof(*cpu));
+	snprintf(cpu->node, sizeof(cpu->node), "%s", path);
+	cpu->loc = srcmap_node(c->map, path, NULL, NULL);
+	fdt_for_each_property_offset(prop, c->fdt, node) {
+		const char *name;
+		const void *val = fdt_getprop_by_offset(c->fdt, prop, &name, &len);
+
+		if (!strcmp(name, "policy")) {
+			cpu->policy_loc = srcmap_prop(c->map, path, name);
+			cpu->has_policy = parse_string(c, path, name, val, len, cpu->policy,
+						       sizeof(cpu->policy));
+		} else if (!strcmp(name, "major-frame-us")) {
+			parse_u32_prop(c, path, name, val, len, &cpu->frame_us);
+		} else {
+			parse_unknown_prop(c, path, name, "a CPU has policy and major-frame-us");
+		}
+	}
+	fdt_for_each_subnode(sub, c->fdt, node) {
+		const char *name = fdt_get_name(c->fdt, sub, NULL);
+		char sub_path[CFG_NODE_LEN];
+
+		parse_child_path(sub_path, path, name);
+		if (!strncmp(name, "window@", 7) || !strcmp(name, "window"))
+			parse_window(c, cpu, sub, sub_path);
+		else
+			parse_unknown_node(c, sub_path, "a CPU holds window@... nodes");
+	}
+}
+
+/* /cpus: one cpu@N node per physical CPU that is not static. */
+static void parse_cpus(struct parse_ctx *c, struct cfg_system *sys, int node)
+{
+	int prop, sub;
+
+	sys->has_cpus_node = true;
+	sys->cpus_loc = srcmap_node(c->map, "/cpus", NULL, NULL);
+	fdt_for_each_property_offset(prop, c->fdt, node) {
+		const char *name;
+
+		fdt_getprop_by_offset(c->fdt, prop, &name, NULL);
+		if (strcmp(name, "#address-cells") && strcmp(name, "#size-cells"))
+			parse_unknown_prop(c, "/cpus", name, "/cpus holds cpu@N nodes");
+	}
+	fdt_for_each_subnode(sub, c->fdt, node) {
+		const char *name = fdt_get_name(c->fdt, sub, NULL);
+		char path[CFG_NODE_LEN];
+
+		snprintf(path, sizeof(path), "/cpus/%s", name);
+		if (strncmp(name, "cpu@", 4)) {
+			parse_unknown_node(c, path, "/cpus holds cpu@N nodes, N the physical CPU");
+			continue;
+		}
+		if (sys->nr_cpus < CFG_MAX_CPU_NODES)
+			parse_cpu(c, &sys->cpus[sys->nr_cpus], sub, path);
+		sys->nr_cpus++;
 	}
 }
 
@@ -239,6 +452,9 @@ void parse_system(const void *fdt, const struct srcmap *map, struct cfg_system *
 		return;
 	}
 	parse_root(&c, sys);
+	node = fdt_subnode_offset(fdt, 0, "cpus");
+	if (node >= 0)
+		parse_cpus(&c, sys, node);
 
 	snprintf(sys->vms_node, sizeof(sys->vms_node), "/vms"); /* VM nodes are named from it */
 	vms = fdt_subnode_offset(fdt, 0, "vms");

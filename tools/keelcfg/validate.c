@@ -37,16 +37,13 @@ static bool validate_region_sane(const struct cfg_mem *m)
 }
 
 /*
- * Whether two vCPUs may be pinned to the same physical CPU. Keel partitions
- * CPUs statically for now, each physical CPU running exactly one vCPU, so
- * the answer is no. When a scheduler can multiplex vCPUs on a CPU, this is
- * the one place to change (the blob's pcpu[] already allows repeats).
+ * Whether several vCPUs may be pinned to physical CPU cpu: only if a
+ * scheduler shares it (a fixed-priority or time-table CPU in /cpus). A
+ * static CPU runs its one vCPU without any scheduling timer.
  */
-static bool validate_pcpu_shareable(const struct cfg_vm *a, u32 vcpu_a, const struct cfg_vm *b,
-				    u32 vcpu_b)
+static bool validate_pcpu_shareable(const struct cfg_system *sys, u32 cpu)
 {
-	(void)a, (void)vcpu_a, (void)b, (void)vcpu_b;
-	return false;
+	return validate_cpu_policy(sys, cpu) != KEEL_SCHED_STATIC;
 }
 
 const struct plat_device *validate_find_device(const struct platform_desc *plat,
@@ -142,11 +139,12 @@ static void validate_cpu_sharing(const struct cfg_system *sys, struct diag *d)
 
 				for (u32 j = 0; j < end; j++) {
 					if (vb->affinity[j] != va->affinity[i] ||
-					    validate_pcpu_shareable(vb, j, va, i))
+					    validate_pcpu_shareable(sys, va->affinity[i]))
 						continue;
 					diag_error(d, &va->affinity_loc, va->node,
 						   "physical CPU %u is given to vCPU %u of VM '%s' and to "
-						   "vCPU %u of VM '%s' (%s:%d); each CPU runs one vCPU",
+						   "vCPU %u of VM '%s' (%s:%d); a static CPU runs one vCPU "
+						   "(see /cpus in docs/scheduling.md)",
 						   va->affinity[i], i, va->name, j, vb->name,
 						   vb->affinity_loc.file, vb->affinity_loc.line);
 				}
@@ -395,6 +393,7 @@ void validate_system(const struct cfg_system *sys, const struct platform_desc *p
 		validate_guest_props(sys, vm, d);
 	}
 	validate_cpu_sharing(sys, d);
+	validate_sched(sys, plat, d);
 	validate_phys_overlap(sys, opts, d);
 	validate_device_sharing(sys, plat, d);
 }

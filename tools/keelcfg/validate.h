@@ -13,8 +13,9 @@
 struct validate_opts {
 	/*
 	 * --unsafe: physical memory shared between two VMs is reported as a
-	 * warning instead of an error (for experiments with shared buffers).
-	 * Everything else stays an error.
+	 * warning instead of an error (for experiments with shared buffers),
+	 * and so are failures of the schedulability analysis (schedcheck.h).
+	 * Every other rule stays an error.
 	 */
 	bool unsafe;
 };
@@ -29,6 +30,28 @@ struct validate_opts {
  */
 void validate_system(const struct cfg_system *sys, const struct platform_desc *plat,
 		     const struct validate_opts *opts, struct diag *d);
+
+/*
+ * The scheduling rules (validate_sched.c): /cpus, servers, task sets.
+ * Called by validate_system(); exposed for the tests.
+ */
+void validate_sched(const struct cfg_system *sys, const struct platform_desc *plat,
+		    struct diag *d);
+
+/* The policy of physical CPU cpu (KEEL_SCHED_*): its /cpus/cpu@N node's, else static. */
+u32 validate_cpu_policy(const struct cfg_system *sys, u32 cpu);
+
+/* "static", "fixed-priority" or "time-table". */
+const char *validate_policy_name(u32 policy);
+
+/* The /cpus/cpu@N node describing physical CPU cpu, or NULL. */
+const struct cfg_cpu *validate_find_cpu(const struct cfg_system *sys, u32 cpu);
+
+/* N of a cpu@N node (hexadecimal, as unit addresses are), or -1. */
+int validate_cpu_index(const struct cfg_cpu *cpu);
+
+/* Index of the VM named name, or -1. */
+int validate_find_vm(const struct cfg_system *sys, const char *name);
 
 /* The board device named name, or NULL. */
 const struct plat_device *validate_find_device(const struct platform_desc *plat,

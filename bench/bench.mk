@@ -1,0 +1,25 @@
+# Benchmarks: Linux natively, under Keel and under Xen 4.17, interleaved
+# (bench/run.py, docs/benchmarks.md).
+#   make bench          3 rounds, both command-line variants, wall clock and icount
+#   make bench-quick    1 round, default variant, wall clock, keelbench=--quick
+#   make bench-xen      only fetch Debian's Xen into build/bench/xen
+#   make bench BENCH_ARGS='--rounds 5 --no-xen'   any option of bench/run.py
+# Results: build/bench/results.md, results.png, raw.json, logs/.
+# bench-guest (the benchmark initramfs and the bench-hv guest) is defined by
+# the benchmark guests' own fragment.
+
+BENCH_ARGS ?=
+
+bench: all bench-guest
+	python3 bench/run.py $(BENCH_ARGS)
+
+bench-quick: all bench-guest
+	python3 bench/run.py --quick $(BENCH_ARGS)
+
+# The runner fetches Xen itself when it is missing and reports Xen as
+# unavailable when that fails; this target is for fetching it by hand.
+bench-xen: $(BUILD)/bench/xen
+$(BUILD)/bench/xen: bench/packages bench/fetch-xen.sh | $(DEPS_STAMP)
+	BUILD=$(BUILD) bash bench/fetch-xen.sh
+
+.PHONY: bench bench-quick bench-xen
