@@ -39,27 +39,49 @@ static void report_first_entry(void)
 	klog("first guest instruction %lu us after Keel's entry", ticks * 1000000 / arch_counter_freq());
 }
 
+/* Make vcpu the one whose state is in this CPU's registers. */
+static void switch_to(struct cpu *cpu, struct vcpu *vcpu)
+{
+	if (vcpu == cpu->current)
+		return;
+	if (cpu->current)
+		arch_vcpu_put(cpu->current);
+	cpu->current = vcpu;
+	arch_vcpu_load(vcpu);
+	vcpu->sched.nr_switches_in++;
+}
+
+/*
+ * After a trap handled inline (an MMIO access, a hypercall) nothing the
+ * scheduler decides on has changed unless a request arrived: enter the same
+ * vCPU again without a new decision. Interrupts, WFI and requests always go
+ * through sched_pick().
+ */
+static bool can_reenter(const struct cpu *cpu, const struct vcpu *vcpu, enum exit_reason reason)
+{
+	return reason == EXIT_SYNC && vcpu->state == VCPU_RUNNABLE && !cpu_has_requests(cpu);
+}
+
 void cpu_run_loop(struct cpu *cpu)
 {
-	for (;;) {
-		struct vcpu *vcpu = sched_pick(cpu);
-		enum exit_reason reason;
+	struct vcpu *vcpu = NULL;
+	enum exit_reason reason = EXIT_IRQ;
 
-		if (!vcpu) {
-			if (cpu_has_requests(cpu))
-				continue; /* posted by this CPU itself (e.g. a VM restart): no kick will come */
-			arch_wait_for_interrupt();
-			irq_handle_pending(cpu);
-			continue;
+	for (;;) {
+		if (!vcpu || !can_reenter(cpu, vcpu, reason)) {
+			vcpu = sched_pick(cpu);
+			if (!vcpu) {
+				sched_arm_timer(cpu);
+				if (!cpu_has_requests(cpu)) /* posted by this CPU itself: no kick will come */
+					arch_wait_for_interrupt();
+				irq_handle_pending(cpu);
+				continue;
+			}
+			switch_to(cpu, vcpu);
+			sched_arm_timer(cpu);
+			report_first_entry();
+			sched_entering(cpu, vcpu);
 		}
-		if (vcpu != cpu->current) {
-			if (cpu->current)
-				arch_vcpu_put(cpu->current);
-			cpu->current = vcpu;
-			arch_vcpu_load(vcpu);
-		}
-		report_first_entry();
-		sched_entering(cpu, vcpu);
 		vgic_flush_lrs(vcpu);
 		reason = arch_guest_enter(vcpu);
 		vgic_sync_lrs(vcpu); /* first: clears the maintenance condition before IRQs are taken */

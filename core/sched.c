@@ -136,6 +136,7 @@ struct vcpu *sched_pick(struct cpu *cpu)
 		handle_requests(v, now);
 		if (v->state == VCPU_WAITING && vtimer_expired(v, now)) {
 			/* Its timer fires in hardware as soon as it is loaded again. */
+
 			v->state = VCPU_RUNNABLE;
 			v->sched.wake_at = now;
 		}
@@ -154,12 +155,25 @@ struct vcpu *sched_pick(struct cpu *cpu)
 		d = (struct sched_decision){ cpu->nr_vcpus && es[0]->runnable ? 0 : -1, SCHED_NEVER };
 		break;
 	}
+	cs->next_event = d.until; /* armed by sched_arm_timer() once the switch is done */
+	return d.pick < 0 ? NULL : cpu->vcpus[d.pick];
+}
+
+/*
+ * Arm the EL2 timer for the next scheduling event: the policy's, or the
+ * earliest virtual-timer deadline of a waiting vCPU that is not loaded (its
+ * timer cannot interrupt by itself). Called after the run loop switched
+ * vCPUs, so every vCPU but the one about to run has its timer in memory.
+ */
+void sched_arm_timer(struct cpu *cpu)
+{
+	struct cpu_sched *cs = &cpu->sched;
+	u64 until = cs->next_event;
+
 	if (cs->policy != KEEL_SCHED_STATIC)
 		for (u32 i = 0; i < cpu->nr_vcpus; i++)
-			if (vtimer_deadline(cpu->vcpus[i]) < d.until)
-				d.until = vtimer_deadline(cpu->vcpus[i]);
-	program_timer(cs, d.until);
-	return d.pick < 0 ? NULL : cpu->vcpus[d.pick];
+			until = MIN(until, vtimer_deadline(cpu->vcpus[i]));
+	program_timer(cs, until);
 }
 
 void sched_entering(struct cpu *cpu, struct vcpu *vcpu)

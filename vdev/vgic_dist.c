@@ -76,6 +76,7 @@ static void vgic_dist_irouter(struct vm *vm, u64 offset, u32 width, u64 *value, 
 	/* An active or listed SPI moves once it is inactive and unlisted (vgic_lr.c). */
 	if (!irq->active && irq->lr == VGIC_NO_LR)
 		vgic_route_spi(vm, irq);
+	vgic_irq_requeue(vm, irq);
 	if (vgic_irq_deliverable(vm, irq))
 		*kick |= vgic_irq_target_bit(irq);
 }
@@ -107,6 +108,8 @@ static enum vgic_mmio_res vgic_dist_other(struct vm *vm, u64 offset, u32 width, 
 			u32 was = vm->vgic.ctlr;
 
 			vm->vgic.ctlr = (u32)in & (GICD_CTLR_ENABLE_G0 | GICD_CTLR_ENABLE_G1);
+			if (vm->vgic.ctlr != was) /* rare: boot and shutdown */
+				vgic_requeue_all(vm);
 			if (vm->vgic.ctlr & ~was) /* a group came on: anyone may have work */
 				*kick |= (1u << vm->nr_vcpus) - 1;
 		}
@@ -136,6 +139,32 @@ done:
 	return VGIC_MMIO_DONE;
 }
 
+/*
+ * Reads of the registers fixed at vgic_vm_init (identification, TYPER):
+ * answered without the lock, because guests poll some of them (Linux reads
+ * TYPER and PIDR2 at boot, benchmarks read TYPER in a loop). False if
+ * offset is not one of them.
+ */
+static bool vgic_dist_read_fixed(const struct vm *vm, u64 offset, u64 *value)
+{
+	switch (offset) {
+	case GICD_TYPER:
+		*value = vgic_dist_typer(vm);
+		return true;
+	case GICD_IIDR:
+		*value = VGIC_IIDR;
+		return true;
+	case GICD_TYPER2:
+		*value = 0;
+		return true;
+	default:
+		if (offset < VGIC_ID_BASE)
+			return false;
+		*value = vgic_id_reg(offset);
+		return true;
+	}
+}
+
 static bool vgic_dist_access(struct vdev *dev, u64 offset, u32 width, u64 *value, bool write)
 {
 	struct vm *vm = dev->state;
@@ -144,6 +173,8 @@ static bool vgic_dist_access(struct vdev *dev, u64 offset, u32 width, u64 *value
 
 	if (width > 8 || (width & (width - 1)) || !IS_ALIGNED(offset, width) || offset >= GICD_SIZE)
 		return false;
+	if (!write && width == 4 && vgic_dist_read_fixed(vm, offset, value))
+		return true;
 	if (write && width < 8)
 		*value &= (1ull << (8 * width)) - 1;
 	spin_lock(&vm->vgic.lock);

@@ -7,8 +7,9 @@
  * that kicks vCPUs once the vGIC lock is dropped.
  *
  * Locking: every function here that takes a struct vm expects the caller to
- * hold vm->vgic.lock, except vgic_kick() and vgic_warn_reserved(), which must
- * be called without it (they reach other CPUs and the console).
+ * hold vm->vgic.lock, except vgic_kick(), vgic_kick_mask() and
+ * vgic_warn_reserved(), which must be called without it (they reach other
+ * CPUs and the console).
  */
 #ifndef KEEL_VDEV_VGIC_INTERNAL_H
 #define KEEL_VDEV_VGIC_INTERNAL_H
@@ -16,9 +17,7 @@
 #include <keel/types.h>
 #include <keel/vdev.h>
 #include <keel/vgic.h>
-
-struct vcpu;
-struct vm;
+#include <keel/vm.h>
 
 /* INTID ranges (GICv3 spec 2.2). */
 #define VGIC_NR_SGIS 16
@@ -83,7 +82,35 @@ static inline bool vgic_irq_pending(const struct vgic_irq *irq)
 }
 
 /* Enabled, pending, its group enabled and routed to an existing vCPU. */
-bool vgic_irq_deliverable(const struct vm *vm, const struct vgic_irq *irq);
+static inline bool vgic_irq_deliverable(const struct vm *vm, const struct vgic_irq *irq)
+{
+	u32 grp = irq->group1 ? GICD_CTLR_ENABLE_G1 : GICD_CTLR_ENABLE_G0;
+
+	/* A group disabled at the distributor is not forwarded (spec 4.1.4). */
+	return irq->enabled && vgic_irq_pending(irq) && (vm->vgic.ctlr & grp) &&
+	       irq->target_vcpu != VGIC_NO_TARGET;
+}
+
+/*
+ * Does irq wait for a list register on its target vCPU: unlisted, and
+ * active (so the guest can deactivate it) or deliverable?
+ */
+static inline bool vgic_irq_wants_lr(const struct vm *vm, const struct vgic_irq *irq)
+{
+	return irq->lr == VGIC_NO_LR && (irq->active || vgic_irq_deliverable(vm, irq)) &&
+	       irq->target_vcpu != VGIC_NO_TARGET;
+}
+
+/*
+ * Bring irq's bit in the vCPUs' want bitmaps (struct vgic_cpu) in line with
+ * vgic_irq_wants_lr(). Call after every change to irq's pending, active,
+ * enabled, group, trigger, routing (vgic_route_spi) or listed state, before
+ * the lock is dropped. vgic_irq_latch() calls it itself. O(1).
+ */
+void vgic_irq_requeue(struct vm *vm, struct vgic_irq *irq);
+
+/* vgic_irq_requeue() for every interrupt of the VM (a GICD_CTLR group change). */
+void vgic_requeue_all(struct vm *vm);
 
 /* Bit of irq's target vCPU in a kick mask, or 0 if it has none. */
 static inline u32 vgic_irq_target_bit(const struct vgic_irq *irq)
@@ -91,8 +118,8 @@ static inline u32 vgic_irq_target_bit(const struct vgic_irq *irq)
 	return irq->target_vcpu == VGIC_NO_TARGET ? 0 : 1u << irq->target_vcpu;
 }
 
-/* Latch a pending event on irq (edge, ISPENDR, SGI); the kick mask it needs. */
-u32 vgic_irq_latch(const struct vm *vm, struct vgic_irq *irq);
+/* Latch a pending event on irq (edge, ISPENDR, SGI) and requeue it; the kick mask it needs. */
+u32 vgic_irq_latch(struct vm *vm, struct vgic_irq *irq);
 
 /*
  * Read or write a register of the shared block at offset for INTIDs in
@@ -107,11 +134,16 @@ enum vgic_mmio_res vgic_irqregs_write(struct vm *vm, struct vcpu *owner, u32 lo,
 /* The value of ID register offset (VGIC_ID_BASE and up), 0 if reserved. */
 u32 vgic_id_reg(u64 offset);
 
-/* Recompute an SPI's target vCPU from its IROUTER (spec 12.9.22). */
+/* Recompute an SPI's target vCPU from its IROUTER (spec 12.9.22); the caller requeues. */
 void vgic_route_spi(struct vm *vm, struct vgic_irq *irq);
 
 /* Ask each vCPU in mask (bit = index) to re-flush. Without the vGIC lock. */
-void vgic_kick(struct vm *vm, u32 mask);
+void vgic_kick_mask(struct vm *vm, u32 mask);
+static inline void vgic_kick(struct vm *vm, u32 mask)
+{
+	if (mask) /* the common case on every trap: nobody to kick */
+		vgic_kick_mask(vm, mask);
+}
 
 /* Log a reserved-register access once per VM and kind. Without the vGIC lock. */
 void vgic_warn_reserved(struct vm *vm, u32 kind, const char *frame, u64 offset, bool write);

@@ -44,6 +44,7 @@ static void vgic_irq_reset(struct vgic_irq *irq, u32 intid, u8 target)
 		.edge = intid < VGIC_NR_SGIS, /* SGIs edge, PPIs and SPIs level */
 		.target_vcpu = target,
 		.intid = (u16)intid,
+		.queued_on = VGIC_NO_TARGET,
 	};
 }
 
@@ -77,6 +78,8 @@ void vgic_vm_init(struct vm *vm, u32 nr_spis)
 		for (u32 i = 0; i < VGIC_NR_PRIVATE; i++)
 			vgic_irq_reset(&vc->private_irqs[i], i, (u8)c);
 		vc->waker = 1u << 1; /* GICR_WAKER.ProcessorSleep resets to 1 */
+		for (u32 w = 0; w < VGIC_WANT_WORDS; w++)
+			vc->want[w] = 0; /* nothing pending or active after reset */
 		for (u32 n = 0; n < VGIC_MAX_LRS; n++) {
 			vc->lr[n] = 0;
 			vc->lr_intid[n] = 0;
@@ -103,21 +106,49 @@ struct vgic_irq *vgic_get_irq(struct vm *vm, struct vcpu *owner, u32 intid)
 	return NULL;
 }
 
-bool vgic_irq_deliverable(const struct vm *vm, const struct vgic_irq *irq)
+/*
+ * The want bitmaps are written with relaxed atomic stores (plain stores on
+ * AArch64) because vgic_flush_lrs() and vgic_vcpu_has_pending() read them
+ * without the lock; all writers hold vm->vgic.lock.
+ */
+static void vgic_want_set(struct vm *vm, u8 vcpu, u32 intid, bool on)
 {
-	u32 grp = irq->group1 ? GICD_CTLR_ENABLE_G1 : GICD_CTLR_ENABLE_G0;
+	u64 *word = &vm->vcpus[vcpu].vgic.want[intid / 64];
+	u64 bit = 1ull << (intid % 64);
+	u64 v = __atomic_load_n(word, __ATOMIC_RELAXED);
 
-	/* A group disabled at the distributor is not forwarded (spec 4.1.4). */
-	return irq->enabled && vgic_irq_pending(irq) && (vm->vgic.ctlr & grp) &&
-	       irq->target_vcpu != VGIC_NO_TARGET;
+	__atomic_store_n(word, on ? v | bit : v & ~bit, __ATOMIC_RELAXED);
 }
 
-u32 vgic_irq_latch(const struct vm *vm, struct vgic_irq *irq)
+void vgic_irq_requeue(struct vm *vm, struct vgic_irq *irq)
+{
+	u8 on = vgic_irq_wants_lr(vm, irq) ? irq->target_vcpu : VGIC_NO_TARGET;
+
+	if (on == irq->queued_on)
+		return;
+	if (irq->queued_on != VGIC_NO_TARGET)
+		vgic_want_set(vm, irq->queued_on, irq->intid, false);
+	if (on != VGIC_NO_TARGET)
+		vgic_want_set(vm, on, irq->intid, true);
+	irq->queued_on = on;
+}
+
+void vgic_requeue_all(struct vm *vm)
+{
+	for (u32 i = 0; i < vm->vgic.nr_spis; i++)
+		vgic_irq_requeue(vm, &vm->vgic.spis[i]);
+	for (u32 c = 0; c < vm->nr_vcpus; c++)
+		for (u32 i = 0; i < VGIC_NR_PRIVATE; i++)
+			vgic_irq_requeue(vm, &vm->vcpus[c].vgic.private_irqs[i]);
+}
+
+u32 vgic_irq_latch(struct vm *vm, struct vgic_irq *irq)
 {
 	irq->pending_latch = true;
 	/* Listed pending: the LR's copy may be taken; this event must survive it. */
 	if (irq->lr != VGIC_NO_LR)
 		irq->relatch = true;
+	vgic_irq_requeue(vm, irq);
 	return vgic_irq_deliverable(vm, irq) ? vgic_irq_target_bit(irq) : 0;
 }
 
@@ -135,11 +166,14 @@ void vgic_route_spi(struct vm *vm, struct vgic_irq *irq)
 		irq->target_vcpu = VGIC_NO_TARGET; /* no such PE: never forwarded */
 }
 
-void vgic_kick(struct vm *vm, u32 mask)
+void vgic_kick_mask(struct vm *vm, u32 mask)
 {
-	for (u32 i = 0; i < vm->nr_vcpus; i++)
-		if (mask & (1u << i))
+	for (; mask; mask &= mask - 1) {
+		u32 i = (u32)__builtin_ctz(mask);
+
+		if (i < vm->nr_vcpus)
 			vcpu_request(&vm->vcpus[i], VCPU_REQ_KICK);
+	}
 }
 
 void vgic_warn_reserved(struct vm *vm, u32 kind, const char *frame, u64 offset, bool write)
@@ -179,6 +213,7 @@ static bool vgic_drive(struct vm *vm, struct vcpu *target, u32 intid, bool level
 			kick = vgic_irq_latch(vm, irq);
 	} else {
 		irq->line_level = level;
+		vgic_irq_requeue(vm, irq);
 		if (level && vgic_irq_deliverable(vm, irq))
 			kick = vgic_irq_target_bit(irq);
 	}
@@ -232,21 +267,43 @@ bool vgic_inject_hw(struct vm *vm, struct vcpu *target, u32 intid, u32 hw_intid)
 /*
  * True if an interrupt routed to vcpu is enabled and pending in an enabled
  * group. The virtual priority mask is not consulted, so a masked interrupt
- * wakes the vCPU and the guest simply waits again. Call after vgic_sync_lrs.
+ * wakes the vCPU and the guest simply waits again. Call on vcpu's physical
+ * CPU (it reads the list-register shadow), after vgic_sync_lrs. Costs a few
+ * loads when nothing is pending or active.
  */
 bool vgic_vcpu_has_pending(struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
+	struct vgic_cpu *vc = &vcpu->vgic;
 	bool found = false;
+	u64 want[VGIC_WANT_WORDS], any = 0;
 
+	/*
+	 * A deliverable interrupt of vcpu is either listed (lr_used, this CPU's
+	 * own) or set in want. Nothing in either: no lock needed, for the same
+	 * reason as in vgic_flush_lrs(): an injector sets the bit under the
+	 * lock and then posts VCPU_REQ_KICK, which makes the run loop ask again.
+	 */
+	for (u32 w = 0; w < VGIC_WANT_WORDS; w++)
+		any |= __atomic_load_n(&vc->want[w], __ATOMIC_RELAXED);
+	if (!any && !vc->lr_used)
+		return false;
 	spin_lock(&vm->vgic.lock);
-	for (u32 i = 0; i < VGIC_NR_PRIVATE && !found; i++)
-		found = vgic_irq_deliverable(vm, &vcpu->vgic.private_irqs[i]);
-	for (u32 i = 0; i < vm->vgic.nr_spis && !found; i++) {
-		const struct vgic_irq *irq = &vm->vgic.spis[i];
+	for (u32 w = 0; w < VGIC_WANT_WORDS; w++)
+		want[w] = vc->want[w];
+	for (u32 used = vc->lr_used; used; used &= used - 1) {
+		u32 intid = vc->lr_intid[__builtin_ctz(used)];
 
-		found = irq->target_vcpu == vcpu->index && vgic_irq_deliverable(vm, irq);
+		want[intid / 64] |= 1ull << (intid % 64);
 	}
+	for (u32 w = 0; w < VGIC_WANT_WORDS && !found; w++)
+		for (u64 bits = want[w]; bits && !found; bits &= bits - 1) {
+			u32 intid = w * 64 + (u32)__builtin_ctzll(bits);
+			const struct vgic_irq *irq = vgic_get_irq(vm, vcpu, intid);
+
+			found = irq && irq->target_vcpu == vcpu->index &&
+				vgic_irq_deliverable(vm, irq);
+		}
 	spin_unlock(&vm->vgic.lock);
 	return found;
 }
@@ -300,6 +357,7 @@ static u32 vgic_bitreg_set(struct vm *vm, struct vgic_irq *irq, enum vgic_bitreg
 		}
 		break;
 	}
+	vgic_irq_requeue(vm, irq);
 	return vgic_irq_deliverable(vm, irq) ? vgic_irq_target_bit(irq) : 0;
 }
 
@@ -357,8 +415,13 @@ static enum vgic_mmio_res vgic_irqregs_access(struct vm *vm, struct vcpu *owner,
 						       : NULL;
 			if (!irq)
 				continue;
-			if (write && first + i >= VGIC_NR_SGIS) /* SGIs are always edge */
+			if (write && first + i >= VGIC_NR_SGIS) { /* SGIs are always edge */
 				irq->edge = in & BIT(2 * i + 1);
+				/* To level with the line high: pending now (spec 4.1.2). */
+				vgic_irq_requeue(vm, irq);
+				if (vgic_irq_deliverable(vm, irq))
+					*kick |= vgic_irq_target_bit(irq);
+			}
 			out |= (u64)irq->edge << (2 * i + 1);
 		}
 	} else if ((offset >= VGIC_IGRPMODR && offset < VGIC_IGRPMODR + 0x80) ||

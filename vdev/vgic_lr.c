@@ -11,8 +11,18 @@
  * listed, and a change made meanwhile by another CPU (a new edge, ICPENDR,
  * ICACTIVER) is recorded so the fold cannot undo it or lose it.
  *
+ * The work is proportional to what is pending, not to how many interrupts
+ * exist (the role of KVM's ap_list): each vCPU's want bitmap holds exactly
+ * the interrupts that target it, are active or deliverable and sit in no
+ * list register. Every state change keeps it so under the lock
+ * (vgic_irq_requeue); a flush walks only its set bits, once, and an entry
+ * with nothing pending reads two words and returns. A sync walks only the
+ * list registers in use. ICH_HCR_EL2 is written only when it changes.
+ *
  * Everything runs on the vCPU's own physical CPU under vm->vgic.lock (the
- * list-register shadow in struct vgic_cpu is that CPU's alone).
+ * list-register shadow in struct vgic_cpu is that CPU's alone), except the
+ * lock-free checks for an idle entry or exit, which vgic_flush_lrs()
+ * explains.
  */
 #include <keel/arch/gic.h>
 #include <keel/log.h>
@@ -25,19 +35,9 @@
 #define VGIC_LR_P ((u8)(ICH_LR_STATE_PENDING >> ICH_LR_STATE_SHIFT))
 #define VGIC_LR_A ((u8)(ICH_LR_STATE_ACTIVE >> ICH_LR_STATE_SHIFT))
 
-/* Does irq need a list register on vcpu: active (so the guest can deactivate it) or deliverable? */
-static bool vgic_lr_wanted(const struct vm *vm, const struct vcpu *vcpu, const struct vgic_irq *irq)
-{
-	if (irq->lr != VGIC_NO_LR || irq->target_vcpu != vcpu->index)
-		return false;
-	return irq->active || vgic_irq_deliverable(vm, irq);
-}
-
 /* Order of listing: active ones first, then by priority (lower value wins), then INTID. */
 static bool vgic_lr_better(const struct vgic_irq *a, const struct vgic_irq *b)
 {
-	if (!b)
-		return true;
 	if (a->active != b->active)
 		return a->active;
 	if (a->priority != b->priority)
@@ -45,24 +45,28 @@ static bool vgic_lr_better(const struct vgic_irq *a, const struct vgic_irq *b)
 	return a->intid < b->intid;
 }
 
-/* The most urgent interrupt vcpu wants listed and has not got, or NULL. */
-static struct vgic_irq *vgic_lr_pick(struct vm *vm, struct vcpu *vcpu)
+/*
+ * Offer irq to best[0..*count), the most urgent candidates seen so far,
+ * most urgent first, at most max of them. Returns true if some candidate
+ * (irq or one it displaced) is left out.
+ */
+static bool vgic_lr_consider(struct vgic_irq **best, u32 *count, u32 max, struct vgic_irq *irq)
 {
-	struct vgic_irq *best = NULL;
+	u32 i = *count;
+	bool dropped = false;
 
-	for (u32 i = 0; i < VGIC_NR_PRIVATE; i++) {
-		struct vgic_irq *irq = &vcpu->vgic.private_irqs[i];
-
-		if (vgic_lr_wanted(vm, vcpu, irq) && vgic_lr_better(irq, best))
-			best = irq;
+	if (i == max) {
+		if (!max || !vgic_lr_better(irq, best[max - 1]))
+			return true;
+		i = max - 1; /* the least urgent one gives way */
+		dropped = true;
+	} else {
+		(*count)++;
 	}
-	for (u32 i = 0; i < vm->vgic.nr_spis; i++) {
-		struct vgic_irq *irq = &vm->vgic.spis[i];
-
-		if (vgic_lr_wanted(vm, vcpu, irq) && vgic_lr_better(irq, best))
-			best = irq;
-	}
-	return best;
+	for (; i > 0 && vgic_lr_better(irq, best[i - 1]); i--)
+		best[i] = best[i - 1];
+	best[i] = irq;
+	return dropped;
 }
 
 /* Build the ICH_LR<n>_EL2 value for irq and write it to list register n. */
@@ -93,10 +97,51 @@ static void vgic_lr_fill(struct vm *vm, struct vcpu *vcpu, u32 n, struct vgic_ir
 	irq->lr_state = state;
 	irq->relatch = false;
 	irq->active_written = false;
+	vgic_irq_requeue(vm, irq); /* listed: out of the want bitmap */
 	vc->lr[n] = lr;
 	vc->lr_intid[n] = irq->intid;
 	vc->lr_used |= 1u << n;
 	arch_gic_write_lr(n, lr);
+}
+
+/* Write ICH_HCR_EL2 only when it changes; vc->hcr mirrors it while the vCPU is loaded. */
+static void vgic_set_hcr(struct vgic_cpu *vc, u32 hcr)
+{
+	if (hcr != vc->hcr) {
+		vc->hcr = hcr;
+		arch_gic_write_hcr(hcr);
+	}
+}
+
+/*
+ * Fill vcpu's free list registers, lowest first, with the most urgent of
+ * the interrupts in its want bitmap. One pass over the set bits. Returns
+ * true if some wanted interrupt is left unlisted. Under vm->vgic.lock.
+ */
+static bool vgic_lr_fill_free(struct vm *vm, struct vcpu *vcpu)
+{
+	struct vgic_cpu *vc = &vcpu->vgic;
+	u32 nr = MIN(arch_gic_nr_lrs(), VGIC_MAX_LRS);
+	u32 free = ((1u << nr) - 1) & ~vc->lr_used;
+	u32 max = (u32)__builtin_popcount(free), count = 0;
+	struct vgic_irq *best[VGIC_MAX_LRS];
+	bool overflow = false;
+
+	for (u32 w = 0; w < VGIC_WANT_WORDS; w++)
+		for (u64 bits = vc->want[w]; bits; bits &= bits - 1) {
+			u32 intid = w * 64 + (u32)__builtin_ctzll(bits);
+			struct vgic_irq *irq = intid < VGIC_NR_PRIVATE
+						       ? &vc->private_irqs[intid]
+						       : &vm->vgic.spis[intid - VGIC_SPI_BASE];
+
+			/* Cheap insurance: never list what the bitmap holds wrongly. */
+			if (irq->target_vcpu != vcpu->index || !vgic_irq_wants_lr(vm, irq))
+				continue;
+			overflow |= vgic_lr_consider(best, &count, max, irq);
+		}
+	for (u32 i = 0; i < count; i++, free &= free - 1)
+		vgic_lr_fill(vm, vcpu, (u32)__builtin_ctz(free), best[i]);
+	return overflow;
 }
 
 /*
@@ -106,33 +151,36 @@ static void vgic_lr_fill(struct vm *vm, struct vcpu *vcpu, u32 n, struct vgic_ir
  * draining of the list registers raises a maintenance interrupt and a new
  * flush. Call on vcpu's physical CPU with its virtual CPU interface loaded,
  * immediately before entering the guest, without vm->vgic.lock held.
+ * Costs a few loads when nothing waits for a list register.
  */
 void vgic_flush_lrs(struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
-	u32 nr = MIN(arch_gic_nr_lrs(), VGIC_MAX_LRS);
-	bool overflow;
-	u32 hcr;
+	struct vgic_cpu *vc = &vcpu->vgic;
+	u32 hcr = (vc->hcr & ~ICH_HCR_UIE) | ICH_HCR_EN;
+	u64 any = 0;
 
-	spin_lock(&vm->vgic.lock);
-	for (u32 n = 0; n < nr; n++) {
-		struct vgic_irq *irq;
-
-		if (vcpu->vgic.lr_used & (1u << n))
-			continue;
-		irq = vgic_lr_pick(vm, vcpu);
-		if (!irq)
-			break;
-		vgic_lr_fill(vm, vcpu, n, irq);
+	/*
+	 * The common case, checked without the lock: nothing waits. This is
+	 * safe against an injector on another CPU: it sets the want bit under
+	 * the lock and only then posts VCPU_REQ_KICK (vcpu_request) and sends
+	 * the kick SGI, after a DSB (gicv3_send_sgi). If this load misses the
+	 * bit, that SGI is still to come and, taken at EL2 as soon as the guest
+	 * runs (HCR_EL2.IMO), makes the vCPU exit and flush again: the same as
+	 * if the injection had come just after a locked scan. If the request
+	 * was already seen (the run loop reads requests with acquire before
+	 * each entry), so is the bit. Injections made on this CPU (its traps,
+	 * its interrupt handlers) precede this call in program order.
+	 */
+	for (u32 w = 0; w < VGIC_WANT_WORDS; w++)
+		any |= __atomic_load_n(&vc->want[w], __ATOMIC_RELAXED);
+	if (any) {
+		spin_lock(&vm->vgic.lock);
+		if (vgic_lr_fill_free(vm, vcpu))
+			hcr |= ICH_HCR_UIE;
+		spin_unlock(&vm->vgic.lock);
 	}
-	overflow = vgic_lr_pick(vm, vcpu) != NULL;
-	spin_unlock(&vm->vgic.lock);
-
-	hcr = (arch_gic_read_hcr() & ~ICH_HCR_UIE) | ICH_HCR_EN;
-	if (overflow)
-		hcr |= ICH_HCR_UIE;
-	arch_gic_write_hcr(hcr);
-	vcpu->vgic.hcr = hcr;
+	vgic_set_hcr(vc, hcr);
 }
 
 /*
@@ -157,6 +205,7 @@ static u32 vgic_lr_fold(struct vm *vm, struct vcpu *vcpu, struct vgic_irq *irq, 
 	irq->active_written = false;
 	if (irq->intid >= VGIC_SPI_BASE && !irq->active)
 		vgic_route_spi(vm, irq); /* apply an IROUTER write deferred while listed */
+	vgic_irq_requeue(vm, irq);
 	if (irq->target_vcpu != vcpu->index && vgic_irq_deliverable(vm, irq))
 		return vgic_irq_target_bit(irq);
 	return 0;
@@ -168,7 +217,8 @@ static u32 vgic_lr_fold(struct vm *vm, struct vcpu *vcpu, struct vgic_irq *irq, 
  * list registers and clear ICH_HCR_EL2.UIE. Call on vcpu's physical CPU
  * right after every guest exit, before anything looks at the vCPU's
  * interrupt state (vgic_vcpu_has_pending, vgic_maintenance), without
- * vm->vgic.lock held.
+ * vm->vgic.lock held. With no list register in use it takes no lock and
+ * touches no register unless UIE must be cleared.
  */
 void vgic_sync_lrs(struct vcpu *vcpu)
 {
@@ -176,25 +226,23 @@ void vgic_sync_lrs(struct vcpu *vcpu)
 	struct vgic_cpu *vc = &vcpu->vgic;
 	u32 kick = 0;
 
-	spin_lock(&vm->vgic.lock);
-	for (u32 n = 0; n < VGIC_MAX_LRS; n++) {
-		struct vgic_irq *irq;
-		u64 lr;
+	if (vc->lr_used) {
+		spin_lock(&vm->vgic.lock);
+		for (u32 used = vc->lr_used; used; used &= used - 1) {
+			u32 n = (u32)__builtin_ctz(used);
+			u64 lr = arch_gic_read_lr(n);
+			struct vgic_irq *irq = vgic_get_irq(vm, vcpu, vc->lr_intid[n]);
 
-		if (!(vc->lr_used & (1u << n)))
-			continue;
-		lr = arch_gic_read_lr(n);
-		irq = vgic_get_irq(vm, vcpu, vc->lr_intid[n]);
-		if (irq && irq->lr == n)
-			kick |= vgic_lr_fold(vm, vcpu, irq, lr);
-		arch_gic_write_lr(n, 0);
-		vc->lr[n] = 0;
+			if (irq && irq->lr == n)
+				kick |= vgic_lr_fold(vm, vcpu, irq, lr);
+			arch_gic_write_lr(n, 0);
+			vc->lr[n] = 0;
+		}
+		vc->lr_used = 0;
+		spin_unlock(&vm->vgic.lock);
 	}
-	vc->lr_used = 0;
-	spin_unlock(&vm->vgic.lock);
-
-	vc->hcr = arch_gic_read_hcr() & ~ICH_HCR_UIE;
-	arch_gic_write_hcr(vc->hcr);
+	/* UIE with empty list registers would raise the maintenance interrupt at once. */
+	vgic_set_hcr(vc, vc->hcr & ~ICH_HCR_UIE);
 	vgic_kick(vm, kick);
 }
 

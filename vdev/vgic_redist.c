@@ -117,17 +117,26 @@ static bool vgic_redist_access(struct vdev *dev, u64 offset, u32 width, u64 *val
 	owner = &vm->vcpus[index];
 	if (write && width < 8)
 		*value &= (1ull << (8 * width)) - 1;
-	spin_lock(&vm->vgic.lock);
-	if (frame < GICR_SGI_BASE)
-		res = vgic_redist_rd(vm, owner, frame, width, value, write);
-	else if (write)
-		res = vgic_irqregs_write(vm, owner, 0, VGIC_NR_PRIVATE, frame - GICR_SGI_BASE, width,
-					 *value, &kick);
-	else
-		res = vgic_irqregs_read(vm, owner, 0, VGIC_NR_PRIVATE, frame - GICR_SGI_BASE, width,
-					value);
-	spin_unlock(&vm->vgic.lock);
+	if (frame < GICR_SGI_BASE) {
+		/* RD_base holds no interrupt state: only GICR_WAKER needs the lock. */
+		bool locked = ALIGN_DOWN(frame, 4) == GICR_WAKER;
 
+		if (locked)
+			spin_lock(&vm->vgic.lock);
+		res = vgic_redist_rd(vm, owner, frame, width, value, write);
+		if (locked)
+			spin_unlock(&vm->vgic.lock);
+	} else {
+		u64 reg = frame - GICR_SGI_BASE;
+
+		spin_lock(&vm->vgic.lock);
+		if (write)
+			res = vgic_irqregs_write(vm, owner, 0, VGIC_NR_PRIVATE, reg, width, *value,
+						 &kick);
+		else
+			res = vgic_irqregs_read(vm, owner, 0, VGIC_NR_PRIVATE, reg, width, value);
+		spin_unlock(&vm->vgic.lock);
+	}
 	if (res == VGIC_MMIO_NOT_MINE) {
 		if (!write)
 			*value = 0;

@@ -15,6 +15,7 @@ u64 fake_gic_lr[VGIC_MAX_LRS];
 u32 fake_gic_nr_lrs = 4;
 u32 fake_gic_hcr;
 u32 fake_gic_lr_writes;
+u32 fake_gic_hcr_writes;
 
 void fake_gic_reset(u32 nr_lrs)
 {
@@ -23,6 +24,7 @@ void fake_gic_reset(u32 nr_lrs)
 	fake_gic_nr_lrs = nr_lrs;
 	fake_gic_hcr = 0;
 	fake_gic_lr_writes = 0;
+	fake_gic_hcr_writes = 0;
 }
 
 u32 fake_gic_lr_state(u32 n)
@@ -77,6 +79,7 @@ u32 arch_gic_read_hcr(void)
 void arch_gic_write_hcr(u32 value)
 {
 	fake_gic_hcr = value;
+	fake_gic_hcr_writes++;
 }
 
 /* ICH_MISR_EL2: EOI when some invalid LR has EOI set and HW clear; U on underflow. */

@@ -5,7 +5,7 @@
  * A job must consume its WCET of *execution*, not of wall-clock time: the
  * guest cannot see the time a hypervisor takes from it, so it burns a fixed
  * number of loop iterations, calibrated at boot. Calibration times the loop
- * over several trials and keeps the fastest, the one least disturbed by
+ * over many short trials and keeps the fastest, the one least disturbed by
  * interrupts, other VMs or the host. Under QEMU's -icount shift=0 time is
  * instructions (1 ns each), the loop is two instructions per iteration, and
  * the calibration is exact: 500 iterations per microsecond.
@@ -16,8 +16,14 @@
 
 #include "rtexec.h"
 
-#define CAL_TRIALS 8
-#define CAL_MIN_MS 5 /* a trial lasts at least this long: the 16 ns count is then negligible */
+/*
+ * Many short trials: a trial must fit inside the guest's server budget (a
+ * trial longer than the budget is always cut by a wait for replenishment
+ * and would measure the server, not the CPU), yet be long against the 16 ns
+ * counter tick. 200 us is 0.008% of a tick per trial.
+ */
+#define CAL_TRIALS 64
+#define CAL_MIN_US 200
 
 void rt_burn(uint64_t n)
 {
@@ -39,7 +45,8 @@ static uint64_t burn_ticks(uint64_t iters)
 /* Burn-loop iterations per millisecond of execution, from the fastest trial. */
 static uint64_t calibrate(void)
 {
-	uint64_t iters = 1u << 14, best = UINT64_MAX, min_ticks = timer_ms_to_ticks(CAL_MIN_MS);
+	uint64_t iters = 1u << 10, best = UINT64_MAX;
+	uint64_t min_ticks = timer_freq() * CAL_MIN_US / 1000000;
 	uint32_t i;
 
 	while (burn_ticks(iters) < min_ticks && iters < (1ull << 40))

@@ -55,6 +55,7 @@ struct cpu_sched {
 	u64 background_slice; /* ticks */
 	struct vcpu *running; /* chosen at the last pick, being charged since run_start */
 	u64 run_start;
+	u64 next_event; /* the policy's next event, from the last pick */
 	u64 timer_armed_for; /* SCHED_NEVER when the EL2 timer is off */
 	u64 nr_events; /* picks caused by the EL2 timer */
 };
@@ -78,6 +79,8 @@ void sched_cpu_init(struct cpu *cpu, const struct keel_blob_cpu *cfg);
 void sched_vcpu_init(struct vcpu *vcpu, const struct keel_blob_server *server);
 /* The vCPU this CPU runs next, or NULL to idle; programs the EL2 timer. */
 struct vcpu *sched_pick(struct cpu *cpu);
+/* After switching to the picked vCPU (or deciding to idle): arm the EL2 timer. */
+void sched_arm_timer(struct cpu *cpu);
 /* The vCPU is about to enter the guest: start charging it. */
 void sched_entering(struct cpu *cpu, struct vcpu *vcpu);
 /* The EL2 scheduling timer fired on this CPU. */

@@ -11,6 +11,11 @@
  * PPIs), because SPIs are injected from any physical CPU. The list-register
  * shadow in struct vgic_cpu belongs to the physical CPU running the vCPU and
  * is touched only there.
+ *
+ * So that guest entry and exit cost what is pending rather than what exists,
+ * each vCPU keeps a bitmap of the interrupts waiting for a list register on
+ * it (vgic_cpu.want, see vdev/vgic_lr.c); every change to an interrupt's
+ * pending, active, enabled, group or routing state updates it under the lock.
  */
 #ifndef KEEL_VGIC_H
 #define KEEL_VGIC_H
@@ -23,6 +28,8 @@
 #define VGIC_MAX_LRS 16
 #define VGIC_NO_LR 0xff
 #define VGIC_NO_TARGET 0xff /* SPI routed to an affinity no vCPU has */
+#define VGIC_NR_IRQS (VGIC_NR_PRIVATE + VGIC_MAX_SPIS)
+#define VGIC_WANT_WORDS ((VGIC_NR_IRQS + 63) / 64)
 
 struct vcpu;
 struct vm;
@@ -41,6 +48,7 @@ struct vgic_irq {
 	u8 target_vcpu; /* SPI: vCPU index from IROUTER; private: owner */
 	u64 irouter; /* SPI: IROUTER as written */
 	u16 intid; /* its own INTID, fixed at vgic_vm_init */
+	u8 queued_on; /* vCPU whose want bitmap holds it, or VGIC_NO_TARGET */
 	/* Valid while lr != VGIC_NO_LR (see vdev/vgic_lr.c): */
 	u8 lr_state; /* ICH_LR state bits Keel listed it with */
 	bool relatch; /* made pending again after it was listed pending */
@@ -50,11 +58,18 @@ struct vgic_irq {
 struct vgic_cpu {
 	struct vgic_irq private_irqs[VGIC_NR_PRIVATE]; /* under the VM's vgic lock */
 	u32 waker; /* GICR_WAKER.ProcessorSleep, as written */
+	/*
+	 * Bit i (INTID i: private or SPI) set iff that interrupt targets this
+	 * vCPU, is in no list register and is active or deliverable. Written
+	 * under the VM's vgic lock with __atomic stores; read without it only by
+	 * the fast paths of vdev/vgic_lr.c and vgic_vcpu_has_pending().
+	 */
+	u64 want[VGIC_WANT_WORDS];
 	/* Virtual CPU interface state, saved to memory when the vCPU leaves its CPU. */
 	u64 lr[VGIC_MAX_LRS];
 	u16 lr_intid[VGIC_MAX_LRS]; /* which INTID each used LR holds */
 	u32 lr_used; /* bitmap of LRs Keel filled at the last entry */
-	u32 hcr;
+	u32 hcr; /* ICH_HCR_EL2 as last written: equal to the register while loaded */
 	u32 vmcr;
 	u32 ap0r[4];
 	u32 ap1r[4];

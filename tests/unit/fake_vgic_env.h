@@ -15,6 +15,9 @@ extern char fake_vgic_last_log[256];
 /* Calls to vcpu_request(vcpu, VCPU_REQ_KICK) per vCPU index since the last setup. */
 extern u32 fake_vgic_kicks[KEEL_MAX_VCPUS_PER_VM];
 
+/* arch_gic_write_hcr calls since the last fake_gic_reset() (arch/fake/gic.c). */
+extern u32 fake_gic_hcr_writes;
+
 /* Zero vm, give it nr_vcpus linked vCPUs, call vgic_vm_init() and reset the fakes. */
 void fake_vgic_vm_setup(struct vm *vm, u32 nr_vcpus, u32 nr_spis);
 /* Forget recorded kicks (and clear the vCPUs' request bits). */

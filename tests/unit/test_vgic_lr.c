@@ -29,20 +29,21 @@
 #define ST_PA 3u
 
 #define GICD 0x08000000ull
+#define GICR (GICD + 0xa0000)
+#define GICR_FRAME 0x20000ull
+#define SGI_BASE 0x10000ull
+
+/* Offsets in the block GICD and GICR SGI_base share (GICv3 spec 12.9, 12.11). */
+#define IGROUPR 0x080
+#define ISENABLER 0x100
+#define ICENABLER 0x180
+#define ISPENDR 0x200
+#define ISACTIVER 0x300
+#define IPRIORITYR 0x400
+#define ICFGR 0xc00
 
 static struct vm vm;
 static struct vcpu *v0, *v1;
-
-static int setup(void **state)
-{
-	(void)state;
-	fake_vgic_vm_setup(&vm, 2, 64);
-	v0 = &vm.vcpus[0];
-	v1 = &vm.vcpus[1];
-	vm.vgic.ctlr = 0x3; /* both groups on, as a booted guest leaves it */
-	vgic_register_devices(&vm, GICD, GICD + 0xa0000);
-	return 0;
-}
 
 /* A distributor register write by vCPU 1, as its trapped store would make it. */
 static void dist_write(u64 offset, u32 width, u64 value)
@@ -53,21 +54,67 @@ static void dist_write(u64 offset, u32 width, u64 value)
 	assert_true(dev->ops->write(dev, v1, offset, width, value));
 }
 
+/* The IPA of shared-block register offset for intid: vcpu's SGI_base below 32, else GICD. */
+static u64 irqreg_ipa(struct vcpu *vcpu, u32 intid, u64 offset)
+{
+	return intid < 32 ? GICR + vcpu->index * GICR_FRAME + SGI_BASE + offset : GICD + offset;
+}
+
+static void irqreg_write(struct vcpu *vcpu, u32 intid, u64 offset, u32 width, u64 value)
+{
+	u64 ipa = irqreg_ipa(vcpu, intid, offset);
+	struct vdev *dev = vm_find_vdev(&vm, ipa);
+
+	assert_non_null(dev);
+	assert_true(dev->ops->write(dev, v1, ipa - dev->base, width, value));
+}
+
+static u32 irqreg_read(struct vcpu *vcpu, u32 intid, u64 offset)
+{
+	u64 ipa = irqreg_ipa(vcpu, intid, offset), value;
+	struct vdev *dev = vm_find_vdev(&vm, ipa);
+
+	assert_non_null(dev);
+	assert_true(dev->ops->read(dev, v1, ipa - dev->base, 4, &value));
+	return (u32)value;
+}
+
+/* Write 1 to intid's bit of a set/clear register (ISENABLER, ICPENDR, ...). */
+static void irq_bit_write(struct vcpu *vcpu, u32 intid, u64 reg)
+{
+	irqreg_write(vcpu, intid, reg + intid / 32 * 4, 4, 1u << (intid % 32));
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	fake_vgic_vm_setup(&vm, 2, 64);
+	v0 = &vm.vcpus[0];
+	v1 = &vm.vcpus[1];
+	vgic_register_devices(&vm, GICD, GICR);
+	dist_write(0x0, 4, 0x3); /* GICD_CTLR: both groups on, as a booted guest leaves it */
+	fake_vgic_clear_kicks(&vm);
+	return 0;
+}
+
 static struct vgic_irq *irq_of(struct vcpu *vcpu, u32 intid)
 {
 	return intid < 32 ? &vcpu->vgic.private_irqs[intid] : &vm.vgic.spis[intid - 32];
 }
 
-/* Configure an interrupt the way a guest driver would before using it. */
+/* Configure an interrupt through its registers, the way a guest driver would. */
 static struct vgic_irq *cfg(struct vcpu *vcpu, u32 intid, u8 prio, bool group1, bool edge)
 {
-	struct vgic_irq *irq = irq_of(vcpu, intid);
+	u64 grp = IGROUPR + intid / 32 * 4, icfgr = ICFGR + intid / 16 * 4;
+	u32 v;
 
-	irq->priority = prio;
-	irq->group1 = group1;
-	irq->edge = edge;
-	irq->enabled = true;
-	return irq;
+	irqreg_write(vcpu, intid, IPRIORITYR + intid, 1, prio);
+	v = irqreg_read(vcpu, intid, grp) & ~(1u << (intid % 32));
+	irqreg_write(vcpu, intid, grp, 4, v | (u32)group1 << (intid % 32));
+	v = irqreg_read(vcpu, intid, icfgr) & ~(2u << (2 * (intid % 16)));
+	irqreg_write(vcpu, intid, icfgr, 4, v | (u32)edge << (2 * (intid % 16) + 1));
+	irq_bit_write(vcpu, intid, ISENABLER);
+	return irq_of(vcpu, intid);
 }
 
 static u64 lr_of(u32 intid)
@@ -204,15 +251,15 @@ static void test_group_disabled_not_listed(void **state)
 	cfg(v0, 61, 0, false, true);
 	vgic_inject(&vm, NULL, 60, true);
 	vgic_inject(&vm, NULL, 61, true);
-	vm.vgic.ctlr = 0x1; /* Group 1 off at the distributor */
+	dist_write(0x0, 4, 0x1); /* GICD_CTLR: Group 1 off at the distributor */
 	vgic_flush_lrs(v0);
 	assert_int_equal(fake_gic_nr_valid(), 1);
 	assert_true(fake_gic_find_lr(61) >= 0);
 	assert_false(irq_of(v0, 61)->lr == VGIC_NO_LR);
 	vgic_sync_lrs(v0);
 	/* Disabled interrupts stay pending but unlisted. */
-	vm.vgic.ctlr = 0x3;
-	irq_of(v0, 60)->enabled = false;
+	dist_write(0x0, 4, 0x3);
+	irq_bit_write(v0, 60, ICENABLER);
 	vgic_flush_lrs(v0);
 	assert_int_equal(fake_gic_find_lr(60), -1);
 	assert_true(irq_of(v0, 60)->pending_latch);
@@ -245,7 +292,7 @@ static void test_hw_interrupt(void **state)
 
 	/* Made pending again while active (ISPENDR): never listed pending+active. */
 	vgic_sync_lrs(v1);
-	irq_of(v1, 27)->pending_latch = true;
+	irq_bit_write(v1, 27, ISPENDR);
 	vgic_flush_lrs(v1);
 	assert_int_equal(state_of(27), ST_A);
 	guest_set(27, 0);
@@ -415,7 +462,8 @@ static void test_active_listed_first(void **state)
 {
 	(void)state;
 	fake_gic_reset(2);
-	cfg(v0, 40, 0xf0, true, true)->active = true; /* low priority, but active */
+	cfg(v0, 40, 0xf0, true, true);
+	irq_bit_write(v0, 40, ISACTIVER); /* low priority, but active */
 	for (u32 i = 41; i < 44; i++) {
 		cfg(v0, i, 0x00, true, true);
 		vgic_inject(&vm, NULL, i, true);
@@ -509,11 +557,12 @@ static void test_has_pending(void **state)
 	(void)state;
 	assert_false(vgic_vcpu_has_pending(v0));
 	irq = cfg(v0, 45, 0, true, true);
-	irq->enabled = false;
+	irq_bit_write(v0, 45, ICENABLER);
+	assert_false(irq->enabled);
 	vgic_inject(&vm, NULL, 45, true);
 	assert_false(vgic_vcpu_has_pending(v0)); /* pending but disabled */
 	assert_int_equal(fake_vgic_kicks[0], 0);
-	irq->enabled = true;
+	irq_bit_write(v0, 45, ISENABLER);
 	assert_true(vgic_vcpu_has_pending(v0));
 	assert_false(vgic_vcpu_has_pending(v1));
 	vgic_flush_lrs(v0);
