@@ -65,7 +65,11 @@ $(BUILD)/keel.elf: $(KEEL_OBJS) arch/aarch64/keel.ld
 	@$(CC_TARGET) $(TARGET_CFLAGS) -T arch/aarch64/keel.ld -static -no-pie -Wl,--build-id=none -Wl,-z,noexecstack \
 		-Wl,--no-warn-rwx-segments $(KEEL_OBJS) -lgcc -o $@
 
+# Keel must never touch FP/SIMD registers behind a guest's back: only the two
+# routines that save and restore a vCPU's FP state may. (libgcc's helpers,
+# e.g. __popcountdi2, are not built with -mgeneral-regs-only.)
 $(BUILD)/keel.bin: $(BUILD)/keel.elf
+	@bash scripts/check-no-fpsimd.sh $<
 	@$(OBJCOPY) -O binary $< $@
 	@echo "keel.bin: $$(( $$(stat -c %s $@) / 1024 )) KiB"
 

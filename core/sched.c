@@ -68,7 +68,7 @@ void sched_vcpu_init(struct vcpu *vcpu, const struct keel_blob_server *server)
 }
 
 /* Act on what other CPUs (or this one) asked of the vCPU (VCPU_REQ_*), in this order. */
-static void handle_requests(struct vcpu *v, u64 now)
+static u64 handle_requests(struct vcpu *v, u64 now)
 {
 	u32 req = __atomic_exchange_n(&v->requests, 0, __ATOMIC_ACQUIRE);
 
@@ -79,7 +79,9 @@ static void handle_requests(struct vcpu *v, u64 now)
 	if (req & VCPU_REQ_VM_BOOT) {
 		/* Zero and load the VM on its own CPU, in parallel with other VMs; it asks for START. */
 		vm_start(v->vm);
+		this_cpu()->sched.event_deadline = 0; /* a VM start is not a scheduling event: not measured as one */
 		req |= __atomic_exchange_n(&v->requests, 0, __ATOMIC_ACQUIRE);
+		now = arch_counter(); /* loading took a while */
 	}
 	if ((req & VCPU_REQ_START) && v->vm->state == VM_RUNNING) {
 		vcpu_reset(v, v->boot_pc, v->boot_x0);
@@ -90,6 +92,7 @@ static void handle_requests(struct vcpu *v, u64 now)
 		v->state = VCPU_RUNNABLE;
 		v->sched.wake_at = now;
 	}
+	return now;
 }
 
 /* The architected virtual timer of a switched-out vCPU: armed, and at or past its deadline? */
@@ -133,7 +136,7 @@ struct vcpu *sched_pick(struct cpu *cpu)
 	for (u32 i = 0; i < cpu->nr_vcpus; i++) {
 		struct vcpu *v = cpu->vcpus[i];
 
-		handle_requests(v, now);
+		now = handle_requests(v, now);
 		if (v->state == VCPU_WAITING && vtimer_expired(v, now)) {
 			/* Its timer fires in hardware as soon as it is loaded again. */
 
@@ -186,6 +189,12 @@ void sched_entering(struct cpu *cpu, struct vcpu *vcpu)
 			e->worst_wakeup = now - e->wake_at;
 		e->wake_at = 0;
 	}
+	if (cpu->sched.event_deadline) {
+		/* The cost of a scheduling event, as the analysis's overhead term should bound it. */
+		if (now - cpu->sched.event_deadline > cpu->sched.worst_event)
+			cpu->sched.worst_event = now - cpu->sched.event_deadline;
+		cpu->sched.event_deadline = 0;
+	}
 	cpu->sched.running = vcpu;
 	cpu->sched.run_start = now;
 }
@@ -193,6 +202,7 @@ void sched_entering(struct cpu *cpu, struct vcpu *vcpu)
 void sched_timer_fired(struct cpu *cpu)
 {
 	/* The run loop re-picks after every exit or wake-up; the timer is one-shot. */
+	cpu->sched.event_deadline = cpu->sched.timer_armed_for;
 	cpu->sched.timer_armed_for = SCHED_NEVER;
 	cpu->sched.nr_events++;
 	arch_sched_timer_disarm();
@@ -200,11 +210,23 @@ void sched_timer_fired(struct cpu *cpu)
 
 static const char *const policy_names[] = { "static", "fixed-priority", "time-table" };
 
+static bool cpu_hosts(const struct cpu *cpu, const struct vm *vm)
+{
+	for (u32 i = 0; i < cpu->nr_vcpus; i++)
+		if (cpu->vcpus[i]->vm == vm)
+			return true;
+	return false;
+}
+
 void sched_print_stats(const struct vm *only)
 {
 	for (u32 c = 0; c < platform.nr_cpus; c++) {
 		const struct cpu *cpu = &cpus[c];
 
+		if (cpu->sched.policy != KEEL_SCHED_STATIC && (!only || cpu_hosts(cpu, only)))
+			klog("stats: cpu %u (%s): %lu timer events, worst event-to-entry %lu ns", c,
+			     policy_names[cpu->sched.policy % 3], cpu->sched.nr_events,
+			     sched_ticks_to_ns(cpu->sched.worst_event));
 		for (u32 i = 0; i < cpu->nr_vcpus; i++) {
 			const struct vcpu *v = cpu->vcpus[i];
 			const struct sched_entity *e = &v->sched;

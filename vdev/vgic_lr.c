@@ -123,7 +123,7 @@ static bool vgic_lr_fill_free(struct vm *vm, struct vcpu *vcpu)
 	struct vgic_cpu *vc = &vcpu->vgic;
 	u32 nr = MIN(arch_gic_nr_lrs(), VGIC_MAX_LRS);
 	u32 free = ((1u << nr) - 1) & ~vc->lr_used;
-	u32 max = (u32)__builtin_popcount(free), count = 0;
+	u32 max = bit_count(free), count = 0;
 	struct vgic_irq *best[VGIC_MAX_LRS];
 	bool overflow = false;
 

@@ -74,6 +74,11 @@ void arch_send_kick(u32 pcpu)
 	gicv3_send_sgi(pcpu, IRQ_SGI_KICK);
 }
 
+bool arch_irq_pending(void)
+{
+	return read_sysreg(isr_el1) & BIT(7); /* ISR_EL1.I: at EL2, the physical IRQ line */
+}
+
 void arch_wait_for_interrupt(void)
 {
 	dsb(sy);

@@ -58,6 +58,8 @@ struct cpu_sched {
 	u64 next_event; /* the policy's next event, from the last pick */
 	u64 timer_armed_for; /* SCHED_NEVER when the EL2 timer is off */
 	u64 nr_events; /* picks caused by the EL2 timer */
+	u64 event_deadline; /* deadline of the timer event being handled, 0 if none */
+	u64 worst_event; /* ticks from a timer event's deadline to entering the chosen vCPU */
 };
 
 /* What a policy decided: run entity `pick` (or none, -1) until `until`. */

@@ -22,6 +22,21 @@ typedef int64_t s64;
 #define ALIGN_DOWN(x, a) ((x) & ~((u64)(a) - 1))
 #define IS_ALIGNED(x, a) (((x) & ((u64)(a) - 1)) == 0)
 #define BIT(n) (1ull << (n))
+#define DIV_ROUND_UP(x, d) (((x) + (d) - 1) / (d))
+
+/*
+ * Set bits in v. Not __builtin_popcount: on AArch64 that becomes libgcc's
+ * __popcountdi2, which uses the SIMD CNT instruction and so would clobber a
+ * guest's FP/SIMD registers at EL2 (the Makefile refuses such an image).
+ */
+static inline u32 bit_count(u64 v)
+{
+	u32 n = 0;
+
+	for (; v; v &= v - 1)
+		n++;
+	return n;
+}
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 

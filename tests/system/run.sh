@@ -20,6 +20,8 @@
 # Tests of kind "smoke" run scripts/smoke.py on the compiled configuration.
 # Flag "corrupt-blob" flips one byte of the compiled blob before booting, and
 # "expect-panic" makes Keel's PANIC line an expected marker, not a failure.
+# "icount" boots under -icount shift=0,sleep=off (deterministic time), and
+# "unsafe" compiles the configuration with keelcfg --unsafe.
 # Prints "PASS: NAME (Xs)" or "FAIL: NAME: reason" (and the last 40 lines of
 # the log) per test and ends with "N passed, N failed"; exits 1 on any failure.
 set -u
@@ -93,7 +95,7 @@ failure_line() {
 # "exit N", "stopped" (all seen, kill-ok), "failure" or "timeout".
 boot_and_watch() {
 	local pid start=$SECONDS
-	bash scripts/run-qemu.sh "$cfg_out" </dev/null >"$log" 2>&1 &
+	bash scripts/run-qemu.sh "$cfg_out" -- "${qemu_extra[@]}" </dev/null >"$log" 2>&1 &
 	pid=$! # run-qemu.sh execs QEMU, so this is QEMU
 	while kill -0 "$pid" 2>/dev/null; do
 		sleep 0.25
@@ -124,7 +126,7 @@ run_one() {
 		reason="$KEELCFG is missing (make tools)"
 		return
 	fi
-	if ! "$KEELCFG" --out "$cfg_out" "$config" >"$OUT/$name.keelcfg.log" 2>&1; then
+	if ! "$KEELCFG" "${keelcfg_extra[@]}" --out "$cfg_out" "$config" >"$OUT/$name.keelcfg.log" 2>&1; then
 		reason="keelcfg failed on $config: $(head -n 3 "$OUT/$name.keelcfg.log" | tr '\n' ' ')"
 		cp "$OUT/$name.keelcfg.log" "$log"
 		return
@@ -170,6 +172,7 @@ parse() {
 		[ -n "$m" ] && markers+=("$m")
 	done
 	kind=boot kill_ok=0 summary=0 ordered=0 corrupt_blob=0 expect_panic=0
+	qemu_extra=() keelcfg_extra=()
 	for flag in ${f[4]:-}; do
 		case $flag in
 		kill-ok) kill_ok=1 ;;
@@ -178,6 +181,8 @@ parse() {
 		smoke) kind=smoke ;;
 		corrupt-blob) corrupt_blob=1 ;;
 		expect-panic) expect_panic=1 ;;
+		icount) qemu_extra=(-icount shift=0,sleep=off) ;;
+		unsafe) keelcfg_extra=(--unsafe) ;;
 		*) echo "run.sh: $MANIFEST: $name: unknown flag '$flag'" >&2 ;;
 		esac
 	done

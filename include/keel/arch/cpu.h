@@ -13,6 +13,8 @@ struct cpu;
 u32 arch_cpu_index(void);
 /* Send Keel's kick SGI to physical CPU pcpu so it re-examines its vCPUs. */
 void arch_send_kick(u32 pcpu);
+/* Is a physical interrupt waiting for this CPU? (Keel runs with interrupts masked.) */
+bool arch_irq_pending(void);
 /* Wait, with interrupts masked, until some interrupt is pending. */
 void arch_wait_for_interrupt(void);
 /* Start physical CPU pcpu at Keel's secondary entry through the firmware. Returns 0 or a PSCI error. */
