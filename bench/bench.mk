@@ -10,8 +10,13 @@
 
 BENCH_ARGS ?=
 
-bench: all bench-guest
+bench: all bench-guest rt-load-initrd
 	python3 bench/run.py $(BENCH_ARGS)
+	python3 bench/rt.py
+
+# Only the real-time guest's latency by scheduling policy (about a minute).
+bench-rt: all rt-load-initrd
+	python3 bench/rt.py --print
 
 bench-quick: all bench-guest
 	python3 bench/run.py --quick $(BENCH_ARGS)
@@ -22,4 +27,4 @@ bench-xen: $(BUILD)/bench/xen
 $(BUILD)/bench/xen: bench/packages bench/fetch-xen.sh | $(DEPS_STAMP)
 	BUILD=$(BUILD) bash bench/fetch-xen.sh
 
-.PHONY: bench bench-quick bench-xen
+.PHONY: bench bench-quick bench-xen bench-rt
