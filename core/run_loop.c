@@ -54,12 +54,14 @@ static void switch_to(struct cpu *cpu, struct vcpu *vcpu)
 /*
  * After a trap handled inline (an MMIO access, a hypercall) nothing the
  * scheduler decides on has changed unless a request arrived: enter the same
- * vCPU again without a new decision. Interrupts, WFI and requests always go
- * through sched_pick().
+ * vCPU again without a new decision. On a static CPU an interrupt changes
+ * nothing either (there is no other vCPU to pick). WFI and requests always
+ * go through sched_pick().
  */
 static bool can_reenter(const struct cpu *cpu, const struct vcpu *vcpu, enum exit_reason reason)
 {
-	return reason == EXIT_SYNC && vcpu->state == VCPU_RUNNABLE && !cpu_has_requests(cpu);
+	return (reason == EXIT_SYNC || cpu->sched.policy == KEEL_SCHED_STATIC) &&
+	       vcpu->state == VCPU_RUNNABLE && !cpu_has_requests(cpu);
 }
 
 void cpu_run_loop(struct cpu *cpu)

@@ -86,12 +86,13 @@ static void handle_dabt(struct vcpu *vcpu, const struct exit_syndrome *s)
 		.reg64 = iss & DABT_SF,
 	};
 
-	if (FSC_IS_TRANSLATION(DABT_DFSC(iss)) && vm_populate_ram(vcpu->vm, ipa))
-		return; /* first touch of a RAM chunk: now mapped, the guest retries */
+	/* Emulated devices first: they are the common case on this path. */
 	if ((iss & DABT_ISV) && !(iss & DABT_S1PTW) && mmio_dispatch(vcpu, &a)) {
 		vcpu_skip_insn(vcpu);
 		return;
 	}
+	if (FSC_IS_TRANSLATION(DABT_DFSC(iss)) && vm_populate_ram(vcpu->vm, ipa))
+		return; /* first touch of a RAM chunk: now mapped, the guest retries */
 	vm_log(vcpu->vm, "vcpu %u: %s at IPA 0x%lx (pc 0x%lx): %s; abort injected", vcpu->index,
 	       a.write ? "write" : "read", ipa, vcpu->regs.pc,
 	       !(iss & DABT_ISV) ? "instruction not decodable" :
