@@ -18,28 +18,9 @@ DEBS=$BUILD/debs
 OUT=$BUILD/bench
 ARCH=arm64
 
-die() { echo "fetch-xen: error: $*" >&2; exit 1; }
-warn() {
-	echo "fetch-xen: ************************************************************" >&2
-	echo "fetch-xen: WARNING: $*" >&2
-	echo "fetch-xen: ************************************************************" >&2
-}
-
-cached_deb() {
-	local deb
-	for deb in "$DEBS"/*.deb; do
-		[ -f "$deb" ] || continue
-		if [ "$(dpkg-deb -f "$deb" Package)" = "$1" ] &&
-			[ "$(dpkg-deb -f "$deb" Version)" = "$2" ]; then
-			echo "$deb"
-			return
-		fi
-	done
-}
-
-candidate() {
-	apt-cache policy "$1:$ARCH" 2>/dev/null | sed -n 's/^ *Candidate: //p' | grep -v '(none)' || true
-}
+TOOL=fetch-xen
+# shellcheck source=scripts/debian-lib.sh
+. scripts/debian-lib.sh
 
 ensure_lists() {
 	[ -n "$(candidate "$1")" ] && return

@@ -14,7 +14,7 @@ linux: $(LINUX_IMAGE) $(LINUX_INITRD)
 guests: linux
 
 $(LINUX_IMAGE) $(LINUX_INITRD) &: guests/linux/packages guests/linux/init \
-		guests/linux/mkcpio.py scripts/fetch-debian.sh | $(DEPS_STAMP)
+		guests/linux/mkcpio.py scripts/fetch-debian.sh scripts/debian-lib.sh | $(DEPS_STAMP)
 	BUILD=$(BUILD) bash scripts/fetch-debian.sh
 
 smoke: all system

@@ -23,34 +23,9 @@ DEBS=$BUILD/debs
 OUT=$BUILD/linux
 ARCH=arm64
 
-die() { echo "fetch-debian: error: $*" >&2; exit 1; }
-warn() {
-	echo "fetch-debian: ************************************************************" >&2
-	echo "fetch-debian: WARNING: $*" >&2
-	echo "fetch-debian: ************************************************************" >&2
-}
-
-# A .deb in $DEBS whose control fields say $1 $2, or nothing.
-cached_deb() {
-	local deb
-	for deb in "$DEBS"/*.deb; do
-		[ -f "$deb" ] || continue
-		if [ "$(dpkg-deb -f "$deb" Package)" = "$1" ] &&
-			[ "$(dpkg-deb -f "$deb" Version)" = "$2" ]; then
-			echo "$deb"
-			return
-		fi
-	done
-}
-
-# Does apt know package $1 at version $2 for arm64?
-apt_has() {
-	apt-cache show "$1:$ARCH=$2" >/dev/null 2>&1
-}
-
-candidate() {
-	apt-cache policy "$1:$ARCH" 2>/dev/null | sed -n 's/^ *Candidate: //p' | grep -v '(none)' || true
-}
+TOOL=fetch-debian
+# shellcheck source=scripts/debian-lib.sh
+. scripts/debian-lib.sh
 
 ensure_lists() {
 	[ -n "$(candidate busybox-static)" ] && return
