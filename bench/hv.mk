@@ -23,3 +23,8 @@ bench-hv: keel tools guests
 	timeout 120 qemu-system-aarch64 -machine virt,gic-version=3 -cpu cortex-a57 -smp 2 -m 1024 \
 		-nographic -nic none -no-reboot $(BENCH_HV_QEMU_ARGS) -kernel $(GUEST_OUT)/bench-hv.elf </dev/null | grep -a KHV
 .PHONY: bench-hv
+
+# The VM-switch benchmark: two VMs on one CPU taking turns (configs/bench/switch.dts).
+bench-switch_SRCS := guests/bench-switch/switch.c guests/bench/sample.c
+$(eval $(call guest_rule,bench-switch))
+guests: $(GUEST_OUT)/bench-switch.bin $(GUEST_OUT)/bench-switch.elf

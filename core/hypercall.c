@@ -56,6 +56,10 @@ void hypercall_keel(struct vcpu *vcpu, u32 fid)
 		x[0] = KEEL_RET_SUCCESS;
 		break;
 	case KEEL_HC_YIELD:
+		/* A new scheduling decision: background vCPUs take turns, a server keeps its CPU. */
+		vcpu->sched.yielded = true;
+		x[0] = KEEL_RET_SUCCESS;
+		break;
 	case KEEL_HC_NULL:
 		x[0] = KEEL_RET_SUCCESS;
 		break;

@@ -61,7 +61,7 @@ static void switch_to(struct cpu *cpu, struct vcpu *vcpu)
 static bool can_reenter(const struct cpu *cpu, const struct vcpu *vcpu, enum exit_reason reason)
 {
 	return (reason == EXIT_SYNC || cpu->sched.policy == KEEL_SCHED_STATIC) &&
-	       vcpu->state == VCPU_RUNNABLE && !cpu_has_requests(cpu);
+	       vcpu->state == VCPU_RUNNABLE && !vcpu->sched.yielded && !cpu_has_requests(cpu);
 }
 
 void cpu_run_loop(struct cpu *cpu)
@@ -71,6 +71,8 @@ void cpu_run_loop(struct cpu *cpu)
 
 	for (;;) {
 		if (!vcpu || !can_reenter(cpu, vcpu, reason)) {
+			if (vcpu)
+				vcpu->sched.yielded = false;
 			vcpu = sched_pick(cpu);
 			if (!vcpu) {
 				sched_arm_timer(cpu);

@@ -31,6 +31,7 @@ struct sched_entity {
 	u64 remaining; /* budget left in the current period */
 	u64 period_start; /* tick the current period began */
 	bool runnable; /* mirror of the vCPU's state, for the policy functions */
+	bool yielded; /* KEEL_HC_YIELD: decide again before entering it */
 	/* Statistics, shown by Ctrl-A s and when the VM stops. */
 	u64 cpu_time; /* ticks spent running (Keel's exit handling included) */
 	u64 nr_exhaustions; /* periods in which the budget ran out */

@@ -24,7 +24,7 @@
 #define KEEL_HC_CONSOLE_WRITE KEEL_HC(0x01)
 /* Returns x0 = 0, x1 = VM index, x2 = vCPU index, x3 = how many times the VM was reset. */
 #define KEEL_HC_VM_IDENTITY KEEL_HC(0x02)
-/* Gives the rest of this time slice away. Returns 0. */
+/* Asks for a new scheduling decision: background vCPUs sharing the CPU take turns. Returns 0. */
 #define KEEL_HC_YIELD KEEL_HC(0x03)
 /* Returns 0 at once: the cheapest round trip, for benchmarks. */
 #define KEEL_HC_NULL KEEL_HC(0x04)
