@@ -105,7 +105,23 @@ static int split_path(const char *path, const char *comp[], size_t clen[])
 	return n;
 }
 
-const void *fdt_getprop(const char *path, const char *prop, uint32_t *len)
+/*
+ * What the walker reports about the node a path names: each of its
+ * properties and each of its children, in tree order. A callback returns
+ * true to stop the walk.
+ */
+struct fdt_visitor {
+	bool (*prop)(struct fdt_visitor *v, const char *name, const uint8_t *value, uint32_t len);
+	bool (*child)(struct fdt_visitor *v, const uint8_t *name, int len);
+};
+
+/*
+ * Walks the structure block once, tracking how much of path the current
+ * branch matches, and calls v for what is inside the node path names. Every
+ * offset and length is checked against the block, so a malformed tree ends
+ * the walk instead of reading past it. Returns true if a callback stopped it.
+ */
+static bool fdt_walk(const char *path, struct fdt_visitor *v)
 {
 	const char *comp[FDT_MAX_PATH_COMPONENTS];
 	size_t clen[FDT_MAX_PATH_COMPONENTS];
@@ -115,7 +131,7 @@ const void *fdt_getprop(const char *path, const char *prop, uint32_t *len)
 	uint32_t off = 0;
 
 	if (!tree.base || ncomp < 0)
-		return NULL;
+		return false;
 	while (off + 4 <= tree.structs_size) {
 		uint32_t token = fdt_be32(tree.structs + off);
 		const uint8_t *p = tree.structs + off + 4;
@@ -127,7 +143,9 @@ const void *fdt_getprop(const char *path, const char *prop, uint32_t *len)
 		case FDT_BEGIN_NODE:
 			n = bounded_strlen(p, room);
 			if (n < 0 || ++depth > FDT_MAX_DEPTH)
-				return NULL;
+				return false;
+			if (v->child && matched == ncomp + 1 && depth == ncomp + 2 && v->child(v, p, n))
+				return true;
 			if (depth == 1 ? matched == 0 :
 			    (matched == depth - 1 && depth - 2 < ncomp &&
 			     name_matches(p, n, comp[depth - 2], clen[depth - 2])))
@@ -138,35 +156,60 @@ const void *fdt_getprop(const char *path, const char *prop, uint32_t *len)
 			if (matched == depth)
 				matched--;
 			if (--depth < 0)
-				return NULL;
+				return false;
 			break;
 		case FDT_PROP: {
 			uint32_t plen, nameoff;
-			int nlen;
 
 			if (room < 8)
-				return NULL;
+				return false;
 			plen = fdt_be32(p);
 			nameoff = fdt_be32(p + 4);
 			if (plen > room - 8 || nameoff >= tree.strings_size)
-				return NULL;
-			nlen = bounded_strlen(tree.strings + nameoff, tree.strings_size - nameoff);
-			if (nlen >= 0 && matched == depth && depth == ncomp + 1 &&
-			    strcmp((const char *)tree.strings + nameoff, prop) == 0) {
-				if (len)
-					*len = plen;
-				return p + 8;
-			}
+				return false;
+			if (v->prop && matched == depth && depth == ncomp + 1 &&
+			    bounded_strlen(tree.strings + nameoff, tree.strings_size - nameoff) >= 0 &&
+			    v->prop(v, (const char *)tree.strings + nameoff, p + 8, plen))
+				return true;
 			off += 8 + ((plen + 3) & ~3u);
 			break;
 		}
 		case FDT_NOP:
 			break;
 		default: /* FDT_END or garbage */
-			return NULL;
+			return false;
 		}
 	}
-	return NULL;
+	return false;
+}
+
+struct prop_search {
+	struct fdt_visitor v; /* first: the callbacks get this struct */
+	const char *name;
+	const uint8_t *value;
+	uint32_t len;
+};
+
+static bool prop_found(struct fdt_visitor *v, const char *name, const uint8_t *value, uint32_t len)
+{
+	struct prop_search *s = (struct prop_search *)v;
+
+	if (strcmp(name, s->name) != 0)
+		return false;
+	s->value = value;
+	s->len = len;
+	return true;
+}
+
+const void *fdt_getprop(const char *path, const char *prop, uint32_t *len)
+{
+	struct prop_search s = { .v = { .prop = prop_found }, .name = prop };
+
+	if (!fdt_walk(path, &s.v))
+		return NULL;
+	if (len)
+		*len = s.len;
+	return s.value;
 }
 
 bool fdt_read_u32(const char *path, const char *prop, uint32_t *out)
@@ -212,57 +255,31 @@ bool fdt_memory(uint64_t *base, uint64_t *size)
 	return true;
 }
 
+struct child_search {
+	struct fdt_visitor v; /* first: the callbacks get this struct */
+	uint32_t idx, seen;
+	char *buf;
+	size_t size;
+	bool fits;
+};
+
+static bool child_found(struct fdt_visitor *v, const uint8_t *name, int len)
+{
+	struct child_search *s = (struct child_search *)v;
+
+	if (s->seen++ != s->idx)
+		return false;
+	s->fits = (size_t)len < s->size;
+	if (s->fits) {
+		memcpy(s->buf, name, (size_t)len);
+		s->buf[len] = '\0';
+	}
+	return true;
+}
+
 bool fdt_child_name(const char *path, uint32_t idx, char *buf, size_t size)
 {
-	const char *comp[FDT_MAX_PATH_COMPONENTS];
-	size_t clen[FDT_MAX_PATH_COMPONENTS];
-	int ncomp = split_path(path, comp, clen);
-	int depth = 0, matched = 0; /* as in fdt_getprop() */
-	uint32_t off = 0, seen = 0;
+	struct child_search s = { .v = { .child = child_found }, .idx = idx, .buf = buf, .size = size };
 
-	if (!tree.base || ncomp < 0 || size == 0)
-		return false;
-	while (off + 4 <= tree.structs_size) {
-		uint32_t token = fdt_be32(tree.structs + off);
-		const uint8_t *p = tree.structs + off + 4;
-		uint32_t room = tree.structs_size - off - 4;
-		int n;
-
-		off += 4;
-		switch (token) {
-		case FDT_BEGIN_NODE:
-			n = bounded_strlen(p, room);
-			if (n < 0 || ++depth > FDT_MAX_DEPTH)
-				return false;
-			if (matched == ncomp + 1 && depth == ncomp + 2 && seen++ == idx) {
-				if ((size_t)n >= size)
-					return false;
-				memcpy(buf, p, (size_t)n);
-				buf[n] = '\0';
-				return true;
-			}
-			if (depth == 1 ? matched == 0 :
-			    (matched == depth - 1 && depth - 2 < ncomp &&
-			     name_matches(p, n, comp[depth - 2], clen[depth - 2])))
-				matched = depth;
-			off += ((uint32_t)n + 4) & ~3u;
-			break;
-		case FDT_END_NODE:
-			if (matched == depth)
-				matched--;
-			if (--depth < 0)
-				return false;
-			break;
-		case FDT_PROP:
-			if (room < 8 || fdt_be32(p) > room - 8)
-				return false;
-			off += 8 + ((fdt_be32(p) + 3) & ~3u);
-			break;
-		case FDT_NOP:
-			break;
-		default: /* FDT_END or garbage */
-			return false;
-		}
-	}
-	return false;
+	return size > 0 && fdt_walk(path, &s.v) && s.fits;
 }
