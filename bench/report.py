@@ -1,0 +1,351 @@
+"""The report of make bench: tables of medians and ratios, the issue's goals,
+the memory section and the chart (build/bench/results.md, results.png).
+
+bench/run.py collects the boots; this module only reads what it collected
+(Bench.boots, Bench.hv, Bench.unavailable) and writes the files.
+"""
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.environ.get("BUILD", "build")
+QEMU = os.environ.get("QEMU", "qemu-system-aarch64")
+SYSTEMS = ("native", "keel", "xen")
+
+
+def log(msg):
+    print("bench: " + msg, flush=True)
+
+
+def path(*parts):
+    return os.path.join(ROOT, *parts)
+
+
+# The goals of the benchmark issue. Linux rows compare keel/native on the
+# nokaslr variant (the cost of virtualization alone); "vs-xen" rows compare
+# with Xen's ratio on the same variant. Goals are reported, never asserted.
+LOW_OVERHEAD = ("null_syscall", "read_zero", "write_null", "pipe_lat", "pipe_bw",
+                "mem_read", "mem_write", "mem_copy")
+MEDIUM_OVERHEAD = ("ctx_2", "ctx_8", "ctx_16", "fork_exit", "fork_exec", "page_fault")
+GOALS = [
+    ("keel/native at most 1.02 for system calls, read/write, pipe and memory bandwidth",
+     "ratio-max", "nokaslr", LOW_OVERHEAD, 1.02),
+    ("keel/native at most 1.10 for context switch, fork, exec and page faults",
+     "ratio-max", "nokaslr", MEDIUM_OVERHEAD, 1.10),
+    ("every row at or below Xen's ratio (nokaslr)", "vs-xen", "nokaslr", None, 0.0),
+    ("every row at or below Xen's ratio (default command line)", "vs-xen", "default", None, 0.0),
+    ("null hypercall round trip under 250 instructions (-icount)", "hv-insns-max", "icount",
+     ("hypercall_null",), 250),
+    ("trapped MMIO read under 250 instructions (-icount)", "hv-insns-max", "icount", ("mmio_read",), 250),
+    ("virtual timer interrupt latency under 2x bare QEMU (-icount)", "hv-vs-native", "icount",
+     ("timer_latency",), 2.0),
+]
+
+
+def summary(values):
+    """Median, min, max and spread ((max-min)/median) of per-boot medians."""
+    if not values:
+        return None
+    med = statistics.median(values)
+    lo, hi = min(values), max(values)
+    return {"median": med, "min": lo, "max": hi, "n": len(values),
+            "spread": (hi - lo) / med if med else 0.0}
+
+
+def fmt(v):
+    if v is None:
+        return "n/a"
+    a = abs(v)
+    if a >= 1000:
+        return f"{v:.0f}"
+    if a >= 100:
+        return f"{v:.1f}"
+    if a >= 10:
+        return f"{v:.2f}"
+    return f"{v:.3f}"
+
+
+def ratio(unit, base, other):
+    """>1 means slower than native, whatever the unit."""
+    if base is None or other is None or base["median"] == 0 or other["median"] == 0:
+        return None
+    if unit == "MB/s":
+        return base["median"] / other["median"]
+    return other["median"] / base["median"]
+
+
+def collect(boots, mode, variant):
+    """metric -> (unit, {system: summary})."""
+    table = {}
+    for b in boots:
+        if b["mode"] != mode or b["variant"] != variant or not b["ok"]:
+            continue
+        for name, m in b["metrics"].items():
+            unit, per = table.setdefault(name, (m["unit"], {}))
+            per.setdefault(b["system"], []).append(m["median"])
+    order = ["boot_to_init", "kernel_to_init"]
+    names = sorted(table, key=lambda n: (n in order, order.index(n) if n in order else 0, n))
+    return {n: (table[n][0], {s: summary(v) for s, v in table[n][1].items()}) for n in names}
+
+
+def qemu_version():
+    try:
+        out = subprocess.run([QEMU, "--version"], capture_output=True, text=True).stdout
+        return out.splitlines()[0]
+    except (OSError, IndexError):
+        return "unknown"
+
+
+def cpu_model():
+    try:
+        for line in open("/proc/cpuinfo", encoding="utf-8"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+class Report:
+    def __init__(self, bench, modes, variants, started):
+        self.b, self.modes, self.variants, self.started = bench, modes, variants, started
+        self.lines = []
+        self.tables = {}
+
+    def w(self, s=""):
+        self.lines.append(s)
+
+    def header(self):
+        a = self.b.args
+        self.w("# Keel benchmarks")
+        self.w()
+        self.w(f"- date: {self.started.strftime('%Y-%m-%d %H:%M:%S %Z').strip()}, "
+               f"{(time.time() - self.started.timestamp()) / 60:.1f} minutes")
+        self.w(f"- QEMU: {qemu_version()}")
+        un = platform.uname()
+        self.w(f"- host: {un.system} {un.release} {un.machine}, {cpu_model()}, {os.cpu_count()} CPUs")
+        self.w(f"- rounds: {a.rounds} (icount: {min(a.rounds, a.icount_rounds)}), interleaved native, keel, xen; "
+               f"modes: {', '.join(self.modes)}; variants: {', '.join(self.variants)}; "
+               f"keelbench={a.bench_args or '(none)'} (icount: {a.icount_bench_args or '(none)'})")
+        versions = path(BUILD, "linux", "versions.txt")
+        if os.path.isfile(versions):
+            used = [l.split("->")[1].strip() for l in open(versions) if "->" in l and not l.startswith("#")]
+            self.w(f"- Linux guest: {', '.join(used)}")
+        xv = path(BUILD, "bench", "xen-version.txt")
+        if "xen" in self.b.unavailable:
+            self.w(f"- **xen: unavailable ({self.b.unavailable['xen']})**")
+        elif os.path.isfile(xv):
+            used = [l.split("->")[1].strip() for l in open(xv) if "->" in l and not l.startswith("#")]
+            self.w(f"- Xen: {', '.join(used)}")
+        self.w("- machines (QEMU virt, cortex-a57, GICv3): native `-smp 2 -m 512`; keel `-smp 4 -m 2048` "
+               "(Linux on CPUs 0-1, the ticker VM on CPU 2); xen `-smp 2 -m 1024`, `-smp 1` under icount "
+               "(Xen 4.17 hangs at boot there with 2), dom0 with 2 vCPUs and 512 MiB")
+        begins = sorted({b["begin"] for b in self.b.boots if b.get("begin")})
+        if begins:
+            self.w(f"- suite: {'; '.join(begins)}")
+        failed = [b for b in self.b.boots + self.b.hv if not b["ok"]]
+        self.w(f"- boots: {len(self.b.boots) + len(self.b.hv)}, failed: {len(failed)}")
+        for f in failed:
+            what = f.get("variant", "hv")
+            self.w(f"  - round {f['round']} {f['mode']} {what} {f['system']}: {f['reason']} ({f['log']})")
+        self.w()
+        self.w("Values are medians over rounds of each boot's median; ratios are oriented so that "
+               ">1 means slower than native (for MB/s, native/system). spread = (max-min)/median over "
+               "rounds, for native/keel/xen. boot_to_init: host seconds from QEMU's start to `KEEL-LINUX-UP` "
+               "(wall clock only); kernel_to_init: the guest's own clock at `Run /init` (Linux's boot alone). "
+               "See docs/benchmarks.md for what these mean under emulation.")
+        self.w()
+
+    def linux_tables(self):
+        for mode in self.modes:
+            for variant in self.variants:
+                rows = collect(self.b.boots, mode, variant)
+                self.tables[(mode, variant)] = rows
+                cl = self.b.cmdline("native", variant, mode)
+                self.w(f"## Linux, {'wall clock' if mode == 'wall' else '-icount shift=0'}, "
+                       f"variant {variant}")
+                self.w()
+                self.w(f"Command line: `{cl}` (console=hvc0 under Xen)")
+                self.w()
+                if not rows:
+                    self.w("No successful boot.")
+                    self.w()
+                    continue
+                self.w("| metric | unit | native | keel | xen | keel/native | xen/native | spread n/k/x |")
+                self.w("|---|---|---|---|---|---|---|---|")
+                for name, (unit, per) in rows.items():
+                    vals = [fmt(per[s]["median"]) if per.get(s) else "n/a" for s in SYSTEMS]
+                    rk = ratio(unit, per.get("native"), per.get("keel"))
+                    rx = ratio(unit, per.get("native"), per.get("xen"))
+                    spread = "/".join(f"{per[s]['spread'] * 100:.0f}" if per.get(s) and per[s]["n"] > 1 else "-"
+                                      for s in SYSTEMS)
+                    self.w(f"| {name} | {unit} | {' | '.join(vals)} | {fmt(rk)} | {fmt(rx)} | {spread}% |")
+                self.w()
+
+    def hv_section(self):
+        self.w("## Hypervisor microbenchmarks (bench-hv)")
+        self.w()
+        if self.b.hv_reason:
+            self.w(f"Not run: {self.b.hv_reason}.")
+            self.w()
+            return
+        self.w("CNTVCT ticks (62.5 MHz) converted: x16 = ns of virtual time in wall-clock mode, "
+               "x16 = guest instructions under -icount shift=0. Natively the guest runs at EL1 "
+               "without a hypervisor.")
+        self.w()
+        for mode in self.modes:
+            per = {}
+            for r in self.b.hv:
+                if r["mode"] != mode or not r["ok"]:
+                    continue
+                for name, m in r["metrics"].items():
+                    per.setdefault(name, {}).setdefault(r["system"], []).append(m)
+            self.w(f"### {'wall clock' if mode == 'wall' else '-icount shift=0'}")
+            self.w()
+            if not per:
+                self.w("No successful boot.")
+                self.w()
+                continue
+            unit = "insns" if mode == "icount" else "ns"
+            self.w(f"| metric | unit | native | keel | keel ticks | keel spread |")
+            self.w("|---|---|---|---|---|---|")
+            for name, sys_vals in sorted(per.items()):
+                n, k, ticks = (summary([m[key] for m in sys_vals.get(s, []) if m])
+                               for s, key in (("native", "median"), ("keel", "median"), ("keel", "ticks")))
+                med = lambda x: fmt(x["median"]) if x else "n/a"
+                spread = f"{k['spread'] * 100:.0f}%" if k and k["n"] > 1 else "-"
+                self.w(f"| {name} | {unit} | {med(n)} | {med(k)} | {med(ticks)} | {spread} |")
+            self.w()
+
+    def memtotal(self, system, variant="default"):
+        vals = [b["mem"]["MemTotal"] for b in self.b.boots
+                if b["system"] == system and b["variant"] == variant and "MemTotal" in b["mem"]]
+        return statistics.median(vals) if vals else None
+
+    def memory_section(self):
+        self.w("## Memory")
+        self.w()
+        km = sorted({b["keel_memory"] for b in self.b.boots if b.get("keel_memory")})
+        for line in km:
+            self.w(f"- Keel at boot: `{line}`")
+        self.w()
+        self.w("| Linux (2 vCPUs, 512 MiB) | native | keel | xen |")
+        self.w("|---|---|---|---|")
+        for key in ("MemTotal", "MemFree"):
+            cells = []
+            for s in SYSTEMS:
+                vals = [b["mem"][key] for b in self.b.boots if b["system"] == s and key in b["mem"]]
+                cells.append(f"{statistics.median(vals):.0f} kB" if vals else "n/a")
+            if any(c != "n/a" for c in cells):
+                self.w(f"| {key} | {' | '.join(cells)} |")
+        self.w()
+        self.w("MemTotal from the `KEEL-LINUX-UP` line /init prints; MemFree only when the suite prints a "
+               "`KBENCH-MEM MemTotal: N kB MemFree: N kB` line.")
+        self.w()
+
+    def goals_section(self):
+        self.w("## Goals")
+        self.w()
+        for desc, kind, variant, metric, limit in GOALS:
+            verdict, detail = self.check_goal(kind, variant, metric, limit)
+            self.w(f"- **{verdict}**: {desc}. {detail}")
+        self.w()
+
+    def hv_medians(self, mode, name, system, key="median"):
+        vals = [r["metrics"][name][key] for r in self.b.hv
+                if r["mode"] == mode and r["ok"] and r["system"] == system
+                and r["metrics"].get(name) and r["metrics"][name].get(key) is not None]
+        return statistics.median(vals) if vals else None
+
+    def check_hv_goal(self, kind, mode, names, limit):
+        checks = []
+        for name in names:
+            k = self.hv_medians(mode, name, "keel")
+            if kind == "hv-insns-max" and k is not None:
+                checks.append((k <= limit, f"{name} {fmt(k)} instructions"))
+            elif kind == "hv-vs-native":
+                n = self.hv_medians(mode, name, "native")
+                if k is not None and n:
+                    checks.append((k <= limit * n, f"{name} keel {fmt(k)} vs bare {fmt(n)} ({fmt(k / n)}x)"))
+        if not checks:
+            return "not measured", ""
+        missed = [d for ok, d in checks if not ok]
+        return ("missed", "Missed: " + ", ".join(missed) + ".") if missed else \
+            ("met", ", ".join(d for _, d in checks) + ".")
+
+    def check_goal(self, kind, variant, metric, limit):
+        if kind.startswith("hv-"):
+            return self.check_hv_goal(kind, variant, metric, limit)
+        rows = self.tables.get(("wall", variant))
+        if kind == "memtotal-min":
+            n, k = self.memtotal("native", variant), self.memtotal("keel", variant)
+            if n is None or k is None:
+                return "not measured", ""
+            return ("met" if k >= limit * n else "missed"), f"keel {k:.0f} kB, native {n:.0f} kB."
+        if kind == "mem-max":
+            return "not measured", ""
+        if not rows:
+            return "not measured", f"(no wall-clock {variant} run)"
+        checks = []
+        for name, (unit, per) in rows.items():
+            if metric is not None and name not in metric:
+                continue
+            rk = ratio(unit, per.get("native"), per.get("keel"))
+            if kind == "ratio-max":
+                if rk is not None:
+                    checks.append((rk <= limit, f"{name} {fmt(rk)}"))
+            elif kind == "vs-xen":
+                rx = ratio(unit, per.get("native"), per.get("xen"))
+                if rk is not None and rx is not None:
+                    checks.append((rk <= rx + limit, f"{name} keel {fmt(rk)} vs xen {fmt(rx)}"))
+        if not checks:
+            return "not measured", ""
+        missed = [d for ok, d in checks if not ok]
+        if missed:
+            return "missed", "Missed on: " + ", ".join(missed) + "."
+        return "met", ", ".join(d for _, d in checks) + "."
+
+    def write(self, out):
+        self.header()
+        self.linux_tables()
+        self.hv_section()
+        self.memory_section()
+        self.goals_section()
+        with open(out, "w", encoding="utf-8") as f:
+            f.write("\n".join(self.lines))
+
+
+def plot(bench, rows, out_png):
+    """Bar chart of keel/native and xen/native (wall clock, default variant)."""
+    if not rows:
+        log("no wall-clock default-variant results: no chart")
+        return
+    if shutil.which("gnuplot") is None:
+        if os.geteuid() == 0 and shutil.which("apt-get"):
+            log("installing gnuplot-nox for the chart")
+            subprocess.run(["apt-get", "install", "-y", "-qq", "gnuplot-nox"],
+                           env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"),
+                           stdout=subprocess.DEVNULL)
+        if shutil.which("gnuplot") is None:
+            log("gnuplot not found: no chart. Install it as root with: apt-get install -y gnuplot-nox")
+            return
+    dat = os.path.join(bench.out, "results-plot.dat")
+    with open(dat, "w", encoding="utf-8") as f:
+        f.write("# metric keel/native xen/native\n")
+        for name, (unit, per) in rows.items():
+            rk = ratio(unit, per.get("native"), per.get("keel"))
+            rx = ratio(unit, per.get("native"), per.get("xen"))
+            f.write(f"{name} {rk if rk is not None else 'NaN'} {rx if rx is not None else 'NaN'}\n")
+    title = "Linux under Keel and Xen, relative to native QEMU (wall clock, default variant; >1 is slower)"
+    r = subprocess.run(["gnuplot", "-e", f"datafile='{dat}'; outfile='{out_png}'; charttitle='{title}'",
+                        path("bench", "plot.gp")], capture_output=True, text=True)
+    if r.returncode != 0:
+        log("gnuplot failed: " + r.stderr.strip())
+    else:
+        log(f"wrote {os.path.relpath(out_png, ROOT)}")
+
+
