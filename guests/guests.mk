@@ -28,22 +28,25 @@ GUEST_LDFLAGS := -static -no-pie -T guests/lib/guest.ld -Wl,--defsym=GUEST_LINK_
 
 $(GUEST_OUT)/obj/%.c.o: guests/%.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC_TARGET) $(GUEST_CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC_TARGET) $(GUEST_CFLAGS) -MMD -MP -c $< -o $@
 
 $(GUEST_OUT)/obj/%.S.o: guests/%.S | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC_TARGET) $(TARGET_ASFLAGS) -Iguests/lib/include -MMD -MP -c $< -o $@
+	@echo "  AS      $<"
+	@$(CC_TARGET) $(TARGET_ASFLAGS) -Iguests/lib/include -MMD -MP -c $< -o $@
 
 define guest_rule
 $(1)_OBJS := $$(patsubst guests/%,$(GUEST_OUT)/obj/%.o,$$($(1)_SRCS))
 $(GUEST_OUT)/$(1).elf: $$($(1)_OBJS) $(GUEST_LIB_OBJS) guests/lib/guest.ld
-	$(CC_TARGET) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) $$($(1)_OBJS) $(GUEST_LIB_OBJS) -lgcc -o $$@
+	@echo "  LD      $$@"
+	@$(CC_TARGET) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) $$($(1)_OBJS) $(GUEST_LIB_OBJS) -lgcc -o $$@
 -include $$($(1)_OBJS:.o=.d)
 endef
 $(foreach g,$(GUEST_NAMES),$(eval $(call guest_rule,$(g))))
 
 $(GUEST_OUT)/%.bin: $(GUEST_OUT)/%.elf
-	$(OBJCOPY) -O binary $< $@
+	@$(OBJCOPY) -O binary $< $@
 
 guests: $(foreach g,$(GUEST_NAMES),$(GUEST_OUT)/$(g).bin $(GUEST_OUT)/$(g).elf)
 .PHONY: guests
