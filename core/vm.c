@@ -26,15 +26,21 @@
 struct vm vms[KEEL_MAX_VMS];
 u32 nr_vms;
 
-/* Table pages for every VM's stage 2, sized for the largest supported system. */
-#define STAGE2_POOL_PAGES 1024
-static struct pt_pool stage2_pool;
-static u8 stage2_pool_pages[STAGE2_POOL_PAGES * PAGE_SIZE]
+/*
+ * Table pages for every VM's stage 2. Each VM gets its own slice, sized by
+ * keelcfg for its worst case, so VMs never share a free list or a lock and
+ * one VM running out of table pages is that VM's problem alone.
+ */
+static u8 stage2_pool_pages[KEEL_STAGE2_POOL_PAGES * PAGE_SIZE]
 	__attribute__((aligned(PAGE_SIZE), section(".noinit.stage2")));
 
 u32 vm_stage2_pages_used(void)
 {
-	return stage2_pool.nr_used;
+	u32 n = 0;
+
+	for (u32 i = 0; i < nr_vms; i++)
+		n += vms[i].s2_pool.nr_used;
+	return n;
 }
 
 /* Passed-through device regions; RAM is mapped as the guest touches it (vm_populate_ram). */
@@ -58,7 +64,7 @@ static void vm_create(struct vm *vm, u32 index, const struct keel_blob_vm *c)
 	strlcpy(vm->name, c->name, sizeof(vm->name));
 	vm->state = VM_STOPPED;
 	vm->nr_vcpus = c->nr_vcpus;
-	if (s2_init(&vm->s2, vm->vmid, &stage2_pool))
+	if (s2_init(&vm->s2, vm->vmid, &vm->s2_pool))
 		panic("vm %s: no page for its stage-2 root", vm->name);
 	vm_map_devices(vm);
 	/* keelcfg keeps every VM inside the board's guest RAM, which is smaller. */
@@ -85,10 +91,19 @@ static void vm_create(struct vm *vm, u32 index, const struct keel_blob_vm *c)
 
 void vm_create_all(const struct keel_blob *blob)
 {
-	pt_pool_init(&stage2_pool, stage2_pool_pages, STAGE2_POOL_PAGES);
+	u32 first = 0;
+
 	nr_vms = blob->header.nr_vms;
-	for (u32 i = 0; i < nr_vms; i++)
+	for (u32 i = 0; i < nr_vms; i++) {
+		u32 pages = blob->vms[i].s2_table_pages;
+
+		if (pages == 0 || pages > KEEL_STAGE2_POOL_PAGES - first)
+			panic("configuration blob: vm %u asks for %u stage-2 table pages, %u of %u left",
+			      i, pages, KEEL_STAGE2_POOL_PAGES - first, KEEL_STAGE2_POOL_PAGES);
+		pt_pool_init(&vms[i].s2_pool, stage2_pool_pages + (u64)first * PAGE_SIZE, pages);
+		first += pages;
 		vm_create(&vms[i], i, &blob->vms[i]);
+	}
 }
 
 /* Physical address of [ipa, ipa + size) if one RAM region holds all of it. */

@@ -35,6 +35,7 @@ struct vm {
 	struct spinlock lock; /* state transitions; before vgic.lock */
 	volatile enum vm_state state;
 	struct stage2 s2;
+	struct pt_pool s2_pool; /* this VM's own table pages; changed only under lock */
 	struct vgic_dist vgic;
 	struct vuart vuart;
 	u32 nr_vcpus;

@@ -19,8 +19,28 @@
 #include "guest_dt.h"
 #include "images.h"
 #include "place.h"
+#include "s2size.h"
 #include "srcmap.h"
 #include "test_keelcfg_fixture.h"
+
+/* Worst-case stage-2 tables: root + 1 GiB spans + 2 MiB spans, shared spans counted once. */
+static void test_s2size(void **state)
+{
+	(void)state;
+	/* 512 MiB at 1 GiB: 1 root, 1 level-2, 256 level-3. */
+	struct s2size_range aligned = { 0x40000000, 512 * MiB };
+	/* 5 MiB at 0x40100000 touches three 2 MiB spans. */
+	struct s2size_range odd = { 0x40100000, 5 * MiB };
+	/* Two ranges inside one 2 MiB span share its table; one crossing 1 GiB needs two level-2 tables. */
+	struct s2size_range shared[] = { { 0x9000000, 0x1000 }, { 0x9010000, 0x1000 } };
+	struct s2size_range cross = { 0x3ff00000, 2 * MiB };
+
+	assert_int_equal(s2size_tables(&aligned, 1), 1 + 1 + 256);
+	assert_int_equal(s2size_tables(&odd, 1), 1 + 1 + 3);
+	assert_int_equal(s2size_tables(shared, 2), 1 + 1 + 1);
+	assert_int_equal(s2size_tables(&cross, 1), 1 + 2 + 2);
+	assert_int_equal(s2size_tables(NULL, 0), 1);
+}
 
 static struct cfg_system sys;
 static struct cfg_layout lays[CFG_MAX_VMS];
@@ -430,6 +450,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_blob_sched, setup, teardown),
 		cmocka_unit_test(test_image_header),
 		cmocka_unit_test(test_srcmap),
+		cmocka_unit_test(test_s2size),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -106,6 +106,7 @@ static void blob_vm(const struct cfg_system *sys, const struct cfg_vm *vm,
 	for (u32 i = 0; i < vm->nr_vcpus; i++)
 		out->servers[i] = blob_server(sys, vm, i);
 
+	out->s2_table_pages = validate_s2_tables(vm, plat);
 	out->vuart_irq = CFG_VUART_INTID;
 	out->nr_spis = CFG_NR_SPIS;
 	out->entry_ipa = lay->entry_ipa;

@@ -159,6 +159,8 @@ static void text_vm(struct output_text *t, const struct cfg_system *sys, const s
 	text_add(t, "  devices PL011 (emulated) IPA 0x%llx IRQ %u; GICv3 distributor 0x%llx, "
 		    "redistributors 0x%llx; %u SPIs\n",
 		 CFG_VUART_IPA, CFG_VUART_INTID, CFG_GICD_IPA, CFG_GICR_IPA, CFG_NR_SPIS);
+	text_add(t, "  stage 2 up to %u table pages (%u KiB), reserved for this VM\n",
+		 validate_s2_tables(vm, plat), validate_s2_tables(vm, plat) * 4);
 	for (u32 i = 0; i < vm->nr_pass; i++) {
 		const struct plat_device *dev = validate_find_device(plat, vm->pass[i].name);
 

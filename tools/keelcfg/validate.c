@@ -11,6 +11,7 @@
 #include <keel/stage2.h>
 
 #include "guest_dt.h"
+#include "s2size.h"
 #include "validate.h"
 
 /* An address range that guest memory must not cover in the IPA space. */
@@ -347,6 +348,42 @@ static void validate_device_sharing(const struct cfg_system *sys,
 	}
 }
 
+u32 validate_s2_tables(const struct cfg_vm *vm, const struct platform_desc *plat)
+{
+	struct s2size_range r[CFG_MAX_MEM + CFG_MAX_PASS];
+	u32 n = 0;
+
+	for (u32 i = 0; i < MIN(vm->nr_mem, (u32)CFG_MAX_MEM); i++)
+		r[n++] = (struct s2size_range){ vm->mem[i].ipa, vm->mem[i].size };
+	for (u32 i = 0; i < MIN(vm->nr_pass, (u32)CFG_MAX_PASS); i++) {
+		const struct plat_device *dev = validate_find_device(plat, vm->pass[i].name);
+
+		if (dev)
+			r[n++] = (struct s2size_range){ dev->mmio.base, dev->mmio.size };
+	}
+	return s2size_tables(r, n);
+}
+
+/* Every VM's stage-2 table share must fit in the pages Keel reserves for all of them. */
+static void validate_stage2_pool(const struct cfg_system *sys, const struct platform_desc *plat,
+				 struct diag *d)
+{
+	u64 total = 0;
+
+	for (u32 i = 0; i < validate_nr_vms(sys); i++) {
+		const struct cfg_vm *vm = &sys->vms[i];
+		u32 pages = validate_s2_tables(vm, plat);
+
+		total += pages;
+		if (total > KEEL_STAGE2_POOL_PAGES)
+			diag_error(d, &vm->loc, vm->node,
+				   "stage-2 tables: this VM's worst case of %u pages brings the "
+				   "system to %llu, more than the %d Keel reserves (less memory, "
+				   "or fewer VMs)",
+				   pages, (unsigned long long)total, KEEL_STAGE2_POOL_PAGES);
+	}
+}
+
 /* The generated /chosen properties the guest-properties node may not replace. */
 static const char *const validate_reserved_chosen[] = {
 	"bootargs", "stdout-path", "linux,initrd-start", "linux,initrd-end", "rng-seed",
@@ -396,4 +433,5 @@ void validate_system(const struct cfg_system *sys, const struct platform_desc *p
 	validate_sched(sys, plat, d);
 	validate_phys_overlap(sys, opts, d);
 	validate_device_sharing(sys, plat, d);
+	validate_stage2_pool(sys, plat, d);
 }

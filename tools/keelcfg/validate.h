@@ -53,6 +53,12 @@ int validate_cpu_index(const struct cfg_cpu *cpu);
 /* Index of the VM named name, or -1. */
 int validate_find_vm(const struct cfg_system *sys, const char *name);
 
+/*
+ * Stage-2 table pages the VM needs at worst: its RAM and passed-through
+ * device regions all split into 4 KiB pages (s2size.h).
+ */
+u32 validate_s2_tables(const struct cfg_vm *vm, const struct platform_desc *plat);
+
 /* The board device named name, or NULL. */
 const struct plat_device *validate_find_device(const struct platform_desc *plat,
 					       const char *name);

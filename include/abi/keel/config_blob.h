@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #define KEEL_BLOB_MAGIC 0x4c45454bu /* "KEEL" in memory order */
-#define KEEL_BLOB_VERSION 2u
+#define KEEL_BLOB_VERSION 3u
 
 #define KEEL_MAX_VMS 8
 #define KEEL_MAX_VCPUS_PER_VM 4
@@ -27,6 +27,13 @@
 #define KEEL_PLATFORM_NAME_LEN 16
 #define KEEL_MAX_CPUS 8
 #define KEEL_MAX_WINDOWS 16
+
+/*
+ * Pages Keel sets aside for all VMs' stage-2 tables. keelcfg gives each VM a
+ * share (keel_blob_vm.s2_table_pages) big enough for its worst case and
+ * refuses a system whose shares do not fit.
+ */
+#define KEEL_STAGE2_POOL_PAGES 1024
 
 /* What an image is, which decides where the VM's boot registers point. */
 enum keel_image_kind {
@@ -109,6 +116,12 @@ struct keel_blob_vm {
 	uint32_t nr_mmio;
 	uint32_t vuart_irq; /* INTID of the emulated PL011's interrupt */
 	uint32_t nr_spis; /* SPIs the virtual distributor implements (multiple of 32) */
+	/*
+	 * Stage-2 table pages reserved for this VM alone: its worst case, every
+	 * mapping split into 4 KiB pages (dirty tracking may split them all).
+	 */
+	uint32_t s2_table_pages;
+	uint32_t pad0;
 	uint64_t entry_ipa;
 	uint64_t vuart_ipa; /* base of the emulated PL011 (4 KiB) */
 	uint64_t gicd_ipa; /* base of the emulated distributor (64 KiB) */
