@@ -5,24 +5,32 @@
  */
 #include <abi/keel/hypercall.h>
 #include <keel/exit.h>
+#include <keel/guest_mem.h>
 #include <keel/log.h>
 #include <keel/string.h>
 #include <keel/vcpu.h>
 #include <keel/vm.h>
 #include <keel/vuart.h>
 
+/* Returned by a call that must be made again: the guest re-executes its HVC. */
+#define HC_RESTART (-0x7fff)
+
 /* Print a guest buffer through the console, a line at a time, with the VM's name. */
 static s64 hc_console_write(struct vcpu *vcpu, u64 ipa, u64 len)
 {
 	char buf[KEEL_CONSOLE_WRITE_MAX];
 	u32 start = 0;
+	enum gm_result res;
 
 	if (len > KEEL_CONSOLE_WRITE_MAX || ipa + len < ipa)
 		return KEEL_RET_INVALID_PARAMETER;
 	if (len == 0)
 		return 0;
-	/* Copy first, through stage 2: the guest may change it while we print. */
-	if (!vm_copy_from_guest(vcpu->vm, buf, ipa, len))
+	/* Copy first, through the checked accessor: the guest may change it while we print. */
+	res = gm_copy_from_guest(&vcpu->vm->mem, buf, ipa_of(ipa), len, true);
+	if (res == GM_RETRY)
+		return HC_RESTART; /* filling the guest's RAM met a pending interrupt */
+	if (res != GM_OK)
 		return KEEL_RET_INVALID_PARAMETER;
 	for (u32 i = 0; i < len; i++) {
 		if (buf[i] == '\n' || i == len - 1) {
@@ -40,9 +48,15 @@ void hypercall_keel(struct vcpu *vcpu, u32 fid)
 	u64 *x = vcpu->regs.x;
 
 	switch (fid) {
-	case KEEL_HC_CONSOLE_WRITE:
-		x[0] = (u64)hc_console_write(vcpu, x[1], x[2]);
+	case KEEL_HC_CONSOLE_WRITE: {
+		s64 ret = hc_console_write(vcpu, x[1], x[2]);
+
+		if (ret == HC_RESTART)
+			vcpu->regs.pc -= 4; /* the HVC again, after the interrupt: x0..x2 are untouched */
+		else
+			x[0] = (u64)ret;
 		break;
+	}
 	case KEEL_HC_VM_IDENTITY:
 		x[0] = KEEL_RET_SUCCESS;
 		x[1] = vcpu->vm->index;

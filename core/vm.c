@@ -4,17 +4,13 @@
  * touches any other VM: each VM has its own stage-2 tables, VMID, virtual
  * GIC and UART, and its vCPUs park on their own CPUs.
  *
- * Guest RAM is zeroed on demand, 2 MiB at a time: at each start every RAM
- * region is unmapped from stage 2, and the first access to a chunk faults
- * into vm_populate_ram(), which zeroes it and maps it. A guest therefore
- * never sees a byte it did not write, and a 512 MiB VM does not wait for
- * 512 MiB of zeroing before its first instruction. Zeroing goes in 64 KiB
- * steps and stops early when a physical interrupt is pending, so a vCPU
- * sharing the CPU waits for one step (a few microseconds), not for 2 MiB.
+ * Guest RAM is refilled on demand (core/guest_mem.c): a start or reset only
+ * unmaps it, and each 2 MiB chunk is zeroed and loaded with its part of the
+ * boot images when the guest first touches it, on the VM's own CPU.
  *
  * Reset and power-off are two-phase: the requesting CPU marks the VM and
  * asks every vCPU to stop; each vCPU's own CPU parks it; the last to park
- * finishes the job (restart from the pristine images, or power off).
+ * finishes the job: power off, or ask vCPU 0's own CPU to restart the VM.
  */
 #include <keel/arch/cpu.h>
 #include <keel/cpu.h>
@@ -54,8 +50,6 @@ static void vm_map_devices(struct vm *vm)
 			panic("vm %s: cannot map device region %u", vm->name, i);
 }
 
-static u32 vm_chunk_index(const struct vm *vm, const struct keel_blob_mem *m, u64 ipa);
-
 static void vm_create(struct vm *vm, u32 index, const struct keel_blob_vm *c)
 {
 	vm->cfg = c;
@@ -67,9 +61,9 @@ static void vm_create(struct vm *vm, u32 index, const struct keel_blob_vm *c)
 	if (s2_init(&vm->s2, vm->vmid, &vm->s2_pool))
 		panic("vm %s: no page for its stage-2 root", vm->name);
 	vm_map_devices(vm);
-	/* keelcfg keeps every VM inside the board's guest RAM, which is smaller. */
-	CHECK(vm_chunk_index(vm, &c->mem[c->nr_mem - 1], c->mem[c->nr_mem - 1].ipa + c->mem[c->nr_mem - 1].size - 1) <
-	      VM_MAX_CHUNKS);
+	vm->s2_pages_at_boot = vm->s2_pool.nr_used;
+	if (!gm_init(&vm->mem, &vm->s2, c))
+		panic("configuration blob: vm %s: memory regions beyond Keel's limits", vm->name);
 	for (u32 i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
 		struct cpu *cpu = &cpus[c->pcpu[i]];
@@ -106,121 +100,17 @@ void vm_create_all(const struct keel_blob *blob)
 	}
 }
 
-/* Physical address of [ipa, ipa + size) if one RAM region holds all of it. */
-static void *vm_ram_ptr(const struct vm *vm, u64 ipa, u64 size)
-{
-	for (u32 i = 0; i < vm->cfg->nr_mem; i++) {
-		const struct keel_blob_mem *m = &vm->cfg->mem[i];
-
-		if (ipa >= m->ipa && size <= m->size && ipa - m->ipa <= m->size - size)
-			return pa_ptr(pa_of(m->pa + (ipa - m->ipa)));
-	}
-	return NULL;
-}
-
-static const struct keel_blob_mem *vm_ram_region(const struct vm *vm, u64 ipa)
-{
-	for (u32 i = 0; i < vm->cfg->nr_mem; i++) {
-		const struct keel_blob_mem *m = &vm->cfg->mem[i];
-
-		if (ipa >= m->ipa && ipa - m->ipa < m->size)
-			return m;
-	}
-	return NULL;
-}
-
-/* Index of the chunk holding ipa among all the VM's chunks (regions in order). */
-static u32 vm_chunk_index(const struct vm *vm, const struct keel_blob_mem *m, u64 ipa)
-{
-	u32 base = 0;
-
-	for (const struct keel_blob_mem *r = vm->cfg->mem; r != m; r++)
-		base += (u32)DIV_ROUND_UP(r->size, VM_RAM_CHUNK);
-	return base + (u32)((ipa - m->ipa) / VM_RAM_CHUNK);
-}
-
-bool vm_populate_ram_step(struct vm *vm, u64 ipa, bool preemptible)
-{
-	const struct keel_blob_mem *m = vm_ram_region(vm, ipa);
-	u64 start, end, pa;
-	u32 *done;
-
-	if (!m)
-		return false;
-	start = MAX(ALIGN_DOWN(ipa, VM_RAM_CHUNK), m->ipa);
-	end = MIN(ALIGN_DOWN(ipa, VM_RAM_CHUNK) + VM_RAM_CHUNK, m->ipa + m->size);
-	pa = m->pa + (start - m->ipa);
-	/* Under the VM lock: two vCPUs faulting on one chunk must not zero it twice. */
-	spin_lock(&vm->lock);
-	done = &vm->chunk_zeroed[vm_chunk_index(vm, m, ipa)];
-	if (!s2_walk(&vm->s2, ipa_of(ipa), NULL, NULL)) {
-		while (*done < end - start) {
-			u64 step = MIN((u64)VM_RAM_ZERO_STEP, end - start - *done);
-
-			arch_memzero(pa_ptr(pa_of(pa + *done)), step);
-			*done += (u32)step;
-			if (preemptible && *done < end - start && arch_irq_pending()) {
-				/* Let the interrupt in: the guest retries the access and we go on from here. */
-				spin_unlock(&vm->lock);
-				return true;
-			}
-		}
-		CHECK(s2_map(&vm->s2, ipa_of(start), pa_of(pa), end - start, MM_RWX) == PT_OK);
-		vm->nr_chunks_populated++;
-	}
-	spin_unlock(&vm->lock);
-	return true;
-}
-
-bool vm_populate_ram(struct vm *vm, u64 ipa)
-{
-	return vm_populate_ram_step(vm, ipa, true);
-}
-
-bool vm_copy_from_guest(struct vm *vm, void *dst, u64 ipa, u64 len)
-{
-	u8 *out = dst;
-
-	while (len > 0) {
-		u64 chunk = MIN(len, PAGE_SIZE - (ipa & (PAGE_SIZE - 1)));
-		paddr_t pa;
-		u32 flags;
-
-		if (!s2_walk(&vm->s2, ipa_of(ipa), &pa, &flags) &&
-		    !(vm_populate_ram_step(vm, ipa, false) && s2_walk(&vm->s2, ipa_of(ipa), &pa, &flags)))
-			return false;
-		if (!(flags & MM_READ) || (flags & MM_DEVICE))
-			return false;
-		memcpy(out, pa_ptr(pa), chunk);
-		out += chunk;
-		ipa += chunk;
-		len -= chunk;
-	}
-	return true;
-}
-
 void vm_start(struct vm *vm)
 {
 	const struct keel_blob_vm *c = vm->cfg;
 	u64 dtb_ipa = 0, t0 = arch_counter();
 
-	for (u32 i = 0; i < c->nr_mem; i++)
-		s2_unmap(&vm->s2, ipa_of(c->mem[i].ipa), c->mem[i].size); /* forget the last run */
-	vm->nr_chunks_populated = 0;
-	memset(vm->chunk_zeroed, 0, sizeof(vm->chunk_zeroed));
-	for (u32 i = 0; i < c->nr_images; i++) {
-		const struct keel_blob_image *img = &c->images[i];
-		void *dst = vm_ram_ptr(vm, img->dst_ipa, img->size);
-
-		CHECK(dst); /* keelcfg placed it inside the VM's RAM */
-		for (u64 off = 0; off < img->size; off += VM_RAM_CHUNK)
-			vm_populate_ram_step(vm, img->dst_ipa + off, false);
-		vm_populate_ram_step(vm, img->dst_ipa + img->size - 1, false);
-		memcpy(dst, pa_ptr(pa_of(img->src_pa)), img->size);
-		arch_dcache_clean(dst, img->size);
-		if (img->kind == KEEL_IMAGE_DTB)
-			dtb_ipa = img->dst_ipa;
-	}
+	/* RAM refills itself from the pristine images as the guest touches it (guest_mem.c). */
+	gm_reset(&vm->mem);
+	CHECK(vm->s2_pool.nr_used == vm->s2_pages_at_boot); /* every table of the last run came back */
+	for (u32 i = 0; i < c->nr_images; i++)
+		if (c->images[i].kind == KEEL_IMAGE_DTB)
+			dtb_ipa = c->images[i].dst_ipa;
 	vgic_vm_init(vm, c->nr_spis);
 	vuart_reset(&vm->vuart);
 	vm->nr_parked = 0;
@@ -228,8 +118,8 @@ void vm_start(struct vm *vm)
 	vm->vcpus[0].boot_pc = c->entry_ipa;
 	vm->vcpus[0].boot_x0 = dtb_ipa;
 	vcpu_request(&vm->vcpus[0], VCPU_REQ_START);
-	vm_log(vm, "loaded in %lu us on CPU %u (not preemptible)", (arch_counter() - t0) * 1000000 / arch_counter_freq(),
-	       arch_cpu_index());
+	vm_log(vm, "started on CPU %u in %lu us, stage-2 tables %u of %u pages", arch_cpu_index(),
+	       (arch_counter() - t0) * 1000000 / arch_counter_freq(), vm->s2_pool.nr_used, vm->s2_pool.nr_pages);
 }
 
 static void vm_stop_all_vcpus(struct vm *vm, enum vm_state next)
@@ -278,10 +168,11 @@ void vm_vcpu_parked(struct vcpu *vcpu)
 	if (vm->state == VM_RESETTING) {
 		vm->nr_resets++;
 		vm_log(vm, "restarting from its images (reset #%u)", vm->nr_resets);
-		vm_start(vm);
+		/* On its own vCPU 0's CPU, not on whichever CPU parked last. */
+		vcpu_request(&vm->vcpus[0], VCPU_REQ_VM_BOOT);
 	} else if (vm->state == VM_POWERED_OFF) {
 		vm_log(vm, "stopped after %lu exits, %u MiB of its RAM touched", vm_total_exits(vm),
-		       vm->nr_chunks_populated * (u32)(VM_RAM_CHUNK / MiB));
+		       vm->mem.nr_chunks_mapped * (u32)(GM_CHUNK / MiB));
 		sched_print_stats(vm);
 		if (all_vms_off()) {
 			klog("every VM is off: powering the machine off");

@@ -11,19 +11,23 @@
 GUEST_LINK_ADDR ?= 0x40000000
 GUEST_OUT ?= $(BUILD)/guests
 
-GUEST_NAMES := ticker rtexec test-hostile test-sentinel test-reset test-smp test-hypercall test-vgic test-passthrough
+GUEST_NAMES := ticker rtexec test-hostile test-sentinel test-reset test-smp test-hypercall test-vgic test-passthrough \
+	test-churn test-churn-odd
 
 # Sources of each guest: ticker and rtexec in their own directories, test-X in guests/tests/X.c.
 ticker_SRCS := $(wildcard guests/ticker/*.c)
 rtexec_SRCS := $(wildcard guests/rtexec/*.c)
 $(foreach g,$(filter test-%,$(GUEST_NAMES)),$(eval $(g)_SRCS := guests/tests/$(g:test-%=%).c))
+# The churn test again, linked for RAM at an IPA that is not 2 MiB aligned (configs/tests/churn.dts).
+test-churn-odd_SRCS := guests/tests/churn.c
+test-churn-odd_LINK_ADDR := 0x40100000
 
 GUEST_LIB_SRCS := $(wildcard guests/lib/*.c) $(wildcard guests/lib/*.S)
 GUEST_LIB_OBJS := $(patsubst guests/%,$(GUEST_OUT)/obj/%.o,$(GUEST_LIB_SRCS))
 
 # No loop-to-memset rewriting: string.c implements memset with a loop.
 GUEST_CFLAGS := $(TARGET_CFLAGS) -Iguests/lib/include -fno-tree-loop-distribute-patterns
-GUEST_LDFLAGS := -static -no-pie -T guests/lib/guest.ld -Wl,--defsym=GUEST_LINK_ADDR=$(GUEST_LINK_ADDR) \
+GUEST_LDFLAGS := -static -no-pie -T guests/lib/guest.ld \
 	-Wl,--build-id=none -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments
 
 $(GUEST_OUT)/obj/%.c.o: guests/%.c | $(DEPS_STAMP)
@@ -40,7 +44,8 @@ define guest_rule
 $(1)_OBJS := $$(patsubst guests/%,$(GUEST_OUT)/obj/%.o,$$($(1)_SRCS))
 $(GUEST_OUT)/$(1).elf: $$($(1)_OBJS) $(GUEST_LIB_OBJS) guests/lib/guest.ld
 	@echo "  LD      $$@"
-	@$(CC_TARGET) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) $$($(1)_OBJS) $(GUEST_LIB_OBJS) -lgcc -o $$@
+	@$(CC_TARGET) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -Wl,--defsym=GUEST_LINK_ADDR=$$(or $$($(1)_LINK_ADDR),$(GUEST_LINK_ADDR)) \
+		$$($(1)_OBJS) $(GUEST_LIB_OBJS) -lgcc -o $$@
 -include $$($(1)_OBJS:.o=.d)
 endef
 $(foreach g,$(GUEST_NAMES),$(eval $(call guest_rule,$(g))))

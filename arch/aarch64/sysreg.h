@@ -97,6 +97,7 @@
 #define DABT_DFSC(iss) ((iss) & 0x3f)
 #define FSC_SYNC_EXTERNAL 0x10
 #define FSC_IS_TRANSLATION(fsc) (((fsc) & 0x3c) == 0x04) /* translation fault, any level */
+#define FSC_IS_PERMISSION(fsc) (((fsc) & 0x3c) == 0x0c) /* permission fault, any level */
 
 /* Trapped MSR/MRS ISS (EC 0x18). */
 #define SYSREG_ISS_READ BIT(0)

@@ -8,6 +8,7 @@
 #include <keel/arch/guest.h>
 #include <keel/cpu.h>
 #include <keel/exit.h>
+#include <keel/guest_mem.h>
 #include <keel/irq.h>
 #include <keel/log.h>
 #include <keel/vcpu.h>
@@ -72,41 +73,48 @@ static void handle_sysreg(struct vcpu *vcpu, const struct exit_syndrome *s)
 	vcpu_skip_insn(vcpu);
 }
 
-/* Decode a stage-2 data abort into an MMIO access (ISS valid) and emulate it. */
+/* The kind of a stage-2 fault from its status code (Arm ARM D13.2.39, ISS encoding for aborts). */
+static enum s2_fault_kind fault_kind(u32 fsc)
+{
+	if (FSC_IS_TRANSLATION(fsc))
+		return S2_FAULT_TRANSLATION;
+	if (FSC_IS_PERMISSION(fsc))
+		return S2_FAULT_PERMISSION;
+	return S2_FAULT_OTHER;
+}
+
+/* Decode a stage-2 data abort once; core decides what it means. */
 static void handle_dabt(struct vcpu *vcpu, const struct exit_syndrome *s)
 {
 	u32 iss = ESR_ISS(s->esr);
-	u64 ipa = fault_ipa(s);
+	struct s2_fault f = {
+		.ipa = ipa_of(fault_ipa(s)),
+		.write = iss & DABT_WNR, /* with S1PTW: the walker updating a descriptor */
+		.kind = fault_kind(DABT_DFSC(iss)),
+	};
 	struct mmio_access a = {
-		.ipa = ipa,
+		.ipa = ipa_val(f.ipa),
 		.width = 1u << DABT_SAS(iss),
 		.reg = DABT_SRT(iss),
 		.write = iss & DABT_WNR,
 		.sign_extend = iss & DABT_SSE,
 		.reg64 = iss & DABT_SF,
 	};
+	bool decodable = (iss & DABT_ISV) && !(iss & DABT_S1PTW);
 
-	/* Emulated devices first: they are the common case on this path. */
-	if ((iss & DABT_ISV) && !(iss & DABT_S1PTW) && mmio_dispatch(vcpu, &a)) {
+	if (fault_data_abort(vcpu, &f, decodable ? &a : NULL, s->far) == FAULT_EMULATED)
 		vcpu_skip_insn(vcpu);
-		return;
-	}
-	if (FSC_IS_TRANSLATION(DABT_DFSC(iss)) && vm_populate_ram(vcpu->vm, ipa))
-		return; /* first touch of a RAM chunk: now mapped, the guest retries */
-	vm_log(vcpu->vm, "vcpu %u: %s at IPA 0x%lx (pc 0x%lx): %s; abort injected", vcpu->index,
-	       a.write ? "write" : "read", ipa, vcpu->regs.pc,
-	       !(iss & DABT_ISV) ? "instruction not decodable" :
-	       vm_find_vdev(vcpu->vm, ipa) ? "refused by the device" : "no memory or device there");
-	vcpu_inject_dabt(vcpu, s->far);
 }
 
 static void handle_iabt(struct vcpu *vcpu, const struct exit_syndrome *s)
 {
-	if (FSC_IS_TRANSLATION(DABT_DFSC(ESR_ISS(s->esr))) && vm_populate_ram(vcpu->vm, fault_ipa(s)))
-		return;
-	vm_log(vcpu->vm, "vcpu %u: instruction fetch from IPA 0x%lx: nothing executable there; abort injected",
-	       vcpu->index, fault_ipa(s));
-	vcpu_inject_iabt(vcpu, s->far);
+	struct s2_fault f = {
+		.ipa = ipa_of(fault_ipa(s)),
+		.exec = true,
+		.kind = fault_kind(DABT_DFSC(ESR_ISS(s->esr))),
+	};
+
+	fault_insn_abort(vcpu, &f, s->far);
 }
 
 static void handle_unknown(struct vcpu *vcpu, const struct exit_syndrome *s)

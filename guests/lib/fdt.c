@@ -64,6 +64,13 @@ bool fdt_present(void)
 	return tree.base != NULL;
 }
 
+const void *fdt_base(uint32_t *size)
+{
+	if (tree.base && size)
+		*size = fdt_be32(tree.base + 4);
+	return tree.base;
+}
+
 /* Length of the NUL-terminated string at s, or -1 if it runs past limit bytes. */
 static int bounded_strlen(const uint8_t *s, uint32_t limit)
 {

@@ -9,6 +9,25 @@
 #include <keel/types.h>
 
 struct vcpu;
+struct s2_fault;
+struct mmio_access;
+
+/* What became of a stage-2 fault (core/fault.c). */
+enum fault_outcome {
+	FAULT_EMULATED, /* an emulated device did the access: skip the instruction */
+	FAULT_RETRY, /* RAM now mapped or writable: the guest retries the access */
+	FAULT_ABORTED, /* the guest's mistake: an abort was injected and logged */
+};
+
+/*
+ * A stage-2 data abort: access is the decoded load or store, or NULL if the
+ * syndrome did not describe one; far is the guest's virtual address, for
+ * the abort that may be injected.
+ */
+enum fault_outcome fault_data_abort(struct vcpu *vcpu, const struct s2_fault *f, const struct mmio_access *access,
+				    u64 far);
+/* A stage-2 instruction abort. */
+enum fault_outcome fault_insn_abort(struct vcpu *vcpu, const struct s2_fault *f, u64 far);
 
 /* Handle why the vCPU left the guest; on return it may run again (or not, per its state). */
 void exit_handle(struct vcpu *vcpu, enum exit_reason reason);

@@ -7,6 +7,7 @@
 #define KEEL_VM_H
 
 #include <abi/keel/config_blob.h>
+#include <keel/guest_mem.h>
 #include <keel/spinlock.h>
 #include <keel/stage2.h>
 #include <keel/types.h>
@@ -14,11 +15,6 @@
 #include <keel/vdev.h>
 #include <keel/vgic.h>
 #include <keel/vuart.h>
-
-/* Guest RAM is zeroed and mapped on first touch, this many bytes at a time. */
-#define VM_RAM_CHUNK (2 * MiB)
-#define VM_RAM_ZERO_STEP (64 * KiB) /* zeroed without looking for interrupts */
-#define VM_MAX_CHUNKS 1024 /* 2 GiB of RAM per VM */
 
 enum vm_state {
 	VM_STOPPED,
@@ -35,7 +31,9 @@ struct vm {
 	struct spinlock lock; /* state transitions; before vgic.lock */
 	volatile enum vm_state state;
 	struct stage2 s2;
-	struct pt_pool s2_pool; /* this VM's own table pages; changed only under lock */
+	struct pt_pool s2_pool; /* this VM's own table pages; used only under mem.lock */
+	u32 s2_pages_at_boot; /* in use with no RAM mapped: root and device tables */
+	struct guest_mem mem; /* its RAM: the only way to reach it */
 	struct vgic_dist vgic;
 	struct vuart vuart;
 	u32 nr_vcpus;
@@ -44,8 +42,6 @@ struct vm {
 	struct vdev vdevs[VM_MAX_VDEVS];
 	u32 nr_resets;
 	u32 nr_parked; /* vCPUs that have stopped for a reset or power-off, under lock */
-	u32 nr_chunks_populated; /* RAM chunks touched since the last start, under lock */
-	u32 chunk_zeroed[VM_MAX_CHUNKS]; /* bytes of each RAM chunk zeroed so far, under lock */
 };
 
 extern struct vm vms[KEEL_MAX_VMS];
@@ -60,16 +56,6 @@ void vm_power_off(struct vm *vm);
 void vm_reset(struct vm *vm);
 /* vCPU with MPIDR affinity mpidr in this VM, or NULL. */
 struct vcpu *vm_vcpu_by_mpidr(struct vm *vm, u64 mpidr);
-/*
- * A stage-2 fault at ipa: if it lies in the VM's RAM, zero and map the chunk
- * around it and return true (the guest retries the access); false if ipa is
- * not RAM.
- */
-bool vm_populate_ram(struct vm *vm, u64 ipa);
-/* The same; if preemptible, it may return early (chunk not yet mapped) when an interrupt is pending. */
-bool vm_populate_ram_step(struct vm *vm, u64 ipa, bool preemptible);
-/* Copy len bytes the guest has at ipa (readable RAM only); false if any of it is not. */
-bool vm_copy_from_guest(struct vm *vm, void *dst, u64 ipa, u64 len);
 /* Exits taken by all the VM's vCPUs so far. */
 u64 vm_total_exits(const struct vm *vm);
 /* Table pages used by all VMs' stage 2. */

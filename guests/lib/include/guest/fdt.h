@@ -15,6 +15,8 @@
 bool fdt_init(const void *dtb);
 /* Whether fdt_init() accepted a tree. */
 bool fdt_present(void);
+/* Where the accepted tree lies and its total size (*size), or NULL. */
+const void *fdt_base(uint32_t *size);
 /*
  * Finds property prop of the node at path ("/chosen", "/memory"; a component
  * without a unit address matches "name@unit"). Returns its value and length,

@@ -16,5 +16,6 @@ void guest_main(void);
 extern char __image_start[], __image_end[], __bss_start[], __bss_end[];
 
 #define ALIGN_UP(x, a) (((x) + (a) - 1) & ~((uint64_t)(a) - 1))
+#define ALIGN_DOWN(x, a) ((x) & ~((uint64_t)(a) - 1))
 
 #endif

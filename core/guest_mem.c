@@ -1,0 +1,385 @@
+/*
+ * Guest memory: demand filling of a VM's RAM, the checked accessor every
+ * other part of Keel uses to reach guest memory, and the dirty log (see
+ * include/keel/guest_mem.h for the model).
+ *
+ * Chunks are indexed by 2 MiB-aligned span, per region: a region at IPA
+ * 0x40100000 of 5 MiB has three chunks, [0x40100000, 0x40200000),
+ * [0x40200000, 0x40400000) and [0x40400000, 0x40600000). Each chunk's fill
+ * progress is its own; two spans never share one (the bug this layout
+ * replaces let a reset skip zeroing half of a chunk when a region was not
+ * 2 MiB aligned).
+ */
+#include <keel/arch/cpu.h>
+#include <keel/guest_mem.h>
+#include <keel/string.h>
+
+static u64 gm_dirty_pool[GM_DIRTY_POOL_WORDS];
+static u64 gm_dirty_pool_used;
+
+u64 gm_dirty_words(const struct keel_blob_vm *cfg)
+{
+	u64 pages = 0;
+
+	for (u32 i = 0; i < cfg->nr_mem && i < KEEL_MAX_MEM_REGIONS; i++)
+		pages += cfg->mem[i].size / PAGE_SIZE;
+	return DIV_ROUND_UP(pages, 64);
+}
+
+u64 *gm_dirty_pool_take(u64 words)
+{
+	u64 *p;
+
+	if (words > GM_DIRTY_POOL_WORDS - gm_dirty_pool_used)
+		return NULL;
+	p = &gm_dirty_pool[gm_dirty_pool_used];
+	gm_dirty_pool_used += words;
+	memset(p, 0, words * sizeof(*p));
+	return p;
+}
+
+void gm_dirty_pool_reset(void)
+{
+	gm_dirty_pool_used = 0;
+}
+
+static u64 span_start(u64 ipa) { return ALIGN_DOWN(ipa, GM_CHUNK); }
+
+bool gm_init(struct guest_mem *gm, struct stage2 *s2, const struct keel_blob_vm *cfg)
+{
+	u32 chunks = 0;
+	u64 pages = 0;
+
+	memset(gm, 0, sizeof(*gm));
+	gm->s2 = s2;
+	if (cfg->nr_mem > KEEL_MAX_MEM_REGIONS || cfg->nr_images > KEEL_MAX_IMAGES)
+		return false;
+	for (u32 i = 0; i < cfg->nr_mem; i++) {
+		const struct keel_blob_mem *m = &cfg->mem[i];
+		struct gm_region *r = &gm->regions[i];
+		u64 n;
+
+		if (!m->size || !IS_ALIGNED(m->ipa | m->pa | m->size, PAGE_SIZE) || m->ipa + m->size < m->ipa)
+			return false;
+		n = (ALIGN_UP(m->ipa + m->size, GM_CHUNK) - span_start(m->ipa)) / GM_CHUNK;
+		if (n > GM_MAX_CHUNKS - chunks)
+			return false;
+		*r = (struct gm_region){ ipa_of(m->ipa), pa_of(m->pa), m->size, chunks, pages };
+		chunks += (u32)n;
+		pages += m->size / PAGE_SIZE;
+	}
+	for (u32 i = 0; i < cfg->nr_images; i++)
+		gm->images[i] = (struct gm_image){ pa_of(cfg->images[i].src_pa), ipa_of(cfg->images[i].dst_ipa),
+						   cfg->images[i].size };
+	gm->nr_regions = cfg->nr_mem;
+	gm->nr_images = cfg->nr_images;
+	gm->nr_chunks = chunks;
+	gm->nr_pages = pages;
+	gm->dirty = gm_dirty_pool_take(DIV_ROUND_UP(pages, 64));
+	return gm->dirty != NULL;
+}
+
+/* The region holding ipa, or NULL. */
+static const struct gm_region *gm_region_of(const struct guest_mem *gm, u64 ipa)
+{
+	for (u32 i = 0; i < gm->nr_regions; i++) {
+		const struct gm_region *r = &gm->regions[i];
+
+		if (ipa >= ipa_val(r->ipa) && ipa - ipa_val(r->ipa) < r->size)
+			return r;
+	}
+	return NULL;
+}
+
+/* The chunk holding ipa in region r, and its IPA range [*start, *end). */
+static struct gm_chunk *gm_chunk_of(struct guest_mem *gm, const struct gm_region *r, u64 ipa, u64 *start,
+				    u64 *end)
+{
+	u64 base = ipa_val(r->ipa);
+	u32 index = r->first_chunk + (u32)((span_start(ipa) - span_start(base)) / GM_CHUNK);
+
+	*start = MAX(span_start(ipa), base);
+	*end = MIN(span_start(ipa) + GM_CHUNK, base + r->size);
+	return &gm->chunks[index];
+}
+
+static paddr_t gm_pa(const struct gm_region *r, u64 ipa)
+{
+	return pa_add(r->pa, ipa - ipa_val(r->ipa));
+}
+
+/* Zero [ipa, ipa + len) of region r, then copy in the parts of boot images that land there. */
+static void gm_fill(const struct guest_mem *gm, const struct gm_region *r, u64 ipa, u64 len)
+{
+	arch_memzero(pa_ptr(gm_pa(r, ipa)), len);
+	for (u32 i = 0; i < gm->nr_images; i++) {
+		const struct gm_image *img = &gm->images[i];
+		u64 lo = MAX(ipa, ipa_val(img->dst)), hi = MIN(ipa + len, ipa_val(img->dst) + img->size);
+		void *dst;
+
+		if (lo >= hi)
+			continue;
+		dst = pa_ptr(gm_pa(r, lo));
+		memcpy(dst, pa_ptr(pa_add(img->src, lo - ipa_val(img->dst))), hi - lo);
+		/* The guest may start with its MMU and caches off: make the image visible there. */
+		arch_dcache_clean(dst, hi - lo);
+	}
+}
+
+static void gm_mark_dirty(struct guest_mem *gm, const struct gm_region *r, u64 ipa, u64 len)
+{
+	u64 first = r->first_page + (ipa - ipa_val(r->ipa)) / PAGE_SIZE;
+	u64 last = r->first_page + (ipa + len - 1 - ipa_val(r->ipa)) / PAGE_SIZE;
+
+	for (u64 p = first; p <= last; p++) {
+		u64 bit = 1ull << (p % 64);
+
+		if (!(gm->dirty[p / 64] & bit)) {
+			gm->dirty[p / 64] |= bit;
+			gm->nr_dirty++;
+		}
+	}
+}
+
+/*
+ * Fill and map the chunk holding ipa (lock held). With preemptible, stops
+ * between steps when an interrupt is pending and returns GM_RETRY; the next
+ * call goes on where this one stopped.
+ */
+static enum gm_result gm_populate_locked(struct guest_mem *gm, const struct gm_region *r, u64 ipa,
+					 bool preemptible)
+{
+	u64 start, end;
+	struct gm_chunk *c = gm_chunk_of(gm, r, ipa, &start, &end);
+
+	if (c->mapped)
+		return GM_OK;
+	while (c->filled < end - start) {
+		u64 step = MIN((u64)GM_FILL_STEP, end - start - c->filled);
+
+		gm_fill(gm, r, start + c->filled, step);
+		c->filled += (u32)step;
+		if (preemptible && c->filled < end - start && arch_irq_pending())
+			return GM_RETRY;
+	}
+	if (s2_map(gm->s2, ipa_of(start), gm_pa(r, start), end - start, MM_RWX) != PT_OK)
+		return GM_NOMEM;
+	c->mapped = true;
+	gm->nr_chunks_mapped++;
+	if (gm->logging)
+		gm_mark_dirty(gm, r, start, end - start); /* all of it is new since the last harvest */
+	return GM_OK;
+}
+
+void gm_reset(struct guest_mem *gm)
+{
+	spin_lock(&gm->lock);
+	for (u32 i = 0; i < gm->nr_regions; i++)
+		s2_unmap(gm->s2, gm->regions[i].ipa, gm->regions[i].size);
+	memset(gm->chunks, 0, sizeof(gm->chunks[0]) * gm->nr_chunks);
+	gm->nr_chunks_mapped = 0;
+	gm->logging = false;
+	memset(gm->dirty, 0, DIV_ROUND_UP(gm->nr_pages, 64) * sizeof(u64));
+	gm->nr_dirty = 0;
+	spin_unlock(&gm->lock);
+}
+
+/* A write to a write-protected RAM page while the dirty log runs (lock held). */
+static enum gm_result gm_log_write(struct guest_mem *gm, const struct gm_region *r, u64 ipa)
+{
+	u64 page = ALIGN_DOWN(ipa, PAGE_SIZE);
+	u32 flags;
+
+	if (!s2_walk(gm->s2, ipa_of(page), NULL, &flags))
+		return GM_DENIED; /* cannot happen for a mapped chunk */
+	if (flags & MM_WRITE)
+		return GM_OK; /* another vCPU got here first */
+	if (!gm->logging)
+		return GM_DENIED;
+	if (s2_protect(gm->s2, ipa_of(page), PAGE_SIZE, MM_RWX) != PT_OK)
+		return GM_NOMEM;
+	gm_mark_dirty(gm, r, page, PAGE_SIZE);
+	gm->nr_write_faults++;
+	return GM_OK;
+}
+
+enum gm_result gm_fault(struct guest_mem *gm, const struct s2_fault *f)
+{
+	const struct gm_region *r = gm_region_of(gm, ipa_val(f->ipa));
+	enum gm_result res;
+	u64 start, end;
+
+	if (!r)
+		return GM_NOT_RAM;
+	spin_lock(&gm->lock);
+	switch (f->kind) {
+	case S2_FAULT_TRANSLATION:
+		/* A chunk mapped meanwhile by another vCPU: the retry will succeed. */
+		res = gm_populate_locked(gm, r, ipa_val(f->ipa), true);
+		break;
+	case S2_FAULT_PERMISSION:
+		res = f->write && !f->exec && gm_chunk_of(gm, r, ipa_val(f->ipa), &start, &end)->mapped ?
+			      gm_log_write(gm, r, ipa_val(f->ipa)) :
+			      GM_DENIED;
+		break;
+	default:
+		res = GM_DENIED;
+		break;
+	}
+	spin_unlock(&gm->lock);
+	return res;
+}
+
+enum gm_result gm_access(struct guest_mem *gm, ipaddr_t ipa, u64 len, u32 access, bool preemptible,
+			 void **host)
+{
+	const struct gm_region *r = gm_region_of(gm, ipa_val(ipa));
+	u64 a = ipa_val(ipa), off;
+	enum gm_result res = GM_OK;
+
+	if (!r || len == 0 || (access & ~(GM_READ | GM_WRITE)))
+		return GM_NOT_RAM;
+	off = a - ipa_val(r->ipa);
+	if (len > r->size - off)
+		return GM_NOT_RAM;
+	spin_lock(&gm->lock);
+	for (u64 p = span_start(a); p < a + len && res == GM_OK; p += GM_CHUNK)
+		res = gm_populate_locked(gm, r, MAX(p, a), preemptible);
+	if (res == GM_OK && (access & GM_WRITE) && gm->logging)
+		gm_mark_dirty(gm, r, a, len);
+	spin_unlock(&gm->lock);
+	if (res == GM_OK)
+		*host = pa_ptr(gm_pa(r, a));
+	return res;
+}
+
+/* The longest piece of [ipa, ipa + len) that lies in one region, or 0. */
+static u64 gm_piece(const struct guest_mem *gm, u64 ipa, u64 len)
+{
+	const struct gm_region *r = gm_region_of(gm, ipa);
+
+	return r ? MIN(len, ipa_val(r->ipa) + r->size - ipa) : 0;
+}
+
+enum gm_result gm_copy_from_guest(struct guest_mem *gm, void *dst, ipaddr_t ipa, u64 len, bool preemptible)
+{
+	u8 *out = dst;
+	u64 a = ipa_val(ipa);
+
+	if (a + len < a)
+		return GM_NOT_RAM;
+	while (len) {
+		u64 n = gm_piece(gm, a, len);
+		void *src;
+		enum gm_result res = n ? gm_access(gm, ipa_of(a), n, GM_READ, preemptible, &src) : GM_NOT_RAM;
+
+		if (res != GM_OK)
+			return res;
+		memcpy(out, src, n);
+		out += n;
+		a += n;
+		len -= n;
+	}
+	return GM_OK;
+}
+
+enum gm_result gm_copy_to_guest(struct guest_mem *gm, ipaddr_t ipa, const void *src, u64 len, bool preemptible)
+{
+	const u8 *in = src;
+	u64 a = ipa_val(ipa);
+
+	if (a + len < a)
+		return GM_NOT_RAM;
+	while (len) {
+		u64 n = gm_piece(gm, a, len);
+		void *dst;
+		enum gm_result res = n ? gm_access(gm, ipa_of(a), n, GM_WRITE, preemptible, &dst) : GM_NOT_RAM;
+
+		if (res != GM_OK)
+			return res;
+		memcpy(dst, in, n);
+		in += n;
+		a += n;
+		len -= n;
+	}
+	return GM_OK;
+}
+
+/* Give every mapped chunk of RAM the permissions flags (lock held). */
+static enum gm_result gm_protect_mapped(struct guest_mem *gm, u32 flags)
+{
+	for (u32 i = 0; i < gm->nr_regions; i++) {
+		const struct gm_region *r = &gm->regions[i];
+		u64 base = ipa_val(r->ipa);
+
+		for (u64 p = span_start(base); p < base + r->size; p += GM_CHUNK) {
+			u64 start, end;
+			struct gm_chunk *c = gm_chunk_of(gm, r, MAX(p, base), &start, &end);
+
+			if (c->mapped && s2_protect(gm->s2, ipa_of(start), end - start, flags) != PT_OK)
+				return GM_NOMEM;
+		}
+	}
+	return GM_OK;
+}
+
+enum gm_result gm_dirty_start(struct guest_mem *gm)
+{
+	enum gm_result res;
+
+	spin_lock(&gm->lock);
+	memset(gm->dirty, 0, DIV_ROUND_UP(gm->nr_pages, 64) * sizeof(u64));
+	gm->nr_dirty = 0;
+	gm->logging = true;
+	/* Whole chunks change permission in place: blocks stay blocks until written. */
+	res = gm_protect_mapped(gm, MM_READ | MM_EXEC);
+	spin_unlock(&gm->lock);
+	return res;
+}
+
+/* The IPA of dirty-log page index p. */
+static u64 gm_page_ipa(const struct guest_mem *gm, u64 p)
+{
+	for (u32 i = 0; i < gm->nr_regions; i++) {
+		const struct gm_region *r = &gm->regions[i];
+
+		if (p >= r->first_page && p - r->first_page < r->size / PAGE_SIZE)
+			return ipa_val(r->ipa) + (p - r->first_page) * PAGE_SIZE;
+	}
+	return 0;
+}
+
+u64 gm_dirty_harvest(struct guest_mem *gm, u64 *out, u64 out_words)
+{
+	u64 words = DIV_ROUND_UP(gm->nr_pages, 64), n;
+
+	spin_lock(&gm->lock);
+	n = gm->nr_dirty;
+	for (u64 w = 0; w < words; w++) {
+		u64 bits = gm->dirty[w];
+
+		if (w < out_words)
+			out[w] = bits;
+		gm->dirty[w] = 0;
+		for (; bits; bits &= bits - 1) {
+			u64 p = w * 64 + (u64)__builtin_ctzll(bits);
+
+			/* A page written again before this returns faults again: nothing is lost. */
+			s2_protect(gm->s2, ipa_of(gm_page_ipa(gm, p)), PAGE_SIZE, MM_READ | MM_EXEC);
+		}
+	}
+	gm->nr_dirty = 0;
+	spin_unlock(&gm->lock);
+	return n;
+}
+
+enum gm_result gm_dirty_stop(struct guest_mem *gm)
+{
+	enum gm_result res;
+
+	spin_lock(&gm->lock);
+	gm->logging = false;
+	res = gm_protect_mapped(gm, MM_RWX);
+	spin_unlock(&gm->lock);
+	return res;
+}

@@ -1,0 +1,160 @@
+/*
+ * A VM's RAM as Keel sees it: the one way Keel touches guest memory.
+ *
+ * Guest RAM is filled on demand. At each start every RAM region is unmapped
+ * from stage 2; the first access to a chunk (the part of one RAM region
+ * inside one 2 MiB-aligned span of IPA space) faults into gm_fault(), which
+ * zeroes the chunk, copies into it whatever part of the VM's boot images
+ * lands there (from the pristine copies the boot loader left outside all
+ * VMs), and maps it. So a guest never sees a byte it did not write or load,
+ * a reset costs almost nothing up front, and all the work of refilling RAM
+ * is done on the VM's own CPUs, in the VM's own time, in steps that let
+ * pending interrupts in.
+ *
+ * Everything else that reads or writes guest memory (hypercall arguments,
+ * IPC buffers, virtqueues) goes through gm_access() or the copy helpers,
+ * which check that the whole range is RAM of this VM with the permission
+ * asked for, fill it if needed, and record writes in the dirty log.
+ *
+ * The dirty log (for checkpoints) write-protects the VM's RAM in stage 2;
+ * the first guest write to a page faults, is recorded and makes that one
+ * page writable again, splitting a 2 MiB block only where a write lands.
+ *
+ * Locking: gm->lock protects the chunk state, the dirty log and the VM's
+ * stage-2 tables (and so its table pool). It is a leaf lock: nothing else is
+ * taken while it is held. See include/keel/vm.h for the whole lock order.
+ */
+#ifndef KEEL_GUEST_MEM_H
+#define KEEL_GUEST_MEM_H
+
+#include <abi/keel/config_blob.h>
+#include <keel/addr.h>
+#include <keel/spinlock.h>
+#include <keel/stage2.h>
+#include <keel/types.h>
+
+#define GM_CHUNK (2 * MiB) /* filled and mapped at once */
+#define GM_FILL_STEP (64 * KiB) /* filled without looking for interrupts */
+#define GM_MAX_CHUNKS 1024
+/* Dirty-log bits for every VM together: one per 4 KiB page of up to 2 GiB of guest RAM. */
+#define GM_DIRTY_POOL_WORDS (2 * GiB / PAGE_SIZE / 64)
+
+/* What an access to guest memory needs. */
+#define GM_READ (1u << 0)
+#define GM_WRITE (1u << 1)
+
+enum gm_result {
+	GM_OK = 0,
+	GM_RETRY = 1, /* filling was interrupted: retry the access (or the call) later */
+	GM_NOT_RAM = -1, /* some of the range is not this VM's RAM */
+	GM_DENIED = -2, /* RAM, but not with that permission */
+	GM_NOMEM = -3, /* the VM's own stage-2 table pool is exhausted */
+};
+
+struct gm_region {
+	ipaddr_t ipa;
+	paddr_t pa;
+	u64 size;
+	u32 first_chunk; /* index of its first chunk among the VM's chunks */
+	u64 first_page; /* index of its first page in the dirty log */
+};
+
+struct gm_image {
+	paddr_t src; /* pristine copy, outside every VM's RAM */
+	ipaddr_t dst;
+	u64 size;
+};
+
+struct gm_chunk {
+	u32 filled; /* bytes from the chunk's start zeroed and loaded so far */
+	bool mapped;
+};
+
+struct guest_mem {
+	struct spinlock lock; /* everything below, and the stage-2 tables of s2 */
+	struct stage2 *s2;
+	u32 nr_regions;
+	struct gm_region regions[KEEL_MAX_MEM_REGIONS];
+	u32 nr_images;
+	struct gm_image images[KEEL_MAX_IMAGES];
+	u32 nr_chunks;
+	u32 nr_chunks_mapped; /* since the last reset */
+	struct gm_chunk chunks[GM_MAX_CHUNKS];
+	u64 nr_pages; /* of all regions: bits in the dirty log */
+	u64 *dirty; /* nr_pages bits, from the static dirty-log pool */
+	bool logging;
+	u64 nr_dirty; /* bits set in dirty */
+	u64 nr_write_faults; /* dirty-log faults taken, for statistics */
+};
+
+/* A stage-2 fault as the arch code decodes it. */
+enum s2_fault_kind {
+	S2_FAULT_TRANSLATION, /* nothing mapped there */
+	S2_FAULT_PERMISSION, /* mapped, but not for this access */
+	S2_FAULT_OTHER, /* access flag, alignment, external abort, ...: not Keel's to fix */
+};
+
+struct s2_fault {
+	ipaddr_t ipa;
+	bool write;
+	bool exec; /* an instruction fetch */
+	enum s2_fault_kind kind;
+};
+
+/*
+ * Set up gm for a VM's configuration record: its RAM regions and images.
+ * dirty_words words of zeroed storage for the dirty log come from the
+ * static pool (gm_dirty_pool_take). Returns false if the record does not
+ * fit Keel's limits (too many chunks or pages): a configuration error.
+ */
+bool gm_init(struct guest_mem *gm, struct stage2 *s2, const struct keel_blob_vm *cfg);
+
+/*
+ * Forget the last run: unmap every RAM region, so every chunk is filled
+ * afresh (zeroes and pristine images) on first touch. Stops the dirty log.
+ * The VM's vCPUs must all be stopped.
+ */
+void gm_reset(struct guest_mem *gm);
+
+/*
+ * A stage-2 fault in the VM. GM_OK: handled (a chunk was filled and mapped,
+ * or a write was logged and its page made writable): the guest retries the
+ * access. GM_RETRY: filling stopped for a pending interrupt, the guest
+ * retries and filling goes on. GM_NOT_RAM / GM_DENIED / GM_NOMEM: not
+ * Keel's to fix; the caller tries MMIO or injects an abort.
+ */
+enum gm_result gm_fault(struct guest_mem *gm, const struct s2_fault *fault);
+
+/*
+ * The checked accessor: [ipa, ipa + len) as host memory, for an access of
+ * kind `access` (GM_READ, GM_WRITE or both). The range must lie in one RAM
+ * region (else GM_NOT_RAM); it is filled first if needed (GM_RETRY if
+ * preemptible and an interrupt came first); writes are recorded in the
+ * dirty log. *host is valid until the VM next resets, which cannot happen
+ * while the calling vCPU is inside a trap.
+ */
+enum gm_result gm_access(struct guest_mem *gm, ipaddr_t ipa, u64 len, u32 access, bool preemptible,
+			 void **host);
+
+/* Copy between Keel and guest RAM through gm_access (ranges may cross regions). */
+enum gm_result gm_copy_from_guest(struct guest_mem *gm, void *dst, ipaddr_t ipa, u64 len, bool preemptible);
+enum gm_result gm_copy_to_guest(struct guest_mem *gm, ipaddr_t ipa, const void *src, u64 len, bool preemptible);
+
+/*
+ * The dirty log. Start: forget old bits, write-protect all mapped RAM.
+ * Harvest: copy the bits of pages written since the last harvest (or the
+ * start) into out (nr_pages bits), clear them and write-protect those pages
+ * again; returns how many were set. Stop: make all mapped RAM writable.
+ * GM_NOMEM if a split needed a table page the VM does not have.
+ */
+enum gm_result gm_dirty_start(struct guest_mem *gm);
+u64 gm_dirty_harvest(struct guest_mem *gm, u64 *out, u64 out_words);
+enum gm_result gm_dirty_stop(struct guest_mem *gm);
+
+/* Words of dirty-log storage the VM needs, and taking them from the static pool at boot. */
+u64 gm_dirty_words(const struct keel_blob_vm *cfg);
+u64 *gm_dirty_pool_take(u64 words);
+/* Give the whole static pool back (host tests build many VMs). */
+void gm_dirty_pool_reset(void);
+
+#endif

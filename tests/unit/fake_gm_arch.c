@@ -1,0 +1,25 @@
+/* Host versions of the processor hooks core/guest_mem.c calls (see fake_gm.h). */
+#include <string.h>
+
+#include <keel/arch/cpu.h>
+
+#include "fake_gm.h"
+
+u32 fake_gm_irq_after;
+static u32 fake_gm_irq_calls;
+
+bool arch_irq_pending(void)
+{
+	return fake_gm_irq_after && ++fake_gm_irq_calls % fake_gm_irq_after == 0;
+}
+
+void arch_memzero(void *p, u64 size)
+{
+	memset(p, 0, size);
+}
+
+void arch_dcache_clean(const void *p, u64 size)
+{
+	(void)p;
+	(void)size;
+}

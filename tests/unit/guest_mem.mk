@@ -1,0 +1,4 @@
+# Host tests of guest memory: demand filling, the checked accessor, the dirty log.
+UNIT_TESTS += test_guest_mem
+test_guest_mem_SRCS := tests/unit/test_guest_mem.c tests/unit/fake_gm_arch.c core/guest_mem.c core/stage2.c \
+	core/pagetable.c arch/fake/mm.c
