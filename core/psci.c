@@ -135,7 +135,7 @@ static void psci_features_do(struct vcpu *vcpu, const struct hc_args *in, struct
 }
 
 /* By PSCI function number. HC_SMC64: the function has an SMC64 form (PSCI 5.1). */
-static const struct hc_call psci_calls[PSCI_NR_FNS] = {
+static const struct hc_call psci_calls[] = {
 	[0x00] = { hc_check_none, psci_version_do, "PSCI_VERSION", 0 },
 	[0x02] = { hc_check_none, psci_cpu_off_do, "CPU_OFF", 0 },
 	[0x03] = { psci_cpu_on_check, psci_cpu_on_do, "CPU_ON", HC_LOCKED | HC_SMC64 },
@@ -152,7 +152,7 @@ static const struct hc_call *psci_call_of(u32 fid)
 	u32 nr = fid & SMCCC_FN_MASK;
 	const struct hc_call *c;
 
-	if (nr >= PSCI_NR_FNS || (fid & ~SMCCC_64BIT) != PSCI_FN(nr))
+	if (nr >= ARRAY_SIZE(psci_calls) || (fid & ~SMCCC_64BIT) != PSCI_FN(nr))
 		return NULL;
 	c = &psci_calls[nr];
 	if (!c->check || ((fid & SMCCC_64BIT) && !(c->flags & HC_SMC64)))
