@@ -1,84 +1,98 @@
 /*
- * Keel's own hypercalls (include/abi/keel/hypercall.h), in SMCCC's
- * vendor-specific hypervisor range. Each call checks its arguments fully
- * before doing anything, and a bad argument is an error code to the guest.
+ * Running guest calls: the check/do sequence every call goes through
+ * (hc_run) and the table of Keel's own calls, expanded from the one list in
+ * include/abi/keel/hypercall.h, so an ID, its table entry and its guest stub
+ * cannot drift apart. The calls themselves are in core/hc_keel.c, PSCI's in
+ * core/psci.c; include/keel/hypercall.h has the contract of a call.
  */
-#include <abi/keel/hypercall.h>
-#include <keel/exit.h>
 #include <keel/guest_mem.h>
+#include <keel/hypercall.h>
 #include <keel/log.h>
-#include <keel/string.h>
 #include <keel/vcpu.h>
 #include <keel/vm.h>
-#include <keel/vuart.h>
 
-/* Returned by a call that must be made again: the guest re-executes its HVC. */
-#define HC_RESTART (-0x7fff)
+/* Flags of each of Keel's calls: one line per entry of KEEL_HYPERCALLS, or the build fails. */
+#define HC_FLAGS_CONSOLE_WRITE (HC_GUEST_BUF | HC_LOG_ERRORS)
+#define HC_FLAGS_VM_IDENTITY 0
+#define HC_FLAGS_YIELD 0
+#define HC_FLAGS_NULL 0
+#define HC_FLAGS_RT_REPORT HC_LOG_ERRORS
 
-/* Print a guest buffer through the console, a line at a time, with the VM's name. */
-static s64 hc_console_write(struct vcpu *vcpu, u64 ipa, u64 len)
+#define HC_ENTRY(nr, NAME, name, nr_args, args) \
+	[nr] = { hc_##name##_check, hc_##name##_do, #NAME, HC_FLAGS_##NAME },
+static const struct hc_call keel_calls[] = { KEEL_HYPERCALLS(HC_ENTRY) };
+#undef HC_ENTRY
+
+s64 hc_check_none(const struct vcpu *vcpu, const struct hc_args *in)
 {
-	char buf[KEEL_CONSOLE_WRITE_MAX];
-	u32 start = 0;
-	enum gm_result res;
-
-	if (len > KEEL_CONSOLE_WRITE_MAX || ipa + len < ipa)
-		return KEEL_RET_INVALID_PARAMETER;
-	if (len == 0)
-		return 0;
-	/* Copy first, through the checked accessor: the guest may change it while we print. */
-	res = gm_copy_from_guest(&vcpu->vm->mem, buf, ipa_of(ipa), len, true);
-	if (res == GM_RETRY)
-		return HC_RESTART; /* filling the guest's RAM met a pending interrupt */
-	if (res != GM_OK)
-		return KEEL_RET_INVALID_PARAMETER;
-	for (u32 i = 0; i < len; i++) {
-		if (buf[i] == '\n' || i == len - 1) {
-			u32 end = buf[i] == '\n' ? i : i + 1;
-
-			console_write_line(vcpu->vm->name, buf + start, end - start);
-			start = i + 1;
-		}
-	}
-	return (s64)len;
+	(void)vcpu;
+	(void)in;
+	return 0;
 }
 
-void hypercall_keel(struct vcpu *vcpu, u32 fid)
+/*
+ * The one place Keel reads a guest buffer for a call, through the checked
+ * accessor. check() bounded the length and the IPA range's wrap-around;
+ * what is left is whether the guest has readable RAM there. Filling that
+ * RAM may stop for a pending interrupt: the call is then made again.
+ */
+static s64 hc_copy_in(struct vcpu *vcpu, struct hc_args *in)
 {
-	u64 *x = vcpu->regs.x;
+	u64 ipa = in->x[1], len = in->x[2];
+	enum gm_result res;
 
-	switch (fid) {
-	case KEEL_HC_CONSOLE_WRITE: {
-		s64 ret = hc_console_write(vcpu, x[1], x[2]);
+	CHECK(len <= sizeof(in->buf)); /* a check() that let a longer one through is Keel's bug */
+	if (!len)
+		return 0;
+	res = gm_copy_from_guest(&vcpu->vm->mem, in->buf, ipa_of(ipa), len, true);
+	if (res == GM_RETRY)
+		return HC_RESTART;
+	return res == GM_OK ? 0 : KEEL_RET_INVALID_PARAMETER;
+}
 
-		if (ret == HC_RESTART)
-			vcpu->regs.pc -= 4; /* the HVC again, after the interrupt: x0..x2 are untouched */
-		else
-			x[0] = (u64)ret;
-		break;
+void hc_run(const struct hc_call *c, struct vcpu *vcpu, struct hc_args *in, struct hc_result *out)
+{
+	struct vm *vm = vcpu->vm;
+	s64 err;
+
+	CHECK(!((c->flags & HC_LOCKED) && (c->flags & HC_GUEST_BUF))); /* the copy may take vm->lock */
+	if (c->flags & HC_LOCKED)
+		spin_lock(&vm->lock);
+	err = c->check(vcpu, in);
+	if (!err && (c->flags & HC_GUEST_BUF))
+		err = hc_copy_in(vcpu, in);
+	if (!err)
+		c->act(vcpu, in, out);
+	if (c->flags & HC_LOCKED)
+		spin_unlock(&vm->lock);
+	if (!err)
+		return;
+	if (err == HC_RESTART) {
+		out->restart = true;
+		return;
 	}
-	case KEEL_HC_VM_IDENTITY:
-		x[0] = KEEL_RET_SUCCESS;
-		x[1] = vcpu->vm->index;
-		x[2] = vcpu->index;
-		x[3] = vcpu->vm->nr_resets;
-		break;
-	case KEEL_HC_RT_REPORT:
-		vcpu->sched.rt_jobs = x[1];
-		vcpu->sched.rt_misses = x[2];
-		vcpu->sched.rt_worst_response_ns = x[3];
-		x[0] = KEEL_RET_SUCCESS;
-		break;
-	case KEEL_HC_YIELD:
-		/* A new scheduling decision: background vCPUs take turns, a server keeps its CPU. */
-		vcpu->sched.yielded = true;
-		x[0] = KEEL_RET_SUCCESS;
-		break;
-	case KEEL_HC_NULL:
-		x[0] = KEEL_RET_SUCCESS;
-		break;
-	default:
-		x[0] = (u64)(s64)KEEL_RET_NOT_SUPPORTED;
-		break;
+	out->x0 = err;
+	if (c->flags & HC_LOG_ERRORS)
+		vm_log(vm, "vcpu %u: %s(0x%lx, 0x%lx, 0x%lx) rejected (%ld)", vcpu->index, c->name, in->x[1],
+		       in->x[2], in->x[3], err);
+}
+
+void hypercall_dispatch(struct vcpu *vcpu, struct hc_args *in, struct hc_result *out)
+{
+	u32 nr = in->fid & SMCCC_FN_MASK;
+
+	if (in->fid != KEEL_HC(nr) || nr >= ARRAY_SIZE(keel_calls) || !keel_calls[nr].check) {
+		out->x0 = KEEL_RET_NOT_SUPPORTED;
+		return;
+	}
+	hc_run(&keel_calls[nr], vcpu, in, out);
+}
+
+void hypercall_vm_starting(struct vm *vm)
+{
+	for (u32 i = 0; i < vm->nr_vcpus; i++) {
+		struct sched_entity *e = &vm->vcpus[i].sched;
+
+		e->rt_jobs = e->rt_misses = e->rt_worst_response_ns = 0;
 	}
 }

@@ -2,7 +2,8 @@
  * Each physical CPU's loop: let the scheduler act on requests and pick a
  * vCPU (core/sched.c), switch the vCPU's state in if it is not loaded,
  * enter it, handle its exit. With nothing to run the CPU waits for an
- * interrupt: a kick, a device, or the scheduler's own timer.
+ * interrupt: a kick, a device, or the scheduler's own timer. An exit
+ * handler may hand the CPU to a given vCPU (exit_handoff(), keel/exit.h).
  */
 #include <keel/arch/cpu.h>
 #include <keel/arch/guest.h>
@@ -19,6 +20,7 @@
 struct cpu cpus[PLAT_MAX_CPUS];
 u64 keel_entry_count; /* CNTVCT when Keel was entered */
 static volatile bool first_entry_reported;
+static struct vcpu *handoff_to[PLAT_MAX_CPUS]; /* by CPU index, each used by its own CPU only */
 
 static bool cpu_has_requests(const struct cpu *cpu)
 {
@@ -64,16 +66,40 @@ static bool can_reenter(const struct cpu *cpu, const struct vcpu *vcpu, enum exi
 	       vcpu->state == VCPU_RUNNABLE && !vcpu->sched.yielded && !cpu_has_requests(cpu);
 }
 
+void exit_handoff(struct vcpu *next)
+{
+	handoff_to[arch_cpu_index()] = next;
+}
+
+struct vcpu *exit_handoff_take(struct cpu *cpu)
+{
+	struct vcpu *next = handoff_to[cpu->index];
+
+	handoff_to[cpu->index] = NULL;
+	if (next && next->pcpu == cpu->index && next->state == VCPU_RUNNABLE)
+		return next;
+	return NULL;
+}
+
+/* The scheduler's pick, acting on requests and charging time, unless a valid handoff overrides it. */
+static struct vcpu *pick_next(struct cpu *cpu)
+{
+	struct vcpu *vcpu = sched_pick(cpu);
+	struct vcpu *next = exit_handoff_take(cpu);
+
+	return next ? next : vcpu;
+}
+
 void cpu_run_loop(struct cpu *cpu)
 {
 	struct vcpu *vcpu = NULL;
 	enum exit_reason reason = EXIT_IRQ;
 
 	for (;;) {
-		if (!vcpu || !can_reenter(cpu, vcpu, reason)) {
+		if (!vcpu || handoff_to[cpu->index] || !can_reenter(cpu, vcpu, reason)) {
 			if (vcpu)
 				vcpu->sched.yielded = false;
-			vcpu = sched_pick(cpu);
+			vcpu = pick_next(cpu);
 			if (!vcpu) {
 				sched_arm_timer(cpu);
 				if (!cpu_has_requests(cpu)) /* posted by this CPU itself: no kick will come */

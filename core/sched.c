@@ -12,6 +12,7 @@
 #include <keel/arch/cpu.h>
 #include <keel/arch/guest.h>
 #include <keel/cpu.h>
+#include <keel/hypercall.h>
 #include <keel/log.h>
 #include <keel/sched.h>
 #include <keel/vcpu.h>
@@ -70,7 +71,8 @@ void sched_vcpu_init(struct vcpu *vcpu, const struct keel_blob_server *server)
 /* Act on what other CPUs (or this one) asked of the vCPU (VCPU_REQ_*), in this order. */
 static u64 handle_requests(struct vcpu *v, u64 now)
 {
-	u32 req = __atomic_exchange_n(&v->requests, 0, __ATOMIC_ACQUIRE);
+	/* All but START: that one is taken under the VM's lock with the vCPU's state (core/psci.c). */
+	u32 req = __atomic_fetch_and(&v->requests, VCPU_REQ_START, __ATOMIC_ACQUIRE);
 
 	if (req & VCPU_REQ_STOP) {
 		vcpu_power_down(v);
@@ -80,14 +82,11 @@ static u64 handle_requests(struct vcpu *v, u64 now)
 		/* Zero and load the VM on its own CPU, in parallel with other VMs; it asks for START. */
 		vm_start(v->vm);
 		this_cpu()->sched.event_deadline = 0; /* a VM start is not a scheduling event: not measured as one */
-		req |= __atomic_exchange_n(&v->requests, 0, __ATOMIC_ACQUIRE);
+		req |= __atomic_fetch_and(&v->requests, VCPU_REQ_START, __ATOMIC_ACQUIRE);
 		now = arch_counter(); /* loading took a while */
 	}
-	if ((req & VCPU_REQ_START) && v->vm->state == VM_RUNNING) {
-		vcpu_reset(v, v->boot_pc, v->boot_x0);
-		v->state = VCPU_RUNNABLE;
+	if ((__atomic_load_n(&v->requests, __ATOMIC_ACQUIRE) & VCPU_REQ_START) && psci_take_start(v))
 		v->sched.wake_at = now;
-	}
 	if (v->state == VCPU_WAITING && vgic_vcpu_has_pending(v)) {
 		v->state = VCPU_RUNNABLE;
 		v->sched.wake_at = now;

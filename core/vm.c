@@ -14,6 +14,7 @@
  */
 #include <keel/arch/cpu.h>
 #include <keel/cpu.h>
+#include <keel/hypercall.h>
 #include <keel/irq.h>
 #include <keel/log.h>
 #include <keel/string.h>
@@ -113,6 +114,7 @@ void vm_start(struct vm *vm)
 			dtb_ipa = c->images[i].dst_ipa;
 	vgic_vm_init(vm, c->nr_spis);
 	vuart_reset(&vm->vuart);
+	hypercall_vm_starting(vm);
 	vm->nr_parked = 0;
 	vm->state = VM_RUNNING;
 	vm->vcpus[0].boot_pc = c->entry_ipa;
@@ -130,6 +132,7 @@ static void vm_stop_all_vcpus(struct vm *vm, enum vm_state next)
 		return; /* already going down: the first request wins */
 	}
 	vm->state = next;
+	psci_vm_stopping(vm); /* a CPU_ON accepted just before must not start a vCPU in the next run */
 	spin_unlock(&vm->lock);
 	for (u32 i = 0; i < vm->nr_vcpus; i++)
 		vcpu_request(&vm->vcpus[i], VCPU_REQ_STOP);

@@ -1,164 +1,107 @@
 /*
- * SMC Calling Convention services for guests (Arm DEN 0028): the Arm
- * architecture calls, PSCI (Arm DEN 0022) and Keel's own calls. A call
- * from HVC or a trapped SMC lands here with the function ID in w0.
+ * SMC Calling Convention decode for guests (Arm DEN 0028): a call from HVC
+ * or a trapped SMC lands here with the function ID in w0. This file only
+ * decodes: yielding calls are refused (Keel has none), SMC32 arguments are
+ * cut to their low 32 bits (SMCCC 2.6: the upper halves are not the
+ * caller's to rely on, and a guest may leave garbage there), and the owner
+ * field routes the call to core: Keel's own calls (core/hypercall.c), PSCI
+ * (core/psci.c). The Arm architecture calls (owner 0) talk to the firmware
+ * underneath, so they stay here. The result goes back to x0..x3 in
+ * smccc_finish(), the one place that writes them.
  *
- * PSCI acts on the calling VM only: CPU_ON starts one of its own vCPUs,
- * SYSTEM_OFF and SYSTEM_RESET stop or restart that VM and nothing else.
+ * Spectre workaround calls (SMCCC_ARCH_WORKAROUND_1/2/3): a guest must make
+ * them only if SMCCC_ARCH_FEATURES says they exist, and then they must work.
+ * WORKAROUND_1 and _3 are stateless ("invalidate predictors now"), so Keel
+ * forwards them to the firmware whenever the firmware implements SMCCC 1.1,
+ * and ARCH_FEATURES passes the firmware's answer for them through: a guest
+ * gets what it would get without Keel. WORKAROUND_2 sets per-PE state (SSBD)
+ * that Keel would have to switch with the vCPU, so both the call and the
+ * query answer NOT_SUPPORTED. QEMU's firmware reports SMCCC 1.0, so on QEMU
+ * none of the three is offered (docs/guests.md).
  */
-#include <abi/keel/hypercall.h>
 #include <keel/exit.h>
-#include <keel/log.h>
+#include <keel/hypercall.h>
 #include <keel/vcpu.h>
-#include <keel/vm.h>
-
-#define SMCCC_VERSION 0x80000000u
-#define SMCCC_ARCH_FEATURES 0x80000001u
-#define SMCCC_VERSION_1_1 0x10001u
-
-#define PSCI_VERSION 0x84000000u
-#define PSCI_CPU_SUSPEND 0x84000001u
-#define PSCI_CPU_OFF 0x84000002u
-#define PSCI_CPU_ON 0x84000003u
-#define PSCI_AFFINITY_INFO 0x84000004u
-#define PSCI_MIGRATE_INFO_TYPE 0x84000006u
-#define PSCI_SYSTEM_OFF 0x84000008u
-#define PSCI_SYSTEM_RESET 0x84000009u
-#define PSCI_FEATURES 0x8400000au
-#define PSCI_64BIT 0x40000000u
-
-#define PSCI_RET_SUCCESS 0
-#define PSCI_RET_NOT_SUPPORTED (-1)
-#define PSCI_RET_INVALID_PARAMETERS (-2)
-#define PSCI_RET_ALREADY_ON (-4)
-#define PSCI_RET_ON_PENDING (-5)
-#define PSCI_VERSION_1_0 0x10000u
-
-#define AFFINITY_ON 0
-#define AFFINITY_OFF 1
-#define AFFINITY_ON_PENDING 2
 
 u64 arch_smc_call(u32 fid, u64 a1, u64 a2, u64 a3);
 
-static s64 psci_cpu_on(struct vcpu *caller, u64 mpidr, u64 entry, u64 context)
+/* The firmware's SMCCC version, asked once: it is the same on every CPU. */
+static s64 firmware_smccc_version(void)
 {
-	struct vm *vm = caller->vm;
-	struct vcpu *target = vm_vcpu_by_mpidr(vm, mpidr);
-	s64 ret = PSCI_RET_SUCCESS;
+	static s64 version;
 
-	if (!target)
-		return PSCI_RET_INVALID_PARAMETERS;
-	spin_lock(&vm->lock);
-	if (vm->state != VM_RUNNING) {
-		ret = PSCI_RET_INVALID_PARAMETERS;
-	} else if (target->state != VCPU_OFF) {
-		ret = PSCI_RET_ALREADY_ON;
-	} else if (target->requests & VCPU_REQ_START) {
-		ret = PSCI_RET_ON_PENDING;
-	} else {
-		target->boot_pc = entry;
-		target->boot_x0 = context;
-		vcpu_request(target, VCPU_REQ_START);
-	}
-	spin_unlock(&vm->lock);
-	return ret;
+	if (!version)
+		version = (s64)(s32)arch_smc_call(SMCCC_VERSION, 0, 0, 0);
+	return version;
 }
 
-static s64 psci_affinity_info(struct vcpu *caller, u64 mpidr, u64 level)
+static bool is_forwarded_workaround(u32 fid)
 {
-	struct vcpu *target = vm_vcpu_by_mpidr(caller->vm, mpidr);
-
-	if (!target || level != 0)
-		return PSCI_RET_INVALID_PARAMETERS;
-	if (target->state != VCPU_OFF)
-		return AFFINITY_ON;
-	return (target->requests & VCPU_REQ_START) ? AFFINITY_ON_PENDING : AFFINITY_OFF;
+	return fid == SMCCC_ARCH_WORKAROUND_1 || fid == SMCCC_ARCH_WORKAROUND_3;
 }
 
-static bool psci_implemented(u32 fid)
-{
-	switch (fid & ~PSCI_64BIT) {
-	case PSCI_VERSION:
-	case PSCI_CPU_OFF:
-	case PSCI_CPU_ON:
-	case PSCI_AFFINITY_INFO:
-	case PSCI_MIGRATE_INFO_TYPE:
-	case PSCI_SYSTEM_OFF:
-	case PSCI_SYSTEM_RESET:
-	case PSCI_FEATURES:
-		return true;
-	default:
-		return false;
-	}
-}
-
-static s64 psci_call(struct vcpu *vcpu, u32 fid)
-{
-	u64 *x = vcpu->regs.x;
-
-	switch (fid & ~PSCI_64BIT) {
-	case PSCI_VERSION:
-		return PSCI_VERSION_1_0;
-	case PSCI_CPU_ON:
-		return psci_cpu_on(vcpu, x[1], x[2], x[3]);
-	case PSCI_CPU_OFF:
-		vcpu_power_down(vcpu);
-		return PSCI_RET_SUCCESS; /* not seen: the vCPU does not run again until CPU_ON */
-	case PSCI_AFFINITY_INFO:
-		return psci_affinity_info(vcpu, x[1], x[2]);
-	case PSCI_MIGRATE_INFO_TYPE:
-		return 2; /* no trusted OS that needs migrating */
-	case PSCI_SYSTEM_OFF:
-		vm_power_off(vcpu->vm);
-		return PSCI_RET_SUCCESS;
-	case PSCI_SYSTEM_RESET:
-		vm_reset(vcpu->vm);
-		return PSCI_RET_SUCCESS;
-	case PSCI_FEATURES:
-		return psci_implemented((u32)x[1]) ? 0 : PSCI_RET_NOT_SUPPORTED;
-	default:
-		return PSCI_RET_NOT_SUPPORTED;
-	}
-}
-
-/*
- * SMCCC_ARCH_FEATURES for the Spectre workaround calls: a guest should make
- * them only if the firmware underneath implements them, so Keel asks the
- * firmware once and answers the same. QEMU's firmware reports SMCCC 1.0,
- * in which case no workaround is offered and guests make no such calls.
- */
+/* SMCCC_ARCH_FEATURES: what Keel itself answers, and the firmware's word for forwarded calls. */
 static s64 arch_features(u32 queried)
 {
-	static s64 firmware_version = 0;
-
 	if (queried == SMCCC_VERSION || queried == SMCCC_ARCH_FEATURES)
-		return 0;
-	if (!firmware_version)
-		firmware_version = (s64)(s32)arch_smc_call(SMCCC_VERSION, 0, 0, 0);
-	if (firmware_version < (s64)SMCCC_VERSION_1_1)
-		return -1;
+		return SMCCC_RET_SUCCESS;
+	if (!is_forwarded_workaround(queried) || firmware_smccc_version() < SMCCC_VERSION_1_1)
+		return SMCCC_RET_NOT_SUPPORTED;
 	return (s64)(s32)arch_smc_call(SMCCC_ARCH_FEATURES, queried, 0, 0);
+}
+
+/* The Arm architecture calls (owner 0). */
+static void arch_call(const struct hc_args *in, struct hc_result *out)
+{
+	if (in->fid == SMCCC_VERSION)
+		out->x0 = SMCCC_VERSION_1_1;
+	else if (in->fid == SMCCC_ARCH_FEATURES)
+		out->x0 = arch_features((u32)in->x[1]);
+	else if (is_forwarded_workaround(in->fid) && firmware_smccc_version() >= SMCCC_VERSION_1_1)
+		out->x0 = (s64)(s32)arch_smc_call(in->fid, 0, 0, 0);
+	else
+		out->x0 = SMCCC_RET_NOT_SUPPORTED;
+}
+
+/* The one place a call's results reach the guest. */
+static void smccc_finish(struct vcpu *vcpu, const struct hc_result *out)
+{
+	if (out->restart) {
+		/* Back to the HVC or SMC (both 4 bytes, and PC is past it): x0..x6 are untouched. */
+		vcpu->regs.pc -= 4;
+		return;
+	}
+	vcpu->regs.x[0] = (u64)out->x0;
+	vcpu->regs.x[1] = out->x1;
+	vcpu->regs.x[2] = out->x2;
+	vcpu->regs.x[3] = out->x3;
+	if (out->next)
+		exit_handoff(out->next);
 }
 
 void smccc_dispatch(struct vcpu *vcpu)
 {
-	u32 fid = (u32)vcpu->regs.x[0];
-	u32 owner = (fid >> SMCCC_OWNER_SHIFT) & SMCCC_OWNER_MASK;
-	s64 ret;
+	struct hc_args in;
+	struct hc_result out = { .x0 = SMCCC_RET_NOT_SUPPORTED };
+	bool smc64;
 
-	if (!(fid & SMCCC_FAST_CALL)) {
-		ret = KEEL_RET_NOT_SUPPORTED; /* Keel offers no yielding calls */
-	} else if (owner == SMCCC_OWNER_VENDOR_HYP) {
-		hypercall_keel(vcpu, fid);
-		return;
-	} else if (owner == SMCCC_OWNER_STANDARD && (fid & 0xffff) < 0x20) {
-		ret = psci_call(vcpu, fid);
-	} else if (fid == SMCCC_VERSION) {
-		ret = SMCCC_VERSION_1_1;
-	} else if (fid == SMCCC_ARCH_FEATURES) {
-		ret = arch_features((u32)vcpu->regs.x[1]);
-	} else {
-		ret = KEEL_RET_NOT_SUPPORTED;
+	in.fid = (u32)vcpu->regs.x[0];
+	smc64 = in.fid & SMCCC_64BIT;
+	in.x[0] = 0;
+	for (u32 i = 1; i <= 6; i++)
+		in.x[i] = smc64 ? vcpu->regs.x[i] : (u32)vcpu->regs.x[i];
+	if (in.fid & SMCCC_FAST_CALL) { /* Keel offers no yielding calls */
+		switch (SMCCC_OWNER(in.fid)) {
+		case SMCCC_OWNER_VENDOR_HYP:
+			hypercall_dispatch(vcpu, &in, &out);
+			break;
+		case SMCCC_OWNER_STANDARD:
+			psci_dispatch(vcpu, &in, &out);
+			break;
+		case SMCCC_OWNER_ARCH:
+			arch_call(&in, &out);
+			break;
+		}
 	}
-	vcpu->regs.x[0] = (u64)ret;
+	smccc_finish(vcpu, &out);
 }

@@ -1,6 +1,6 @@
 /*
  * PSCI calls (Arm DEN 0022D) through HVC, the conduit both Keel and QEMU's
- * virt board (without EL2) offer to an EL1 guest.
+ * virt board (without EL2) offer to an EL1 guest. IDs: <abi/keel/smccc.h>.
  */
 #include <guest/print.h>
 #include <guest/psci.h>
@@ -24,7 +24,7 @@ int32_t psci_features(uint32_t fid)
 
 int32_t psci_cpu_on(uint64_t target_mpidr, uint64_t entry, uint64_t context)
 {
-	return psci_call(PSCI_CPU_ON, target_mpidr, entry, context);
+	return psci_call(PSCI_CPU_ON64, target_mpidr, entry, context);
 }
 
 int32_t psci_cpu_off(void)
@@ -34,7 +34,7 @@ int32_t psci_cpu_off(void)
 
 int32_t psci_affinity_info(uint64_t target_mpidr)
 {
-	return psci_call(PSCI_AFFINITY_INFO, target_mpidr, 0, 0);
+	return psci_call(PSCI_AFFINITY_INFO64, target_mpidr, 0, 0);
 }
 
 static __attribute__((noreturn)) void sleep_forever(const char *call, int32_t ret)

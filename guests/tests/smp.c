@@ -2,17 +2,22 @@
  * test-smp: two vCPUs. vCPU0 checks PSCI's answers, starts vCPU1 with
  * CPU_ON, and the two exchange SGIs: vCPU0 sends SGI 1 to vCPU1, whose
  * handler counts it and answers with SGI 2. Finally vCPU0 asks vCPU1 to
- * power itself off (CPU_OFF) and checks AFFINITY_INFO says so. Every wait is
- * bounded by the timer. Only vCPU0 prints; vCPU1 leaves its observations in
- * shared variables.
+ * power itself off (CPU_OFF) and checks AFFINITY_INFO says so. Before
+ * that, CPU_ON with an entry point outside the VM's RAM must be refused
+ * (INVALID_ADDRESS); after it, vCPU1 is started again through the SMC32
+ * CPU_ON with garbage in the upper halves of every argument, which must not
+ * matter. Every wait is bounded by the timer. Only vCPU0 prints; vCPU1
+ * leaves its observations in shared variables.
  *
  * Needs a VM with two vCPUs (MPIDR Aff0 0 and 1).
  */
+#include <guest/fdt.h>
 #include <guest/gic.h>
 #include <guest/guest.h>
 #include <guest/print.h>
 #include <guest/psci.h>
 #include <guest/report.h>
+#include <guest/smccc.h>
 #include <guest/smp.h>
 #include <guest/sysreg.h>
 #include <guest/timer.h>
@@ -23,6 +28,9 @@
 #define SGI_STOP 3u  /* vCPU0 -> vCPU1: re-check the stop flag */
 #define WAIT_MS 1000
 #define PSCI_UNDEFINED_FN 0x8400001fu
+#define UPPER_GARBAGE 0xdeadbeef00000000ul
+
+extern char smp_secondary_entry[]; /* guests/lib/start.S: x0 = the CPU's index */
 
 /* Written by one CPU, read by the other. */
 static volatile uint32_t cpu1_online, cpu1_stop, ping_count, pong_count;
@@ -81,6 +89,24 @@ static void check_psci(void)
 	report(psci_affinity_info(CPU1) == PSCI_AFF_OFF, "AFFINITY_INFO(vCPU1) is OFF before CPU_ON");
 }
 
+/* CPU_ON may only enter the VM's own RAM: anywhere else is INVALID_ADDRESS, and vCPU1 stays off. */
+static void check_cpu_on_bad_entry(void)
+{
+	uint64_t ram_base = 0x40000000, ram_size = 0x1000000;
+	const uint64_t bad[] = { 0x0a000000, 0, 0x40000002 };
+	int32_t ret;
+
+	fdt_memory(&ram_base, &ram_size);
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ret = psci_cpu_on(CPU1, bad[i], CPU1);
+		report(ret == PSCI_RET_INVALID_ADDRESS, "CPU_ON(vCPU1) at 0x%lx: INVALID_ADDRESS (got %d)", bad[i], ret);
+	}
+	ret = psci_cpu_on(CPU1, ram_base + ram_size, CPU1);
+	report(ret == PSCI_RET_INVALID_ADDRESS, "CPU_ON(vCPU1) just past RAM (0x%lx): INVALID_ADDRESS (got %d)",
+	       ram_base + ram_size, ret);
+	report(psci_affinity_info(CPU1) == PSCI_AFF_OFF, "AFFINITY_INFO(vCPU1) still OFF");
+}
+
 static void start_cpu1(void)
 {
 	int32_t ret = smp_start_cpu(CPU1, cpu1_main);
@@ -120,6 +146,22 @@ static void stop_cpu1(void)
 	report(state == PSCI_AFF_OFF, "after CPU_OFF, AFFINITY_INFO(vCPU1) is OFF (got %d)", state);
 }
 
+/* Start vCPU1 again (cpu1_main is still registered) through SMC32 CPU_ON with upper-half garbage. */
+static void restart_cpu1_smc32(void)
+{
+	int32_t ret;
+
+	cpu1_online = 0;
+	cpu1_stop = 0;
+	dsb(sy);
+	ret = (int32_t)smccc_hvc(PSCI_CPU_ON, UPPER_GARBAGE | CPU1, UPPER_GARBAGE | (uintptr_t)smp_secondary_entry,
+				 UPPER_GARBAGE | CPU1).a0;
+	report(ret == PSCI_RET_SUCCESS, "SMC32 CPU_ON(vCPU1) with upper-half garbage returns 0 (got %d)", ret);
+	report(timer_wait_flag(&cpu1_online, WAIT_MS), "vCPU1 reported in again, context ID cut to %u", CPU1);
+	if (cpu1_online)
+		stop_cpu1();
+}
+
 void guest_main(void)
 {
 	check_psci();
@@ -131,10 +173,12 @@ void guest_main(void)
 	gic_enable_private(SGI_PONG, GIC_DEFAULT_PRIO);
 	irq_enable();
 
+	check_cpu_on_bad_entry();
 	start_cpu1();
 	if (cpu1_online) {
 		check_sgis();
 		stop_cpu1();
+		restart_cpu1_smc32();
 	}
 	report(ping_count == 1 && pong_count == 1, "exactly one SGI each way (%u, %u)", ping_count,
 	       pong_count);

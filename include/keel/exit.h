@@ -1,6 +1,15 @@
 /*
  * Handling a guest exit: the arch code decodes the trap and calls back into
  * these generic services.
+ *
+ * A direct handoff: a handler may name the vCPU this CPU should run next
+ * (synchronous IPC will: the caller blocks, the callee runs at once, no
+ * scheduling round in between). exit_handoff() records it; after the exit
+ * the run loop still lets the scheduler act on requests and charge time
+ * (sched_pick()), then enters the named vCPU instead of the scheduler's pick
+ * if it is pinned to this CPU and runnable, and otherwise ignores the wish.
+ * The scheduler's next event (budget, window) still comes when it said.
+ * Calls set it through struct hc_result.next (include/keel/hypercall.h).
  */
 #ifndef KEEL_EXIT_H
 #define KEEL_EXIT_H
@@ -8,6 +17,7 @@
 #include <keel/arch/guest.h>
 #include <keel/types.h>
 
+struct cpu;
 struct vcpu;
 struct s2_fault;
 struct mmio_access;
@@ -33,9 +43,12 @@ enum fault_outcome fault_insn_abort(struct vcpu *vcpu, const struct s2_fault *f,
 void exit_handle(struct vcpu *vcpu, enum exit_reason reason);
 /* An SMCCC call (HVC or SMC) from the guest: function ID in x0, results to x0..x3. */
 void smccc_dispatch(struct vcpu *vcpu);
-/* Keel's own calls (owner: vendor-specific hypervisor service). */
-void hypercall_keel(struct vcpu *vcpu, u32 fid);
 /* The guest executed WFI: idle the vCPU until an interrupt is pending for it. */
 void vcpu_wait_for_interrupt(struct vcpu *vcpu);
+
+/* From an exit handler on this CPU: run next after this exit, if it can run here (see above). */
+void exit_handoff(struct vcpu *next);
+/* The run loop's side: the vCPU named since the last call if pinned to cpu and runnable, else NULL. */
+struct vcpu *exit_handoff_take(struct cpu *cpu);
 
 #endif
