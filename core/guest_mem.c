@@ -12,6 +12,7 @@
  */
 #include <keel/arch/cpu.h>
 #include <keel/guest_mem.h>
+#include <keel/log.h>
 #include <keel/string.h>
 
 static u64 gm_dirty_pool[GM_DIRTY_POOL_WORDS];
@@ -44,6 +45,7 @@ void gm_dirty_pool_reset(void)
 }
 
 static u64 span_start(u64 ipa) { return ALIGN_DOWN(ipa, GM_CHUNK); }
+static const struct gm_region *gm_region_of(const struct guest_mem *gm, u64 ipa);
 
 bool gm_init(struct guest_mem *gm, struct stage2 *s2, const struct keel_blob_vm *cfg)
 {
@@ -59,7 +61,8 @@ bool gm_init(struct guest_mem *gm, struct stage2 *s2, const struct keel_blob_vm 
 		struct gm_region *r = &gm->regions[i];
 		u64 n;
 
-		if (!m->size || !IS_ALIGNED(m->ipa | m->pa | m->size, PAGE_SIZE) || m->ipa + m->size < m->ipa)
+		if (!m->size || !IS_ALIGNED(m->ipa | m->pa | m->size, PAGE_SIZE) || m->ipa >= BIT(STAGE2_IPA_BITS) ||
+		    m->size > BIT(STAGE2_IPA_BITS) - m->ipa)
 			return false;
 		n = (ALIGN_UP(m->ipa + m->size, GM_CHUNK) - span_start(m->ipa)) / GM_CHUNK;
 		if (n > GM_MAX_CHUNKS - chunks)
@@ -68,10 +71,16 @@ bool gm_init(struct guest_mem *gm, struct stage2 *s2, const struct keel_blob_vm 
 		chunks += (u32)n;
 		pages += m->size / PAGE_SIZE;
 	}
-	for (u32 i = 0; i < cfg->nr_images; i++)
-		gm->images[i] = (struct gm_image){ pa_of(cfg->images[i].src_pa), ipa_of(cfg->images[i].dst_ipa),
-						   cfg->images[i].size };
 	gm->nr_regions = cfg->nr_mem;
+	for (u32 i = 0; i < cfg->nr_images; i++) {
+		const struct keel_blob_image *img = &cfg->images[i];
+		const struct gm_region *r = gm_region_of(gm, img->dst_ipa);
+
+		/* Each image lies inside one RAM region (keelcfg places it so): fills never write past RAM. */
+		if (!r || img->size > r->size - (img->dst_ipa - ipa_val(r->ipa)))
+			return false;
+		gm->images[i] = (struct gm_image){ pa_of(img->src_pa), ipa_of(img->dst_ipa), img->size };
+	}
 	gm->nr_images = cfg->nr_images;
 	gm->nr_chunks = chunks;
 	gm->nr_pages = pages;
@@ -108,22 +117,30 @@ static paddr_t gm_pa(const struct gm_region *r, u64 ipa)
 	return pa_add(r->pa, ipa - ipa_val(r->ipa));
 }
 
-/* Zero [ipa, ipa + len) of region r, then copy in the parts of boot images that land there. */
+/*
+ * Zero [ipa, ipa + len) of region r, then copy in the parts of boot images
+ * that land there. The guest may run with its MMU and caches off and must
+ * not see what the last run left in memory behind the caches, nor execute
+ * stale instructions: clean the whole step to the point of coherency, and
+ * invalidate the instruction caches where code was copied.
+ */
 static void gm_fill(const struct guest_mem *gm, const struct gm_region *r, u64 ipa, u64 len)
 {
+	bool copied = false;
+
 	arch_memzero(pa_ptr(gm_pa(r, ipa)), len);
 	for (u32 i = 0; i < gm->nr_images; i++) {
 		const struct gm_image *img = &gm->images[i];
 		u64 lo = MAX(ipa, ipa_val(img->dst)), hi = MIN(ipa + len, ipa_val(img->dst) + img->size);
-		void *dst;
 
 		if (lo >= hi)
 			continue;
-		dst = pa_ptr(gm_pa(r, lo));
-		memcpy(dst, pa_ptr(pa_add(img->src, lo - ipa_val(img->dst))), hi - lo);
-		/* The guest may start with its MMU and caches off: make the image visible there. */
-		arch_dcache_clean(dst, hi - lo);
+		memcpy(pa_ptr(gm_pa(r, lo)), pa_ptr(pa_add(img->src, lo - ipa_val(img->dst))), hi - lo);
+		copied = true;
 	}
+	arch_dcache_clean(pa_ptr(gm_pa(r, ipa)), len);
+	if (copied)
+		arch_icache_invalidate_all();
 }
 
 static void gm_mark_dirty(struct guest_mem *gm, const struct gm_region *r, u64 ipa, u64 len)
@@ -283,6 +300,18 @@ enum gm_result gm_copy_from_guest(struct guest_mem *gm, void *dst, ipaddr_t ipa,
 	return GM_OK;
 }
 
+void gm_write_done(struct guest_mem *gm, ipaddr_t ipa, u64 len)
+{
+	const struct gm_region *r = gm_region_of(gm, ipa_val(ipa));
+
+	if (!r || !len || len > r->size - (ipa_val(ipa) - ipa_val(r->ipa)))
+		return;
+	spin_lock(&gm->lock);
+	if (gm->logging)
+		gm_mark_dirty(gm, r, ipa_val(ipa), len);
+	spin_unlock(&gm->lock);
+}
+
 enum gm_result gm_copy_to_guest(struct guest_mem *gm, ipaddr_t ipa, const void *src, u64 len, bool preemptible)
 {
 	const u8 *in = src;
@@ -298,6 +327,7 @@ enum gm_result gm_copy_to_guest(struct guest_mem *gm, ipaddr_t ipa, const void *
 		if (res != GM_OK)
 			return res;
 		memcpy(dst, in, n);
+		gm_write_done(gm, ipa_of(a), n);
 		in += n;
 		a += n;
 		len -= n;
@@ -337,38 +367,39 @@ enum gm_result gm_dirty_start(struct guest_mem *gm)
 	return res;
 }
 
-/* The IPA of dirty-log page index p. */
-static u64 gm_page_ipa(const struct guest_mem *gm, u64 p)
-{
-	for (u32 i = 0; i < gm->nr_regions; i++) {
-		const struct gm_region *r = &gm->regions[i];
-
-		if (p >= r->first_page && p - r->first_page < r->size / PAGE_SIZE)
-			return ipa_val(r->ipa) + (p - r->first_page) * PAGE_SIZE;
-	}
-	return 0;
-}
+static bool gm_bit(const u64 *bits, u64 p) { return bits[p / 64] >> (p % 64) & 1; }
 
 u64 gm_dirty_harvest(struct guest_mem *gm, u64 *out, u64 out_words)
 {
 	u64 words = DIV_ROUND_UP(gm->nr_pages, 64), n;
 
+	CHECK(out_words >= words); /* the caller sizes out from gm->nr_pages */
 	spin_lock(&gm->lock);
 	n = gm->nr_dirty;
-	for (u64 w = 0; w < words; w++) {
-		u64 bits = gm->dirty[w];
+	memcpy(out, gm->dirty, words * sizeof(u64));
+	memset(gm->dirty, 0, words * sizeof(u64));
+	gm->nr_dirty = 0;
+	/*
+	 * Protect again in runs of dirty pages within one region: one call and
+	 * one TLB flush per run. A page written again before this returns
+	 * faults again and is logged for the next round: nothing is lost.
+	 */
+	for (u32 i = 0; i < gm->nr_regions; i++) {
+		const struct gm_region *r = &gm->regions[i];
+		u64 end = r->first_page + r->size / PAGE_SIZE;
 
-		if (w < out_words)
-			out[w] = bits;
-		gm->dirty[w] = 0;
-		for (; bits; bits &= bits - 1) {
-			u64 p = w * 64 + (u64)__builtin_ctzll(bits);
+		for (u64 p = r->first_page; p < end; p++) {
+			u64 q = p;
 
-			/* A page written again before this returns faults again: nothing is lost. */
-			s2_protect(gm->s2, ipa_of(gm_page_ipa(gm, p)), PAGE_SIZE, MM_READ | MM_EXEC);
+			if (!gm_bit(out, p))
+				continue;
+			while (q + 1 < end && gm_bit(out, q + 1))
+				q++;
+			s2_protect(gm->s2, ipa_of(ipa_val(r->ipa) + (p - r->first_page) * PAGE_SIZE), (q - p + 1) * PAGE_SIZE,
+				   MM_READ | MM_EXEC);
+			p = q;
 		}
 	}
-	gm->nr_dirty = 0;
 	spin_unlock(&gm->lock);
 	return n;
 }

@@ -211,7 +211,15 @@ static int change_range(struct page_table *pt, u64 *table, u32 level, u64 va, u6
 
 			*slot = new_attrs ? (*slot & DESC_ADDR_MASK) | new_attrs | type : DESC_INVALID;
 			arch_mm_sync();
-			arch_mm_invalidate(pt, entry_va);
+			/*
+			 * Stage 2 can only invalidate a whole VMID at a time, so one
+			 * flush at the end serves every leaf of the range (a partly
+			 * covered 2 MiB span would otherwise cost 512 flushes).
+			 */
+			if (pt->kind == PT_STAGE2)
+				*flush_all = true;
+			else
+				arch_mm_invalidate(pt, entry_va);
 		} else if (whole && !new_attrs) {
 			u64 *sub = desc_table(*slot);
 

@@ -108,7 +108,13 @@ void vm_start(struct vm *vm)
 
 	/* RAM refills itself from the pristine images as the guest touches it (guest_mem.c). */
 	gm_reset(&vm->mem);
-	CHECK(vm->s2_pool.nr_used == vm->s2_pages_at_boot); /* every table of the last run came back */
+	if (vm->s2_pool.nr_used != vm->s2_pages_at_boot) {
+		/* Keel's own bug, but one that stays this VM's: stop it rather than every VM. */
+		vm_log(vm, "stage-2 tables leaked: %u pages in use with no RAM mapped, %u expected; not restarting",
+		       vm->s2_pool.nr_used, vm->s2_pages_at_boot);
+		vm->state = VM_POWERED_OFF;
+		return;
+	}
 	for (u32 i = 0; i < c->nr_images; i++)
 		if (c->images[i].kind == KEEL_IMAGE_DTB)
 			dtb_ipa = c->images[i].dst_ipa;

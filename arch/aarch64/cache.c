@@ -33,3 +33,10 @@ void arch_dcache_clean(const void *p, u64 size)
 		__asm__ volatile("dc cvac, %0" : : "r"(a) : "memory");
 	dsb(ish);
 }
+
+void arch_icache_invalidate_all(void)
+{
+	__asm__ volatile("ic ialluis" : : : "memory");
+	dsb(ish);
+	isb();
+}

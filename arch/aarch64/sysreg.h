@@ -97,6 +97,8 @@
 #define DABT_DFSC(iss) ((iss) & 0x3f)
 #define FSC_SYNC_EXTERNAL 0x10
 #define FSC_IS_TRANSLATION(fsc) (((fsc) & 0x3c) == 0x04) /* translation fault, any level */
+#define PAR_F BIT(0) /* PAR_EL1: the address translation failed */
+#define PAR_PA_MASK 0x0000fffffffff000ull
 #define FSC_IS_PERMISSION(fsc) (((fsc) & 0x3c) == 0x0c) /* permission fault, any level */
 
 /* Trapped MSR/MRS ISS (EC 0x18). */

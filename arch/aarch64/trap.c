@@ -24,10 +24,31 @@ void arch_exit_syndrome(struct exit_syndrome *s)
 	s->hpfar = read_sysreg(hpfar_el2);
 }
 
-/* The IPA of a stage-2 fault: HPFAR_EL2.FIPA gives bits [47:12] (Arm ARM D13.2.48). */
-static u64 fault_ipa(const struct exit_syndrome *s)
+/*
+ * The IPA of a stage-2 fault. HPFAR_EL2.FIPA gives bits [47:12] for
+ * translation and access-flag faults and for any fault on a stage-1 table
+ * walk, but need not for a permission fault (Arm ARM, HPFAR_EL2; Cortex-A57
+ * erratum 834220 adds cases): there Keel translates FAR_EL2 through the
+ * guest's own stage 1 with AT S1E1R, keeping the guest's PAR_EL1. False if
+ * that fails (the guest changed its tables meanwhile): it retries the access.
+ */
+static bool fault_ipa(const struct exit_syndrome *s, bool s1ptw, u32 fsc, u64 *ipa)
 {
-	return ((s->hpfar >> 4) << 12) | (s->far & 0xfff);
+	u64 saved, par;
+
+	if (s1ptw || !FSC_IS_PERMISSION(fsc)) {
+		*ipa = ((s->hpfar >> 4) << 12) | (s->far & 0xfff);
+		return true;
+	}
+	saved = read_sysreg(par_el1);
+	__asm__ volatile("at s1e1r, %0" : : "r"(s->far));
+	isb();
+	par = read_sysreg(par_el1);
+	write_sysreg(par_el1, saved);
+	if (par & PAR_F)
+		return false;
+	*ipa = (par & PAR_PA_MASK) | (s->far & 0xfff);
+	return true;
 }
 
 static void handle_wfx(struct vcpu *vcpu, const struct exit_syndrome *s)
@@ -83,16 +104,38 @@ static enum s2_fault_kind fault_kind(u32 fsc)
 	return S2_FAULT_OTHER;
 }
 
-/* Decode a stage-2 data abort once; core decides what it means. */
+/*
+ * Decode a stage-2 abort once; core decides what it means. A fault on the
+ * guest's own stage-1 table walk is a data access to the table, and a
+ * permission fault there means the walker wants to write it (access flag,
+ * dirty state): a write, even when it served an instruction fetch.
+ */
+static bool decode_s2_fault(const struct exit_syndrome *s, bool iabt, struct s2_fault *f)
+{
+	u32 iss = ESR_ISS(s->esr);
+	u32 fsc = DABT_DFSC(iss);
+	bool s1ptw = iss & DABT_S1PTW;
+	u64 ipa;
+
+	if (!fault_ipa(s, s1ptw, fsc, &ipa))
+		return false;
+	f->ipa = ipa_of(ipa);
+	f->kind = fault_kind(fsc);
+	f->exec = iabt && !s1ptw;
+	f->write = s1ptw ? f->kind == S2_FAULT_PERMISSION : !iabt && (iss & DABT_WNR);
+	return true;
+}
+
 static void handle_dabt(struct vcpu *vcpu, const struct exit_syndrome *s)
 {
 	u32 iss = ESR_ISS(s->esr);
-	struct s2_fault f = {
-		.ipa = ipa_of(fault_ipa(s)),
-		.write = iss & DABT_WNR, /* with S1PTW: the walker updating a descriptor */
-		.kind = fault_kind(DABT_DFSC(iss)),
-	};
-	struct mmio_access a = {
+	struct s2_fault f;
+	struct mmio_access a;
+	bool decodable = (iss & DABT_ISV) && !(iss & DABT_S1PTW);
+
+	if (!decode_s2_fault(s, false, &f))
+		return; /* retry */
+	a = (struct mmio_access){
 		.ipa = ipa_val(f.ipa),
 		.width = 1u << DABT_SAS(iss),
 		.reg = DABT_SRT(iss),
@@ -100,21 +143,16 @@ static void handle_dabt(struct vcpu *vcpu, const struct exit_syndrome *s)
 		.sign_extend = iss & DABT_SSE,
 		.reg64 = iss & DABT_SF,
 	};
-	bool decodable = (iss & DABT_ISV) && !(iss & DABT_S1PTW);
-
 	if (fault_data_abort(vcpu, &f, decodable ? &a : NULL, s->far) == FAULT_EMULATED)
 		vcpu_skip_insn(vcpu);
 }
 
 static void handle_iabt(struct vcpu *vcpu, const struct exit_syndrome *s)
 {
-	struct s2_fault f = {
-		.ipa = ipa_of(fault_ipa(s)),
-		.exec = true,
-		.kind = fault_kind(DABT_DFSC(ESR_ISS(s->esr))),
-	};
+	struct s2_fault f;
 
-	fault_insn_abort(vcpu, &f, s->far);
+	if (decode_s2_fault(s, true, &f))
+		fault_insn_abort(vcpu, &f, s->far);
 }
 
 static void handle_unknown(struct vcpu *vcpu, const struct exit_syndrome *s)

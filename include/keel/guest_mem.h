@@ -35,9 +35,9 @@
 
 #define GM_CHUNK (2 * MiB) /* filled and mapped at once */
 #define GM_FILL_STEP (64 * KiB) /* filled without looking for interrupts */
-#define GM_MAX_CHUNKS 1024
-/* Dirty-log bits for every VM together: one per 4 KiB page of up to 2 GiB of guest RAM. */
-#define GM_DIRTY_POOL_WORDS (2 * GiB / PAGE_SIZE / 64)
+#define GM_MAX_CHUNKS KEEL_MAX_RAM_SPANS_PER_VM
+/* Dirty-log bits for every VM together: one per 4 KiB page (keelcfg checks the total). */
+#define GM_DIRTY_POOL_WORDS (KEEL_MAX_TOTAL_GUEST_RAM / PAGE_SIZE / 64)
 
 /* What an access to guest memory needs. */
 #define GM_READ (1u << 0)
@@ -103,9 +103,10 @@ struct s2_fault {
 
 /*
  * Set up gm for a VM's configuration record: its RAM regions and images.
- * dirty_words words of zeroed storage for the dirty log come from the
- * static pool (gm_dirty_pool_take). Returns false if the record does not
- * fit Keel's limits (too many chunks or pages): a configuration error.
+ * Storage for the dirty log comes from the static pool (gm_dirty_pool_take).
+ * Returns false if the record does not fit Keel's limits (too many chunks
+ * or pages, RAM beyond the IPA space, an image not inside one region): a
+ * configuration error.
  */
 bool gm_init(struct guest_mem *gm, struct stage2 *s2, const struct keel_blob_vm *cfg);
 
@@ -136,6 +137,13 @@ enum gm_result gm_fault(struct guest_mem *gm, const struct s2_fault *fault);
 enum gm_result gm_access(struct guest_mem *gm, ipaddr_t ipa, u64 len, u32 access, bool preemptible,
 			 void **host);
 
+/*
+ * After writing through a pointer gm_access gave for GM_WRITE: record the
+ * write in the dirty log again, now that it has landed (a harvest between
+ * gm_access and the write would otherwise take the bit and miss the data).
+ */
+void gm_write_done(struct guest_mem *gm, ipaddr_t ipa, u64 len);
+
 /* Copy between Keel and guest RAM through gm_access (ranges may cross regions). */
 enum gm_result gm_copy_from_guest(struct guest_mem *gm, void *dst, ipaddr_t ipa, u64 len, bool preemptible);
 enum gm_result gm_copy_to_guest(struct guest_mem *gm, ipaddr_t ipa, const void *src, u64 len, bool preemptible);
@@ -144,7 +152,9 @@ enum gm_result gm_copy_to_guest(struct guest_mem *gm, ipaddr_t ipa, const void *
  * The dirty log. Start: forget old bits, write-protect all mapped RAM.
  * Harvest: copy the bits of pages written since the last harvest (or the
  * start) into out (nr_pages bits), clear them and write-protect those pages
- * again; returns how many were set. Stop: make all mapped RAM writable.
+ * again; returns how many were set (out must hold nr_pages bits). A write
+ * Keel makes through gm_access lands in the next round if a harvest comes
+ * between the access and gm_write_done(). Stop: make all mapped RAM writable.
  * GM_NOMEM if a split needed a table page the VM does not have.
  */
 enum gm_result gm_dirty_start(struct guest_mem *gm);

@@ -10,5 +10,7 @@
 
 /* 0: no interrupt is ever pending; n: arch_irq_pending() is true on every n-th call. */
 extern u32 fake_gm_irq_after;
+/* Calls to arch_icache_invalidate_all. */
+extern u32 fake_gm_icache_invalidations;
 
 #endif

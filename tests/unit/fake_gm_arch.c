@@ -1,7 +1,11 @@
 /* Host versions of the processor hooks core/guest_mem.c calls (see fake_gm.h). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <keel/arch/cpu.h>
+#include <keel/log.h>
 
 #include "fake_gm.h"
 
@@ -22,4 +26,23 @@ void arch_dcache_clean(const void *p, u64 size)
 {
 	(void)p;
 	(void)size;
+}
+
+u32 fake_gm_icache_invalidations;
+
+void arch_icache_invalidate_all(void)
+{
+	fake_gm_icache_invalidations++;
+}
+
+/* A Keel bug check that fired: fail the test loudly. */
+void panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
 }

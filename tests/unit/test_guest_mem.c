@@ -16,9 +16,13 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <pthread.h>
+
 #include <keel/guest_mem.h>
 
 #include "fake_gm.h"
+#include "fake_mm.h"
+#include "s2size.h"
 
 #define POOL_PAGES 64
 #define RAM_BYTES (16 * MiB)
@@ -253,8 +257,11 @@ static void test_dirty_log(void **state)
 	assert_int_equal(touch(0x40000000, true), GM_OK);
 	assert_int_equal(touch(0x40200000, true), GM_OK);
 	used = pool.nr_used;
+	fake_mm_reset();
 	assert_int_equal(gm_dirty_start(&gm), GM_OK);
 	assert_int_equal(pool.nr_used, used); /* blocks stay blocks */
+	assert_true(fake_mm_invalidate_all_count >= 1); /* no stale writable entry survives the start */
+	assert_int_equal(fake_mm_invalidate_last_vmid, 7);
 	assert_false(s2_flags(0x40000000) & MM_WRITE);
 	assert_true(s2_flags(0x40000000) & MM_READ);
 	assert_true(s2_flags(0x40000000) & MM_EXEC);
@@ -269,7 +276,10 @@ static void test_dirty_log(void **state)
 	assert_int_equal(gm_fault(&gm, &wf), GM_OK);
 	/* Keel writes through the accessor are logged too. */
 	assert_int_equal(gm_copy_to_guest(&gm, ipa_of(0x40001ff8), "0123456789abcdef", 16, false), GM_OK);
+	fake_mm_reset();
 	assert_int_equal(gm_dirty_harvest(&gm, bits, ARRAY_SIZE(bits)), 3);
+	/* Two runs of dirty pages (1-2 and 0x234): each protected again and flushed. */
+	assert_int_equal(fake_mm_invalidate_all_count, 2);
 	for (u64 p = 0; p < 4 * MiB / PAGE_SIZE; p++) {
 		bool want = p == 1 || p == 2 || p == 0x234;
 
@@ -280,6 +290,9 @@ static void test_dirty_log(void **state)
 	/* Reads and instruction fetches never fault into the log. */
 	wf.write = false;
 	assert_int_equal(gm_fault(&gm, &wf), GM_DENIED);
+	wf.exec = true;
+	assert_int_equal(gm_fault(&gm, &wf), GM_DENIED);
+	wf.exec = false;
 	assert_int_equal(gm_dirty_stop(&gm), GM_OK);
 	assert_true(s2_flags(0x40234000) & MM_WRITE);
 	assert_true(s2_flags(0x40000000) & MM_WRITE);
@@ -329,6 +342,140 @@ static void test_pool_exhaustion(void **state)
 	assert_int_equal(touch(0x40001000, true), GM_OK);
 }
 
+/* A reset in the middle of an interrupted fill forgets the progress: the next fill starts from scratch. */
+static void test_reset_mid_fill(void **state)
+{
+	struct s2_fault f = { .ipa = ipa_of(0x40000000), .kind = S2_FAULT_TRANSLATION };
+
+	(void)state;
+	add_region(0x40000000, 0, 2 * MiB);
+	init_gm();
+	fake_gm_irq_after = 1;
+	assert_int_equal(gm_fault(&gm, &f), GM_RETRY);
+	assert_int_equal(gm_fault(&gm, &f), GM_RETRY);
+	gm_reset(&gm);
+	memset(ram, 0x77, 2 * MiB); /* the old run writes behind Keel's back (another VM's DMA, say) */
+	fake_gm_irq_after = 0;
+	assert_int_equal(gm_fault(&gm, &f), GM_OK);
+	assert_true(zero_through_s2(0x40000000, 2 * MiB));
+}
+
+/* Configurations beyond Keel's books are refused, not half used. */
+static void test_init_refuses(void **state)
+{
+	(void)state;
+	add_region((1ull << 39) - 2 * MiB, 0, 4 * MiB); /* ends past the IPA space */
+	assert_false(gm_init(&gm, &s2, &cfg));
+	memset(&cfg, 0, sizeof(cfg));
+	add_region(0xffffffffffe00000ull, 0, 1 * MiB); /* wraps */
+	assert_false(gm_init(&gm, &s2, &cfg));
+	memset(&cfg, 0, sizeof(cfg));
+	add_region(0x40000000, 0, 2 * MiB);
+	add_image(0, 8192, 0x40200000 - 4096); /* runs past the end of RAM */
+	assert_false(gm_init(&gm, &s2, &cfg));
+	memset(&cfg, 0, sizeof(cfg));
+	add_region(0x40000000, 0, 2 * MiB);
+	add_region(0x50000000, 2 * MiB, 2 * MiB);
+	add_image(0, 4096, 0x4ffff000); /* between regions */
+	assert_false(gm_init(&gm, &s2, &cfg));
+}
+
+/* Copying an image into a chunk invalidates the instruction caches; zero-only chunks need not. */
+static void test_icache_after_image(void **state)
+{
+	(void)state;
+	add_region(0x40000000, 0, 4 * MiB);
+	add_image(0, 4096, 0x40000000);
+	init_gm();
+	fake_gm_icache_invalidations = 0;
+	assert_int_equal(touch(0x40200000, false), GM_OK);
+	assert_int_equal(fake_gm_icache_invalidations, 0);
+	assert_int_equal(touch(0x40000000, false), GM_OK);
+	assert_int_equal(fake_gm_icache_invalidations, 1);
+}
+
+/*
+ * keelcfg's worst case is enough: with a pool of exactly s2size_tables()
+ * pages, every page of an oddly placed VM can be split out by the dirty
+ * log; with one page less, it runs out (an error code, not a crash).
+ */
+static void test_pool_sized_by_keelcfg(void **state)
+{
+	struct s2size_range r = { 0x40100000, 7 * MiB };
+	u32 need = s2size_tables(&r, 1);
+
+	(void)state;
+	for (u32 spare = 0; spare < 2; spare++) {
+		enum gm_result worst = GM_OK;
+
+		free(pool_mem);
+		pool_mem = aligned_alloc(PAGE_SIZE, need * PAGE_SIZE);
+		pt_pool_init(&pool, pool_mem, need - 1 + spare);
+		assert_int_equal(s2_init(&s2, 7, &pool), PT_OK);
+		memset(&cfg, 0, sizeof(cfg));
+		gm_dirty_pool_reset();
+		add_region(0x40100000, 0x100000, 7 * MiB);
+		init_gm();
+		for (u64 off = 0; off < 7 * MiB; off += 2 * MiB)
+			if (touch(0x40100000 + off, true) != GM_OK)
+				worst = GM_NOMEM;
+		gm_dirty_start(&gm);
+		for (u64 off = 0; off < 7 * MiB && worst == GM_OK; off += PAGE_SIZE) {
+			struct s2_fault wf = { .ipa = ipa_of(0x40100000 + off), .write = true, .kind = S2_FAULT_PERMISSION };
+
+			worst = gm_fault(&gm, &wf);
+		}
+		assert_int_equal(worst, spare ? GM_OK : GM_NOMEM);
+	}
+}
+
+/*
+ * Two vCPUs (threads) racing to fill the same chunks, with fills broken into
+ * steps by "interrupts": each chunk must end up filled once, all zero,
+ * mapped once, and a reset must give every table back.
+ */
+static pthread_barrier_t race_start;
+
+static void *race_touch(void *arg)
+{
+	enum gm_result *res = arg;
+
+	pthread_barrier_wait(&race_start);
+	for (u64 off = 0; off < 9 * MiB && *res == GM_OK; off += 256 * KiB) {
+		struct s2_fault f = { .ipa = ipa_of(0x40100000 + off), .write = true, .kind = S2_FAULT_TRANSLATION };
+
+		while ((*res = gm_fault(&gm, &f)) == GM_RETRY)
+			;
+	}
+	return NULL;
+}
+
+static void test_two_vcpus_race(void **state)
+{
+	(void)state;
+	add_region(0x40100000, 0x100000, 9 * MiB);
+	init_gm();
+	fake_gm_irq_after = 2;
+	for (u32 round = 0; round < 100; round++) {
+		enum gm_result ra = GM_OK, rb = GM_OK;
+		pthread_t ta, tb;
+
+		memset(ram + 0x100000, 0x33, 9 * MiB);
+		pthread_barrier_init(&race_start, NULL, 2);
+		assert_int_equal(pthread_create(&ta, NULL, race_touch, &ra), 0);
+		assert_int_equal(pthread_create(&tb, NULL, race_touch, &rb), 0);
+		pthread_join(ta, NULL);
+		pthread_join(tb, NULL);
+		pthread_barrier_destroy(&race_start);
+		assert_int_equal(ra, GM_OK);
+		assert_int_equal(rb, GM_OK);
+		assert_int_equal(gm.nr_chunks_mapped, gm.nr_chunks);
+		assert_true(zero_through_s2(0x40100000, 9 * MiB));
+		gm_reset(&gm);
+		assert_int_equal(pool.nr_used, 1);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -340,6 +487,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dirty_log, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dirty_log_new_chunk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pool_exhaustion, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reset_mid_fill, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_init_refuses, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_icache_after_image, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pool_sized_by_keelcfg, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_two_vcpus_race, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -40,6 +40,11 @@ static void test_s2size(void **state)
 	assert_int_equal(s2size_tables(shared, 2), 1 + 1 + 1);
 	assert_int_equal(s2size_tables(&cross, 1), 1 + 2 + 2);
 	assert_int_equal(s2size_tables(NULL, 0), 1);
+	/* Ranges beyond the IPA space or wrapping around are not counted, and never overrun. */
+	struct s2size_range bad[] = { { 0xFFFFFFFFFFE00000ull, 0x1FF000 }, { 1ull << 39, 4096 }, { 0x40000000, 0 } };
+	assert_int_equal(s2size_tables(bad, 3), 1);
+	struct s2size_range top = { (1ull << 39) - 2 * MiB, 2 * MiB };
+	assert_int_equal(s2size_tables(&top, 1), 1 + 1 + 1);
 }
 
 static struct cfg_system sys;

@@ -10,6 +10,7 @@
 
 #define S2SIZE_L2_SPAN (1ull << 30)
 #define S2SIZE_L3_SPAN (2ull << 20)
+#define S2SIZE_IPA_LIMIT (1ull << 39)
 
 static int s2size_cmp(const void *a, const void *b)
 {
@@ -18,13 +19,19 @@ static int s2size_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Whether a range can be counted: inside the 39-bit IPA space (others are reported by validate.c). */
+static bool s2size_range_ok(const struct s2size_range *r)
+{
+	return r->size && r->ipa < S2SIZE_IPA_LIMIT && r->size <= S2SIZE_IPA_LIMIT - r->ipa;
+}
+
 /* Distinct span-sized, span-aligned blocks the ranges touch. */
 static u32 s2size_spans(const struct s2size_range *ranges, u32 n, u64 span)
 {
 	u64 total = 0, *starts, count = 0;
 
 	for (u32 i = 0; i < n; i++)
-		if (ranges[i].size)
+		if (s2size_range_ok(&ranges[i]))
 			total += (ALIGN_UP(ranges[i].ipa + ranges[i].size, span) -
 				  ALIGN_DOWN(ranges[i].ipa, span)) / span;
 	if (!total)
@@ -33,10 +40,14 @@ static u32 s2size_spans(const struct s2size_range *ranges, u32 n, u64 span)
 	if (!starts)
 		return (u32)total; /* counting duplicates only overestimates */
 	for (u32 i = 0; i < n; i++) {
-		if (!ranges[i].size)
+		u64 first, last;
+
+		if (!s2size_range_ok(&ranges[i]))
 			continue;
-		for (u64 a = ALIGN_DOWN(ranges[i].ipa, span); a < ranges[i].ipa + ranges[i].size; a += span)
-			starts[count++] = a;
+		first = ranges[i].ipa / span;
+		last = (ranges[i].ipa + ranges[i].size - 1) / span;
+		for (u64 k = first; k <= last; k++)
+			starts[count++] = k;
 	}
 	qsort(starts, count, sizeof(*starts), s2size_cmp);
 	total = 0;

@@ -18,7 +18,9 @@ struct s2size_range {
  * Table pages for a 39-bit, level-1-rooted stage 2 with the 4 KiB granule
  * mapping all of ranges[0..n) as 4 KiB pages: the root, one level-2 table
  * per 1 GiB span and one level-3 table per 2 MiB span that any range
- * touches (a span touched by two ranges counts once). Pure.
+ * touches (a span touched by two ranges counts once). Ranges that are empty
+ * or reach beyond the 39-bit IPA space are not counted (keelcfg reports
+ * them as errors anyway). Pure.
  */
 u32 s2size_tables(const struct s2size_range *ranges, u32 n);
 

@@ -364,6 +364,36 @@ u32 validate_s2_tables(const struct cfg_vm *vm, const struct platform_desc *plat
 	return s2size_tables(r, n);
 }
 
+/* Keel's books on guest RAM (chunks per VM, dirty-log bits for all) must hold every VM's RAM. */
+static void validate_ram_books(const struct cfg_system *sys, struct diag *d)
+{
+	u64 total = 0;
+
+	for (u32 i = 0; i < validate_nr_vms(sys); i++) {
+		const struct cfg_vm *vm = &sys->vms[i];
+		u64 spans = 0;
+
+		for (u32 j = 0; j < MIN(vm->nr_mem, (u32)CFG_MAX_MEM); j++) {
+			const struct cfg_mem *m = &vm->mem[j];
+
+			if (!validate_region_sane(m) || m->ipa + m->size > BIT(STAGE2_IPA_BITS))
+				continue; /* reported by validate_region */
+			spans += (ALIGN_UP(m->ipa + m->size, 2 * MiB) - ALIGN_DOWN(m->ipa, 2 * MiB)) / (2 * MiB);
+			total += m->size;
+		}
+		if (spans > KEEL_MAX_RAM_SPANS_PER_VM)
+			diag_error(d, &vm->loc, vm->node,
+				   "RAM touches %llu 2 MiB spans of IPA space, more than the %d Keel keeps per VM",
+				   (unsigned long long)spans, KEEL_MAX_RAM_SPANS_PER_VM);
+		if (total > KEEL_MAX_TOTAL_GUEST_RAM)
+			diag_error(d, &vm->loc, vm->node,
+				   "this VM brings all VMs' RAM to %llu MiB, more than the %llu MiB Keel keeps "
+				   "dirty-log books for",
+				   (unsigned long long)(total / MiB),
+				   (unsigned long long)(KEEL_MAX_TOTAL_GUEST_RAM / MiB));
+	}
+}
+
 /* Every VM's stage-2 table share must fit in the pages Keel reserves for all of them. */
 static void validate_stage2_pool(const struct cfg_system *sys, const struct platform_desc *plat,
 				 struct diag *d)
@@ -434,4 +464,5 @@ void validate_system(const struct cfg_system *sys, const struct platform_desc *p
 	validate_phys_overlap(sys, opts, d);
 	validate_device_sharing(sys, plat, d);
 	validate_stage2_pool(sys, plat, d);
+	validate_ram_books(sys, d);
 }

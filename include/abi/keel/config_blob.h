@@ -34,6 +34,13 @@
  * refuses a system whose shares do not fit.
  */
 #define KEEL_STAGE2_POOL_PAGES 1024
+/*
+ * Guest RAM Keel keeps books on: per VM at most this many 2 MiB-aligned
+ * spans of IPA space touched by its RAM regions, and for all VMs together
+ * at most this many bytes (one dirty-log bit per 4 KiB page).
+ */
+#define KEEL_MAX_RAM_SPANS_PER_VM 1024
+#define KEEL_MAX_TOTAL_GUEST_RAM (2048ull << 20)
 
 /* What an image is, which decides where the VM's boot registers point. */
 enum keel_image_kind {

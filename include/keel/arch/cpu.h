@@ -33,5 +33,7 @@ void arch_halt(void) __attribute__((noreturn));
  * the point of coherency so a guest starting with its MMU off sees it. */
 void arch_memzero(void *p, u64 size);
 void arch_dcache_clean(const void *p, u64 size);
+/* Invalidate every instruction cache in the inner-shareable domain (new code was written to memory). */
+void arch_icache_invalidate_all(void);
 
 #endif
