@@ -32,6 +32,11 @@ u64 arch_smc_call(u32 fid, u64 a1, u64 a2, u64 a3)
 	return x0;
 }
 
+void arch_cpu_set_self(struct cpu *cpu)
+{
+	write_sysreg(tpidr_el2, (u64)(uintptr_t)cpu);
+}
+
 /*
  * Program this CPU's EL2 controls for running guests (Arm ARM D13.2):
  * stage 2 on, physical interrupts and aborts to EL2, WFI and SMC trapped,
@@ -39,11 +44,6 @@ u64 arch_smc_call(u32 fid, u64 a1, u64 a2, u64 a3)
  * switch), the virtual counter equal to the physical one, and the guest's
  * physical timer trapped (guests use the virtual timer).
  */
-void arch_cpu_set_self(struct cpu *cpu)
-{
-	write_sysreg(tpidr_el2, (u64)(uintptr_t)cpu);
-}
-
 void arch_cpu_init(struct cpu *cpu)
 {
 	(void)cpu;
@@ -64,7 +64,7 @@ u32 arch_cpu_index(void)
 	return ((struct cpu *)(uintptr_t)read_sysreg(tpidr_el2))->index;
 }
 
-struct cpu *this_cpu(void)
+struct cpu *arch_this_cpu(void)
 {
 	return (struct cpu *)(uintptr_t)read_sysreg(tpidr_el2);
 }

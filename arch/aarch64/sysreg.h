@@ -69,6 +69,11 @@
 #define PSTATE_MODE_EL1T 0x4ull
 #define PSTATE_MODE_EL1H 0x5ull
 
+/* CNTV_CTL_EL0 / CNTP_CTL_EL0 (Arm ARM D13.8). */
+#define CNT_CTL_ENABLE BIT(0)
+#define CNT_CTL_IMASK BIT(1)
+#define CNT_CTL_ISTATUS BIT(2)
+
 /* ESR_ELx (Arm ARM D13.2.37). */
 #define ESR_EC_SHIFT 26
 #define ESR_EC(esr) (((esr) >> ESR_EC_SHIFT) & 0x3f)

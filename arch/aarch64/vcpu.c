@@ -34,6 +34,22 @@ void arch_vcpu_reset_sysregs(struct vcpu *vcpu)
 		vcpu->vgic.ap0r[i] = vcpu->vgic.ap1r[i] = 0;
 }
 
+void arch_vcpu_reset_regs(struct vcpu *vcpu, u64 pc, u64 x0)
+{
+	vcpu->regs = (struct vcpu_regs){ 0 };
+	vcpu->regs.x[0] = x0;
+	vcpu->regs.pc = pc;
+	vcpu->regs.pstate = PSTATE_EL1H_MASKED;
+}
+
+/* CNTV_CTL_EL0 (Arm ARM D13.8.17): the timer fires when enabled, unmasked and CVAL is reached. */
+u64 arch_vcpu_vtimer_deadline(const struct vcpu *vcpu)
+{
+	u64 ctl = vcpu->sys.cntv_ctl_el0;
+
+	return (ctl & CNT_CTL_ENABLE) && !(ctl & CNT_CTL_IMASK) ? vcpu->sys.cntv_cval_el0 : ~0ull;
+}
+
 static void load_vgic_interface(const struct vcpu *vcpu)
 {
 	write_sysreg(ICH_VMCR_EL2, vcpu->vgic.vmcr);
