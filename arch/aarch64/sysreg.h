@@ -52,6 +52,14 @@
 #define HCR_TSC BIT(19)
 #define HCR_RW BIT(31)
 
+/* MDCR_EL2 (Arm ARM D13.2.73): PMU and debug register traps. */
+#define MDCR_HPMN_MASK 0x1full
+#define MDCR_TPMCR BIT(5)
+#define MDCR_TPM BIT(6)
+#define MDCR_TDA BIT(9)
+#define MDCR_TDOSA BIT(10)
+#define MDCR_TDRA BIT(11)
+
 /* SCTLR_EL2 with the MMU on: caches, alignment checks off for data, WXN. */
 #define SCTLR_EL2_RES1 0x30c50830ull
 #define SCTLR_M BIT(0)
