@@ -81,6 +81,7 @@ static void cpu_bring_up(u32 index)
 	gicv3_enable(IRQ_SGI_KICK, true);
 	gicv3_enable(IRQ_PPI_MAINTENANCE, true);
 	gicv3_enable(IRQ_PPI_VIRT_TIMER, true);
+	gicv3_enable(IRQ_PPI_PHYS_TIMER, true);
 	gicv3_enable(IRQ_PPI_HYP_TIMER, true);
 	cpu->online = true;
 }

@@ -1,7 +1,8 @@
 /*
- * The system registers a guest reaches only through Keel (MDCR_EL2 and
- * HCR_EL2 trap them, arch_cpu_init): the GIC's SGI generation registers,
- * and a harmless view of the PMU and of self-hosted debug. The PMU and the
+ * The system registers a guest reaches only through Keel (MDCR_EL2,
+ * CNTHCTL_EL2 and HCR_EL2 trap them, arch_cpu_init): the GIC's SGI
+ * generation registers, the EL1 physical timer (arch/aarch64/ptimer.c), and
+ * a harmless view of the PMU and of self-hosted debug. The PMU and the
  * breakpoint and watchpoint registers are physical state shared by every
  * VM on the CPU: a guest must not count events at EL2 or in another VM, nor
  * leave a watchpoint armed while another VM runs. So the PMU reads as one
@@ -91,6 +92,8 @@ bool sysreg_trap_emulate(struct vcpu *vcpu, u32 key, bool read, u64 *value)
 	} else if (!read && (key == KEY_ICC_ASGI1R || key == KEY_ICC_SGI0R)) {
 		/* ASGI1R names the other Security state's Group 1: Group 0 here, as in KVM. */
 		vgic_sgi_write(vcpu, *value, false);
+	} else if (ptimer_access(vcpu, key, read, value)) {
+		/* the EL1 physical timer: emulated in arch/aarch64/ptimer.c */
 	} else if (is_pmu(key)) {
 		log_first(vcpu, LOGGED_PMU, key);
 		if (read)

@@ -43,12 +43,14 @@ void arch_vcpu_reset_regs(struct vcpu *vcpu, u64 pc, u64 x0)
 	vcpu->regs.pstate = PSTATE_EL1H_MASKED;
 }
 
-/* CNTV_CTL_EL0 (Arm ARM D13.8.17): the timer fires when enabled, unmasked and CVAL is reached. */
+/* CNTV_CTL_EL0 (Arm ARM D13.8.17): a timer fires when enabled, unmasked and CVAL is reached. */
 u64 arch_vcpu_vtimer_deadline(const struct vcpu *vcpu)
 {
 	u64 ctl = vcpu->sys.cntv_ctl_el0;
 
-	return (ctl & CNT_CTL_ENABLE) && !(ctl & CNT_CTL_IMASK) ? vcpu->sys.cntv_cval_el0 : ~0ull;
+	u64 vtimer = (ctl & CNT_CTL_ENABLE) && !(ctl & CNT_CTL_IMASK) ? vcpu->sys.cntv_cval_el0 : ~0ull;
+
+	return MIN(vtimer, ptimer_deadline(vcpu)); /* and the emulated EL1 physical timer */
 }
 
 /*
@@ -118,6 +120,7 @@ void arch_vcpu_load(struct vcpu *vcpu)
 	arch_fpsimd_restore(&vcpu->fp);
 	load_vgic_interface(vcpu);
 	load_vserror(vcpu);
+	ptimer_load(vcpu);
 	if (vcpu->vtimer_hw_active) {
 		/* Its guest had not completed a timer interrupt: the hardware-linked LR will. */
 		gicv3_set_active(IRQ_PPI_VIRT_TIMER);
@@ -164,6 +167,7 @@ void arch_vcpu_put(struct vcpu *vcpu)
 	vcpu->vtimer_hw_active = gicv3_is_active(IRQ_PPI_VIRT_TIMER);
 	if (vcpu->vtimer_hw_active)
 		gicv3_clear_active(IRQ_PPI_VIRT_TIMER);
+	ptimer_put(vcpu);
 	arch_fpsimd_save(&vcpu->fp);
 	vcpu->vgic.vmcr = (u32)read_sysreg(ICH_VMCR_EL2);
 	vcpu->vgic.ap0r[0] = (u32)read_sysreg(ICH_AP0R0_EL2);

@@ -10,6 +10,11 @@
  * - Debug: breakpoint and watchpoint registers are RAZ/WI (an armed
  *   breakpoint neither reads back nor fires); MDSCR_EL1 reads back what the
  *   guest wrote. Nothing here is undefined.
+ * - The EL1 physical timer (CNTP_*_EL0), emulated by Keel: CTL, CVAL and
+ *   TVAL read back consistently and its interrupt, PPI 30, arrives once the
+ *   counter reaches CVAL (and not while masked), also to a vCPU idle in WFI
+ *   long enough for another VM on its CPU to run (configs/tests/sysreg-shared.dts:
+ *   the vCPU is switched out and must be woken for its emulated timer).
  *
  * Keel logs the first PMU and the first debug access of the VM once each
  * (the system test looks for both lines).
@@ -36,7 +41,23 @@
 #define MDSCR_KDE (1u << 13)
 #define MDSCR_MDE (1u << 15)
 
+#define PPI_PHYS_TIMER 30u
+#define CNT_CTL_ENABLE 1u
+#define CNT_CTL_IMASK 2u
+#define CNT_CTL_ISTATUS 4u
+#define PTIMER_MS 20u
+#define PTIMER_IDLE_MS 700u /* longer than the ticker's 500 ms period */
+
 static volatile uint32_t sgis;
+static volatile uint32_t ptimer_irqs;
+
+/* Mask the timer's output, as a guest's handler does, so the level goes down. */
+static void on_ptimer(uint32_t intid)
+{
+	(void)intid;
+	write_sysreg(cntp_ctl_el0, CNT_CTL_ENABLE | CNT_CTL_IMASK);
+	ptimer_irqs++;
+}
 
 static void on_sgi(uint32_t intid)
 {
@@ -117,9 +138,58 @@ static void check_debug(void)
 	write_sysreg(mdscr_el1, 0);
 }
 
+static void check_ptimer(void)
+{
+	uint64_t ticks = timer_ms_to_ticks(PTIMER_MS), cval = 0, ctl = 0, tval = 0;
+
+	gic_set_handler(PPI_PHYS_TIMER, on_ptimer);
+	gic_enable_private(PPI_PHYS_TIMER, GIC_DEFAULT_PRIO);
+	report(!UNDEFINED(write_sysreg(cntp_cval_el0, timer_now() + ticks)), "CNTP_CVAL_EL0 write is not undefined");
+	write_sysreg(cntp_ctl_el0, CNT_CTL_ENABLE);
+	isb();
+	ctl = read_sysreg(cntp_ctl_el0);
+	tval = read_sysreg(cntp_tval_el0);
+	report(ctl == CNT_CTL_ENABLE, "CNTP_CTL_EL0 reads enabled, not yet fired (0x%lx)", ctl);
+	report(tval > 0 && tval <= ticks, "CNTP_TVAL_EL0 counts down to CVAL (%lu of %lu ticks)", tval, ticks);
+	irq_enable();
+	report(timer_wait_count(&ptimer_irqs, 1, 10 * PTIMER_MS), "its interrupt, PPI 30, arrived (%u)",
+	       ptimer_irqs);
+	irq_disable();
+	ctl = read_sysreg(cntp_ctl_el0);
+	report(ctl == (CNT_CTL_ENABLE | CNT_CTL_IMASK | CNT_CTL_ISTATUS),
+	       "CNTP_CTL_EL0 reads fired and masked by the handler (0x%lx)", ctl);
+	/* A TVAL write sets CVAL relative to the counter; masked, it raises nothing. */
+	write_sysreg(cntp_tval_el0, ticks);
+	cval = read_sysreg(cntp_cval_el0);
+	report(cval > timer_now() && cval <= timer_now() + ticks, "a TVAL write sets CVAL ahead (0x%lx)", cval);
+	irq_enable();
+	timer_wait_count(&ptimer_irqs, 2, 3 * PTIMER_MS);
+	irq_disable();
+	report(ptimer_irqs == 1, "a masked timer raises no interrupt (%u)", ptimer_irqs);
+	write_sysreg(cntp_ctl_el0, 0);
+}
+
+/* Arm the timer, then idle in WFI until its interrupt: Keel must wake this vCPU for it. */
+static void check_ptimer_idle(void)
+{
+	uint64_t start = timer_now(), waited;
+
+	write_sysreg(cntp_tval_el0, timer_ms_to_ticks(PTIMER_IDLE_MS));
+	write_sysreg(cntp_ctl_el0, CNT_CTL_ENABLE);
+	isb();
+	while (ptimer_irqs < 2)
+		irq_wait(); /* a timer that never fires hangs here: the system test times out */
+	waited = timer_now() - start;
+	report(waited >= timer_ms_to_ticks(PTIMER_IDLE_MS), "idle in WFI, woken by the timer after %lu ms",
+	       waited * 1000 / timer_freq());
+	write_sysreg(cntp_ctl_el0, 0);
+}
+
 void guest_main(void)
 {
 	check_sgi_registers();
+	check_ptimer();
+	check_ptimer_idle();
 	check_pmu();
 	check_debug();
 	report_summary();

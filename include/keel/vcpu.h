@@ -33,6 +33,7 @@ struct vcpu_sysregs {
 	u64 tpidr_el0, tpidrro_el0, tpidr_el1;
 	u64 cntkctl_el1, csselr_el1, mdscr_el1;
 	u64 cntv_ctl_el0, cntv_cval_el0;
+	u64 cntp_ctl_el0, cntp_cval_el0; /* emulated (arch/aarch64/ptimer.c): ENABLE and IMASK, CVAL */
 	u64 vmpidr_el2; /* the MPIDR the guest reads */
 	bool vserror_pending; /* HCR_EL2.VSE: a virtual SError the guest has not taken; live in HCR_EL2 while loaded */
 };
@@ -69,6 +70,7 @@ struct vcpu {
 	u64 boot_pc, boot_x0; /* for VCPU_REQ_START */
 	bool loaded; /* its system state is in the CPU's registers */
 	bool vtimer_hw_active; /* saved physical active state of its timer PPI while not loaded */
+	bool ptimer_hw_active; /* the same for its EL1 physical timer's PPI */
 	u64 nr_exits;
 	struct sched_entity sched;
 };

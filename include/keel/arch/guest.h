@@ -46,8 +46,9 @@ void arch_vcpu_reset_sysregs(struct vcpu *vcpu);
 void arch_vcpu_reset_regs(struct vcpu *vcpu, u64 pc, u64 x0);
 /*
  * For a vCPU that is not loaded: the counter value (arch_counter()) at
- * which its saved virtual timer fires, or ~0 if the timer is disabled or
- * its interrupt masked. Meaningless while the vCPU is loaded.
+ * which its saved virtual timer (or its emulated EL1 physical timer) fires
+ * first, or ~0 if both are disabled or masked. Meaningless while the vCPU
+ * is loaded.
  */
 u64 arch_vcpu_vtimer_deadline(const struct vcpu *vcpu);
 
