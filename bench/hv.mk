@@ -26,5 +26,7 @@ bench-hv: keel tools guests
 
 # The VM-switch benchmark: two VMs on one CPU taking turns (configs/bench/switch.dts).
 bench-switch_SRCS := guests/bench-switch/switch.c guests/bench/sample.c
+# It shares the sampling code of guests/bench/ (found by -I, not by a ../ path).
+$(GUEST_OUT)/obj/bench-switch/%.o: GUEST_CFLAGS += -Iguests/bench
 $(eval $(call guest_rule,bench-switch))
 guests: $(GUEST_OUT)/bench-switch.bin $(GUEST_OUT)/bench-switch.elf

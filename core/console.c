@@ -31,6 +31,7 @@
 #define CONSOLE_POLL_MAX 256 /* bytes drained per interrupt, so one CPU is not kept forever */
 #define NO_OWNER 0xffffffffu
 
+/* Lock order: console_in_lock early, console_out_lock last of all (include/keel/locking.h). */
 static struct spinlock console_out_lock = SPINLOCK_INIT;
 static volatile u32 console_out_owner = NO_OWNER; /* CPU holding console_out_lock */
 static const char *open_line_owner; /* VM whose line is printed but not ended; under console_out_lock */

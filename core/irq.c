@@ -49,6 +49,7 @@ static void handle_one(struct cpu *cpu, u32 intid)
 			vgic_maintenance(current);
 		return;
 	case IRQ_PPI_VIRT_TIMER:
+	case IRQ_PPI_PHYS_TIMER: /* backs the loaded vCPU's emulated EL1 physical timer */
 		/* The loaded vCPU's timer: its guest deactivates it through the HW bit. */
 		if (current && vgic_inject_hw(current->vm, current, intid, intid))
 			return;

@@ -24,7 +24,7 @@ struct vm_log_limit {
 	u32 count; /* lines in the window, LOG_VM_BURST + 1 once the note is out */
 };
 
-static struct spinlock log_lock = SPINLOCK_INIT;
+static struct spinlock log_lock = SPINLOCK_INIT; /* a leaf: include/keel/locking.h */
 static struct vm_log_limit vm_log_limits[KEEL_MAX_VMS]; /* by vm->index, under log_lock */
 static bool panicking[PLAT_MAX_CPUS]; /* by CPU index, each written by its own CPU */
 

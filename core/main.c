@@ -7,6 +7,7 @@
  */
 #include <abi/keel/config_blob.h>
 #include <keel/arch/cpu.h>
+#include <keel/arch/mm.h>
 #include <keel/cpu.h>
 #include <keel/crc32.h>
 #include <keel/drivers/gicv3.h>
@@ -17,11 +18,6 @@
 #include <keel/string.h>
 #include <keel/vm.h>
 
-void arch_mmu_build(void);
-void arch_mmu_enable(void);
-u32 arch_mmu_pages_used(void);
-void arch_cpu_init(struct cpu *cpu);
-void arch_cpu_set_self(struct cpu *cpu);
 void boot_main(u64 dtb, u64 entry_count);
 void secondary_main(u32 index);
 
@@ -85,6 +81,7 @@ static void cpu_bring_up(u32 index)
 	gicv3_enable(IRQ_SGI_KICK, true);
 	gicv3_enable(IRQ_PPI_MAINTENANCE, true);
 	gicv3_enable(IRQ_PPI_VIRT_TIMER, true);
+	gicv3_enable(IRQ_PPI_PHYS_TIMER, true);
 	gicv3_enable(IRQ_PPI_HYP_TIMER, true);
 	cpu->online = true;
 }

@@ -19,9 +19,6 @@
 #include <keel/vgic.h>
 #include <keel/vm.h>
 
-void arch_sched_timer_arm(u64 deadline);
-void arch_sched_timer_disarm(void);
-
 u64 sched_ns_to_ticks(u64 ns)
 {
 	return (u64)((__uint128_t)ns * arch_counter_freq() / 1000000000u);
@@ -97,17 +94,14 @@ static u64 handle_requests(struct vcpu *v, u64 now)
 /* The architected virtual timer of a switched-out vCPU: armed, and at or past its deadline? */
 static bool vtimer_expired(const struct vcpu *v, u64 now)
 {
-	u64 ctl = v->sys.cntv_ctl_el0;
+	u64 deadline = v->loaded ? SCHED_NEVER : arch_vcpu_vtimer_deadline(v);
 
-	return !v->loaded && (ctl & 1) && !(ctl & 2) && now >= v->sys.cntv_cval_el0;
+	return deadline != SCHED_NEVER && now >= deadline;
 }
 
 static u64 vtimer_deadline(const struct vcpu *v)
 {
-	u64 ctl = v->sys.cntv_ctl_el0;
-
-	return !v->loaded && v->state == VCPU_WAITING && (ctl & 1) && !(ctl & 2) ?
-		       v->sys.cntv_cval_el0 : SCHED_NEVER;
+	return !v->loaded && v->state == VCPU_WAITING ? arch_vcpu_vtimer_deadline(v) : SCHED_NEVER;
 }
 
 static void program_timer(struct cpu_sched *cs, u64 until)

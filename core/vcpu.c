@@ -15,10 +15,7 @@
 
 void vcpu_reset(struct vcpu *vcpu, u64 pc, u64 x0)
 {
-	vcpu->regs = (struct vcpu_regs){ 0 };
-	vcpu->regs.x[0] = x0;
-	vcpu->regs.pc = pc;
-	vcpu->regs.pstate = 0x3c5; /* EL1h, D A I F masked */
+	arch_vcpu_reset_regs(vcpu, pc, x0);
 	arch_vcpu_reset_sysregs(vcpu);
 	vcpu->vgic.lr_used = 0;
 	if (vcpu->loaded)

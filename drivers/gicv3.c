@@ -5,10 +5,10 @@
  * a CPU to look at its vCPUs' requests.
  */
 #include <keel/arch/cpu.h>
+#include <keel/arch/gic.h>
 #include <keel/drivers/gicv3.h>
 #include <keel/log.h>
 #include <keel/platform.h>
-#include "../arch/aarch64/sysreg.h"
 
 #define GICD_CTLR 0x0000
 #define GICD_TYPER 0x0004
@@ -83,14 +83,7 @@ void gicv3_cpu_init(u32 cpu)
 	for (u32 i = 0; i < 32; i++)
 		wr8(sgi + 0x400 + i, DEFAULT_PRIORITY);
 
-	/* System-register interface at EL2, and let EL1 use its own (virtual) one. */
-	write_sysreg(ICC_SRE_EL2, read_sysreg(ICC_SRE_EL2) | 0x9); /* SRE | Enable */
-	isb();
-	write_sysreg(ICC_PMR_EL1, 0xff);
-	write_sysreg(ICC_BPR1_EL1, 0);
-	write_sysreg(ICC_CTLR_EL1, 1ull << 1); /* EOImode: priority drop and deactivate apart */
-	write_sysreg(ICC_IGRPEN1_EL1, 1);
-	isb();
+	arch_gic_cpuif_init();
 }
 
 void gicv3_enable(u32 intid, bool enable)
@@ -119,22 +112,17 @@ void gicv3_set_edge(u32 intid, bool edge)
 
 u32 gicv3_ack(void)
 {
-	u32 iar = (u32)read_sysreg(ICC_IAR1_EL1);
-
-	dsb(sy);
-	return iar & 0xffffff;
+	return arch_gic_ack();
 }
 
 void gicv3_eoi(u32 intid)
 {
-	write_sysreg(ICC_EOIR1_EL1, intid);
-	isb();
+	arch_gic_eoi(intid);
 }
 
 void gicv3_deactivate(u32 intid)
 {
-	write_sysreg(ICC_DIR_EL1, intid);
-	isb();
+	arch_gic_deactivate(intid);
 }
 
 bool gicv3_is_active(u32 intid)
@@ -158,12 +146,5 @@ void gicv3_send_sgi(u32 pcpu, u32 intid)
 	u64 aff1 = (mpidr >> 8) & 0xff, aff2 = (mpidr >> 16) & 0xff, aff3 = (mpidr >> 32) & 0xff;
 	u64 target_list = 1ull << (mpidr & 0xf);
 
-	dsb(ishst);
-	write_sysreg(ICC_SGI1R_EL1, (aff3 << 48) | (aff2 << 32) | ((u64)intid << 24) | (aff1 << 16) | target_list);
-	isb();
-}
-
-u32 gicv3_nr_lrs(void)
-{
-	return (u32)(read_sysreg(ICH_VTR_EL2) & 0x1f) + 1;
+	arch_gic_send_sgi((aff3 << 48) | (aff2 << 32) | ((u64)intid << 24) | (aff1 << 16) | target_list);
 }

@@ -12,7 +12,7 @@ GUEST_LINK_ADDR ?= 0x40000000
 GUEST_OUT ?= $(BUILD)/guests
 
 GUEST_NAMES := ticker rtexec test-hostile test-sentinel test-reset test-smp test-hypercall test-vgic test-passthrough \
-	test-churn test-churn-odd
+	test-sysreg test-churn test-churn-odd
 
 # Sources of each guest: ticker and rtexec in their own directories, test-X in guests/tests/X.c.
 ticker_SRCS := $(wildcard guests/ticker/*.c)
@@ -25,20 +25,32 @@ test-churn-odd_LINK_ADDR := 0x40100000
 GUEST_LIB_SRCS := $(wildcard guests/lib/*.c) $(wildcard guests/lib/*.S)
 GUEST_LIB_OBJS := $(patsubst guests/%,$(GUEST_OUT)/obj/%.o,$(GUEST_LIB_SRCS))
 
+# Guests see only the guest ABI (include/abi, as <abi/keel/...>) and their own
+# library's headers, never Keel's EL2 headers: their include root is a copy of
+# include/abi made under $(GUEST_OUT), and -Iinclude is taken out of the
+# target flags (tests/check-layering.sh checks the include lines).
 # No loop-to-memset rewriting: string.c implements memset with a loop.
-GUEST_CFLAGS := $(TARGET_CFLAGS) -Iguests/lib/include -fno-tree-loop-distribute-patterns
+GUEST_ABI_ROOT := $(GUEST_OUT)/abi-root
+GUEST_ABI_HDRS := $(patsubst include/%,$(GUEST_ABI_ROOT)/%,$(wildcard include/abi/keel/*.h))
+GUEST_INCLUDES := -I$(GUEST_ABI_ROOT) -Iguests/lib/include
+GUEST_CFLAGS := $(filter-out -Iinclude,$(TARGET_CFLAGS)) $(GUEST_INCLUDES) -fno-tree-loop-distribute-patterns
+GUEST_ASFLAGS := $(filter-out -Iinclude,$(TARGET_ASFLAGS)) $(GUEST_INCLUDES)
+
+$(GUEST_ABI_HDRS): $(GUEST_ABI_ROOT)/abi/keel/%.h: include/abi/keel/%.h
+	@mkdir -p $(dir $@)
+	@cp $< $@
 GUEST_LDFLAGS := -static -no-pie -T guests/lib/guest.ld \
 	-Wl,--build-id=none -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments
 
-$(GUEST_OUT)/obj/%.c.o: guests/%.c | $(DEPS_STAMP)
+$(GUEST_OUT)/obj/%.c.o: guests/%.c $(GUEST_ABI_HDRS) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC_TARGET) $(GUEST_CFLAGS) -MMD -MP -c $< -o $@
 
-$(GUEST_OUT)/obj/%.S.o: guests/%.S | $(DEPS_STAMP)
+$(GUEST_OUT)/obj/%.S.o: guests/%.S $(GUEST_ABI_HDRS) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  AS      $<"
-	@$(CC_TARGET) $(TARGET_ASFLAGS) -Iguests/lib/include -MMD -MP -c $< -o $@
+	@$(CC_TARGET) $(GUEST_ASFLAGS) -MMD -MP -c $< -o $@
 
 define guest_rule
 $(1)_OBJS := $$(patsubst guests/%,$(GUEST_OUT)/obj/%.o,$$($(1)_SRCS))

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test tier and adds up their results:
+#   0. the include layering of the tree        tests/check-layering.sh (and its self-test)
 #   1. host unit tests (cmocka, ASan/UBSan)    build/unit/*
 #   2. configuration checks (tools/keelcfg)    tests/config/run.sh
 #   3. system tests booting Keel under QEMU    tests/system/run.sh
@@ -29,6 +30,14 @@ add_tier() {
 		failed=$((failed + 1))
 	fi
 }
+
+echo "== layering"
+mkdir -p "$BUILD"
+for mode in --self-test ""; do
+	log=$BUILD/layering${mode:+-self-test}.log
+	bash tests/check-layering.sh $mode 2>&1 | tee "$log"
+	add_tier "layering check${mode:+ self-test}" "$log" "${PIPESTATUS[0]}"
+done
 
 echo "== unit tests"
 for t in "$BUILD"/unit/test_*; do

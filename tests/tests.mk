@@ -18,7 +18,12 @@ endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_test_rule,$(t))))
 
 unit-tests: $(addprefix $(BUILD)/unit/,$(UNIT_TESTS))
-.PHONY: unit-tests test smoke
+.PHONY: unit-tests test smoke check-layering
+
+# The include layering (tests/check-layering.sh): the checker's own cases, then the tree.
+check-layering:
+	@bash tests/check-layering.sh --self-test
+	@bash tests/check-layering.sh
 
 # Everything, ending with "N passed, N failed".
 test: all unit-tests

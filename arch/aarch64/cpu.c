@@ -32,18 +32,19 @@ u64 arch_smc_call(u32 fid, u64 a1, u64 a2, u64 a3)
 	return x0;
 }
 
-/*
- * Program this CPU's EL2 controls for running guests (Arm ARM D13.2):
- * stage 2 on, physical interrupts and aborts to EL2, WFI and SMC trapped,
- * EL1 in AArch64, FP/SIMD untrapped (Keel saves it eagerly on a vCPU
- * switch), the virtual counter equal to the physical one, and the guest's
- * physical timer trapped (guests use the virtual timer).
- */
 void arch_cpu_set_self(struct cpu *cpu)
 {
 	write_sysreg(tpidr_el2, (u64)(uintptr_t)cpu);
 }
 
+/*
+ * Program this CPU's EL2 controls for running guests (Arm ARM D13.2):
+ * stage 2 on, physical interrupts and aborts to EL2, WFI and SMC trapped,
+ * EL1 in AArch64, FP/SIMD untrapped (Keel saves it eagerly on a vCPU
+ * switch), the virtual counter equal to the physical one, the guest's
+ * physical timer trapped (guests use the virtual timer), and the PMU and
+ * debug registers trapped.
+ */
 void arch_cpu_init(struct cpu *cpu)
 {
 	(void)cpu;
@@ -53,8 +54,17 @@ void arch_cpu_init(struct cpu *cpu)
 	write_sysreg(cnthctl_el2, 1); /* EL1PCTEN: counter readable, physical timer trapped */
 	write_sysreg(cntvoff_el2, 0);
 	write_sysreg(vpidr_el2, read_sysreg(midr_el1));
-	/* Keep the PMU counters for the guest; no debug traps (see README: shared state). */
-	write_sysreg(mdcr_el2, (read_sysreg(pmcr_el0) >> 11) & 0x1f);
+	/*
+	 * The PMU and the debug registers are shared by every VM on this CPU:
+	 * trap them all, arch/aarch64/sysreg_trap.c shows guests a harmless
+	 * view. HPMN stays PMCR_EL0.N (no counter reserved for EL2, which
+	 * uses none). The OS lock is opened once here, as a guest's own
+	 * OSLAR_EL1 write no longer reaches it, so guest software step works.
+	 */
+	write_sysreg(mdcr_el2, ((read_sysreg(pmcr_el0) >> 11) & MDCR_HPMN_MASK) | MDCR_TPM | MDCR_TPMCR |
+				       MDCR_TDA | MDCR_TDOSA | MDCR_TDRA);
+	write_sysreg(osdlr_el1, 0);
+	write_sysreg(oslar_el1, 0);
 	write_sysreg(cnthp_ctl_el2, 0);
 	isb();
 }
@@ -64,7 +74,7 @@ u32 arch_cpu_index(void)
 	return ((struct cpu *)(uintptr_t)read_sysreg(tpidr_el2))->index;
 }
 
-struct cpu *this_cpu(void)
+struct cpu *arch_this_cpu(void)
 {
 	return (struct cpu *)(uintptr_t)read_sysreg(tpidr_el2);
 }

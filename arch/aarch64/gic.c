@@ -1,16 +1,53 @@
 /*
- * The ICH_*_EL2 registers of the GICv3 virtual CPU interface, for the vGIC's
- * list-register code (include/keel/arch/gic.h). List registers are separate
- * system registers, so reaching LR n takes a switch.
+ * The GICv3 CPU interface's system registers (include/keel/arch/gic.h): the
+ * physical ICC_* ones drivers/gicv3.c uses, and the ICH_*_EL2 registers of
+ * the virtual interface for the vGIC's list-register code. List registers
+ * are separate system registers, so reaching LR n takes a switch.
  */
 #include <keel/arch/gic.h>
-#include <keel/drivers/gicv3.h>
 #include "sysreg.h"
 
+void arch_gic_cpuif_init(void)
+{
+	write_sysreg(ICC_SRE_EL2, read_sysreg(ICC_SRE_EL2) | 0x9); /* SRE | Enable (EL1 may use its SRE) */
+	isb();
+	write_sysreg(ICC_PMR_EL1, 0xff);
+	write_sysreg(ICC_BPR1_EL1, 0);
+	write_sysreg(ICC_CTLR_EL1, 1ull << 1); /* EOImode: priority drop and deactivate apart */
+	write_sysreg(ICC_IGRPEN1_EL1, 1);
+	isb();
+}
+
+u32 arch_gic_ack(void)
+{
+	u32 iar = (u32)read_sysreg(ICC_IAR1_EL1);
+
+	dsb(sy); /* the device's state is observed after the acknowledge (GICv3 spec 12.1.6) */
+	return iar & 0xffffff;
+}
+
+void arch_gic_eoi(u32 intid)
+{
+	write_sysreg(ICC_EOIR1_EL1, intid);
+	isb();
+}
+
+void arch_gic_deactivate(u32 intid)
+{
+	write_sysreg(ICC_DIR_EL1, intid);
+	isb();
+}
+
+void arch_gic_send_sgi(u64 sgi1r)
+{
+	dsb(ishst); /* the receiver sees what was written before the SGI */
+	write_sysreg(ICC_SGI1R_EL1, sgi1r);
+	isb();
+}
 
 u32 arch_gic_nr_lrs(void)
 {
-	return gicv3_nr_lrs();
+	return (u32)(read_sysreg(ICH_VTR_EL2) & 0x1f) + 1; /* ICH_VTR_EL2.ListRegs */
 }
 
 u64 arch_gic_read_lr(u32 n)

@@ -52,6 +52,14 @@
 #define HCR_TSC BIT(19)
 #define HCR_RW BIT(31)
 
+/* MDCR_EL2 (Arm ARM D13.2.73): PMU and debug register traps. */
+#define MDCR_HPMN_MASK 0x1full
+#define MDCR_TPMCR BIT(5)
+#define MDCR_TPM BIT(6)
+#define MDCR_TDA BIT(9)
+#define MDCR_TDOSA BIT(10)
+#define MDCR_TDRA BIT(11)
+
 /* SCTLR_EL2 with the MMU on: caches, alignment checks off for data, WXN. */
 #define SCTLR_EL2_RES1 0x30c50830ull
 #define SCTLR_M BIT(0)
@@ -68,6 +76,11 @@
 #define PSTATE_MODE_EL0T 0x0ull
 #define PSTATE_MODE_EL1T 0x4ull
 #define PSTATE_MODE_EL1H 0x5ull
+
+/* CNTV_CTL_EL0 / CNTP_CTL_EL0 (Arm ARM D13.8). */
+#define CNT_CTL_ENABLE BIT(0)
+#define CNT_CTL_IMASK BIT(1)
+#define CNT_CTL_ISTATUS BIT(2)
 
 /* ESR_ELx (Arm ARM D13.2.37). */
 #define ESR_EC_SHIFT 26

@@ -16,12 +16,19 @@
 #include <keel/vgic.h>
 #include <keel/vm.h>
 #include "sysreg.h"
+#include "sysreg_trap.h"
 
 void arch_exit_syndrome(struct exit_syndrome *s)
 {
 	s->esr = read_sysreg(esr_el2);
 	s->far = read_sysreg(far_el2);
 	s->hpfar = read_sysreg(hpfar_el2);
+}
+
+void vcpu_skip_insn(struct vcpu *vcpu)
+{
+	/* ESR_EL2 still holds this exit's syndrome: Keel takes no exception while handling it. */
+	vcpu->regs.pc += (read_sysreg(esr_el2) & ESR_IL) ? 4 : 2;
 }
 
 /*
@@ -72,25 +79,26 @@ static void handle_smc(struct vcpu *vcpu, const struct exit_syndrome *s)
 	smccc_dispatch(vcpu);
 }
 
+/*
+ * A trapped MSR or MRS (EC 0x18; ISS layout Arm ARM D13.2.37): the GIC's SGI
+ * registers, the PMU and the debug registers are emulated
+ * (arch/aarch64/sysreg_trap.c); anything else is undefined for the guest.
+ */
 static void handle_sysreg(struct vcpu *vcpu, const struct exit_syndrome *s)
 {
 	u32 iss = ESR_ISS(s->esr);
-	u32 key = SYSREG_ISS_KEY(iss);
 	bool read = iss & SYSREG_ISS_READ;
 	u32 rt = SYSREG_ISS_RT(iss);
+	u64 value = read ? 0 : vcpu_get_reg(vcpu, rt);
 
-	if (!read && key == SYSREG_KEY(3, 0, 12, 11, 5)) { /* ICC_SGI1R_EL1 */
-		vgic_sgi_write(vcpu, vcpu_get_reg(vcpu, rt), true);
-	} else if (!read && key == SYSREG_KEY(3, 1, 12, 11, 6)) { /* ICC_ASGI1R_EL1 */
-		vgic_sgi_write(vcpu, vcpu_get_reg(vcpu, rt), false);
-	} else if (!read && key == SYSREG_KEY(3, 2, 12, 11, 7)) { /* ICC_SGI0R_EL1 */
-		vgic_sgi_write(vcpu, vcpu_get_reg(vcpu, rt), false);
-	} else {
+	if (!sysreg_trap_emulate(vcpu, SYSREG_ISS_KEY(iss), read, &value)) {
 		vm_log(vcpu->vm, "vcpu %u: %s of unsupported system register (ISS 0x%x) at pc 0x%lx: undefined",
 		       vcpu->index, read ? "read" : "write", iss, vcpu->regs.pc);
 		vcpu_inject_undef(vcpu);
 		return;
 	}
+	if (read)
+		vcpu_set_reg(vcpu, rt, value);
 	vcpu_skip_insn(vcpu);
 }
 
@@ -194,9 +202,19 @@ void exit_handle(struct vcpu *vcpu, enum exit_reason reason)
 		vm_log(vcpu->vm, "unexpected FIQ while running vcpu %u", vcpu->index);
 		break;
 	case EXIT_SERROR:
+		/*
+		 * Error synchronization without FEAT_RAS (Arm ARM D1.x,
+		 * "Synchronization and SError exceptions"): DSB waits for the
+		 * guest's outstanding accesses, so an error they cause is raised
+		 * now, while this vCPU is the one to blame; ISB makes it visible
+		 * before Keel decides anything. (ESB would defer it to DISR_EL1,
+		 * which only a RAS CPU has.)
+		 */
+		dsb(sy);
+		isb();
 		arch_exit_syndrome(&s);
 		vm_log(vcpu->vm, "SError from vcpu %u (ESR 0x%lx): virtual SError injected", vcpu->index, s.esr);
-		write_sysreg(hcr_el2, read_sysreg(hcr_el2) | HCR_VSE);
+		vcpu_inject_vserror(vcpu); /* per vCPU: saved and cleared by arch_vcpu_put */
 		break;
 	}
 }

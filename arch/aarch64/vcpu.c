@@ -16,6 +16,7 @@
 #include <keel/vcpu.h>
 #include <keel/vm.h>
 #include "sysreg.h"
+#include "sysreg_trap.h"
 
 void arch_fpsimd_save(struct vcpu_fpsimd *fp);
 void arch_fpsimd_restore(const struct vcpu_fpsimd *fp);
@@ -32,6 +33,44 @@ void arch_vcpu_reset_sysregs(struct vcpu *vcpu)
 	vcpu->vgic.vmcr = 0;
 	for (u32 i = 0; i < 4; i++)
 		vcpu->vgic.ap0r[i] = vcpu->vgic.ap1r[i] = 0;
+}
+
+void arch_vcpu_reset_regs(struct vcpu *vcpu, u64 pc, u64 x0)
+{
+	vcpu->regs = (struct vcpu_regs){ 0 };
+	vcpu->regs.x[0] = x0;
+	vcpu->regs.pc = pc;
+	vcpu->regs.pstate = PSTATE_EL1H_MASKED;
+}
+
+/* CNTV_CTL_EL0 (Arm ARM D13.8.17): a timer fires when enabled, unmasked and CVAL is reached. */
+u64 arch_vcpu_vtimer_deadline(const struct vcpu *vcpu)
+{
+	u64 ctl = vcpu->sys.cntv_ctl_el0;
+
+	u64 vtimer = (ctl & CNT_CTL_ENABLE) && !(ctl & CNT_CTL_IMASK) ? vcpu->sys.cntv_cval_el0 : ~0ull;
+
+	return MIN(vtimer, ptimer_deadline(vcpu)); /* and the emulated EL1 physical timer */
+}
+
+/*
+ * HCR_EL2.VSE is the vCPU's pending virtual SError (Arm ARM D1.x, "Virtual
+ * SError exceptions"): it must travel with the vCPU, or the next guest on
+ * this CPU would take it. The hardware clears it when the guest takes it.
+ */
+static void load_vserror(const struct vcpu *vcpu)
+{
+	u64 hcr = read_sysreg(hcr_el2) & ~HCR_VSE;
+
+	write_sysreg(hcr_el2, hcr | (vcpu->sys.vserror_pending ? HCR_VSE : 0));
+}
+
+static void put_vserror(struct vcpu *vcpu)
+{
+	u64 hcr = read_sysreg(hcr_el2);
+
+	vcpu->sys.vserror_pending = (hcr & HCR_VSE) != 0;
+	write_sysreg(hcr_el2, hcr & ~HCR_VSE);
 }
 
 static void load_vgic_interface(const struct vcpu *vcpu)
@@ -72,7 +111,7 @@ void arch_vcpu_load(struct vcpu *vcpu)
 	write_sysreg(tpidr_el1, s->tpidr_el1);
 	write_sysreg(cntkctl_el1, s->cntkctl_el1);
 	write_sysreg(csselr_el1, s->csselr_el1);
-	write_sysreg(mdscr_el1, s->mdscr_el1);
+	write_sysreg(mdscr_el1, sysreg_trap_mdscr_hw(vcpu));
 	write_sysreg(cntv_cval_el0, s->cntv_cval_el0);
 	write_sysreg(cntv_ctl_el0, s->cntv_ctl_el0);
 	write_sysreg(vmpidr_el2, s->vmpidr_el2);
@@ -80,6 +119,8 @@ void arch_vcpu_load(struct vcpu *vcpu)
 	write_sysreg(vtcr_el2, vtcr_value());
 	arch_fpsimd_restore(&vcpu->fp);
 	load_vgic_interface(vcpu);
+	load_vserror(vcpu);
+	ptimer_load(vcpu);
 	if (vcpu->vtimer_hw_active) {
 		/* Its guest had not completed a timer interrupt: the hardware-linked LR will. */
 		gicv3_set_active(IRQ_PPI_VIRT_TIMER);
@@ -117,7 +158,7 @@ void arch_vcpu_put(struct vcpu *vcpu)
 	s->tpidr_el1 = read_sysreg(tpidr_el1);
 	s->cntkctl_el1 = read_sysreg(cntkctl_el1);
 	s->csselr_el1 = read_sysreg(csselr_el1);
-	s->mdscr_el1 = read_sysreg(mdscr_el1);
+	/* mdscr_el1 is not read back: MDCR_EL2.TDA traps the guest's every access to it. */
 	s->cntv_ctl_el0 = read_sysreg(cntv_ctl_el0);
 	s->cntv_cval_el0 = read_sysreg(cntv_cval_el0);
 	write_sysreg(cntv_ctl_el0, 0); /* the next vCPU must not get this one's timer interrupt */
@@ -126,11 +167,13 @@ void arch_vcpu_put(struct vcpu *vcpu)
 	vcpu->vtimer_hw_active = gicv3_is_active(IRQ_PPI_VIRT_TIMER);
 	if (vcpu->vtimer_hw_active)
 		gicv3_clear_active(IRQ_PPI_VIRT_TIMER);
+	ptimer_put(vcpu);
 	arch_fpsimd_save(&vcpu->fp);
 	vcpu->vgic.vmcr = (u32)read_sysreg(ICH_VMCR_EL2);
 	vcpu->vgic.ap0r[0] = (u32)read_sysreg(ICH_AP0R0_EL2);
 	vcpu->vgic.ap1r[0] = (u32)read_sysreg(ICH_AP1R0_EL2);
 	vcpu->vgic.hcr = (u32)read_sysreg(ICH_HCR_EL2);
+	put_vserror(vcpu);
 	isb();
 	vcpu->loaded = false;
 }
@@ -181,4 +224,12 @@ void vcpu_inject_iabt(struct vcpu *vcpu, u64 far)
 void vcpu_inject_undef(struct vcpu *vcpu)
 {
 	inject_sync(vcpu, ((u64)EC_UNKNOWN << ESR_EC_SHIFT) | ESR_IL, 0, false);
+}
+
+void vcpu_inject_vserror(struct vcpu *vcpu)
+{
+	CHECK(vcpu->loaded);
+	vcpu->sys.vserror_pending = true;
+	write_sysreg(hcr_el2, read_sysreg(hcr_el2) | HCR_VSE);
+	isb();
 }

@@ -15,7 +15,7 @@
 #include <guest/smccc.h>
 #include <guest/timer.h>
 
-#include "../bench/sample.h"
+#include "sample.h"
 
 #define YIELDS_PER_SAMPLE 200u
 #define SAMPLES 9u

@@ -6,6 +6,7 @@
 #ifndef KEEL_CPU_H
 #define KEEL_CPU_H
 
+#include <keel/arch/cpu.h>
 #include <keel/platform.h>
 #include <keel/sched.h>
 #include <keel/types.h>
@@ -29,7 +30,7 @@ struct cpu {
 extern struct cpu cpus[PLAT_MAX_CPUS];
 
 /* The CPU this code runs on. */
-struct cpu *this_cpu(void);
+static inline struct cpu *this_cpu(void) { return arch_this_cpu(); }
 
 /* Keel's run loop for this CPU; never returns. */
 void cpu_run_loop(struct cpu *cpu) __attribute__((noreturn));

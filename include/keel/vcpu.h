@@ -33,7 +33,9 @@ struct vcpu_sysregs {
 	u64 tpidr_el0, tpidrro_el0, tpidr_el1;
 	u64 cntkctl_el1, csselr_el1, mdscr_el1;
 	u64 cntv_ctl_el0, cntv_cval_el0;
+	u64 cntp_ctl_el0, cntp_cval_el0; /* emulated (arch/aarch64/ptimer.c): ENABLE and IMASK, CVAL */
 	u64 vmpidr_el2; /* the MPIDR the guest reads */
+	bool vserror_pending; /* HCR_EL2.VSE: a virtual SError the guest has not taken; live in HCR_EL2 while loaded */
 };
 
 struct vcpu_fpsimd {
@@ -68,6 +70,7 @@ struct vcpu {
 	u64 boot_pc, boot_x0; /* for VCPU_REQ_START */
 	bool loaded; /* its system state is in the CPU's registers */
 	bool vtimer_hw_active; /* saved physical active state of its timer PPI while not loaded */
+	bool ptimer_hw_active; /* the same for its EL1 physical timer's PPI */
 	u64 nr_exits;
 	struct sched_entity sched;
 };
@@ -87,9 +90,15 @@ void vcpu_inject_dabt(struct vcpu *vcpu, u64 far);
 void vcpu_inject_iabt(struct vcpu *vcpu, u64 far);
 /* Inject an undefined-instruction exception (an unknown trap, a bad instruction). */
 void vcpu_inject_undef(struct vcpu *vcpu);
+/* Make a virtual SError pending for the loaded vCPU; the guest takes it when it unmasks SError. */
+void vcpu_inject_vserror(struct vcpu *vcpu);
 
-/* Skip the trapped instruction (4 bytes: Keel runs only AArch64 guests). */
-static inline void vcpu_skip_insn(struct vcpu *vcpu) { vcpu->regs.pc += 4; }
+/*
+ * While handling a trap: step the guest past the trapped instruction, by
+ * the length the syndrome gives (ESR_EL2.IL: 4 bytes, or 2 for a 16-bit T32
+ * instruction; Keel runs only AArch64 guests, but the syndrome decides).
+ */
+void vcpu_skip_insn(struct vcpu *vcpu);
 
 /* General register n as an instruction names it: 31 is XZR. */
 static inline u64 vcpu_get_reg(const struct vcpu *vcpu, u32 n) { return n == 31 ? 0 : vcpu->regs.x[n]; }

@@ -10,7 +10,7 @@
  * struct vgic_irq of the VM (shared SPIs and each vCPU's private SGIs and
  * PPIs), because SPIs are injected from any physical CPU. The list-register
  * shadow in struct vgic_cpu belongs to the physical CPU running the vCPU and
- * is touched only there.
+ * is touched only there (system-wide lock order: include/keel/locking.h).
  *
  * So that guest entry and exit cost what is pending rather than what exists,
  * each vCPU keeps a bitmap of the interrupts waiting for a list register on

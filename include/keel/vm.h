@@ -28,7 +28,7 @@ struct vm {
 	char name[KEEL_VM_NAME_LEN];
 	u32 index;
 	u16 vmid;
-	struct spinlock lock; /* state transitions; before vgic.lock */
+	struct spinlock lock; /* state transitions; order: include/keel/locking.h */
 	volatile enum vm_state state;
 	struct stage2 s2;
 	struct pt_pool s2_pool; /* this VM's own table pages; used only under mem.lock */

@@ -9,7 +9,7 @@
  * Ctrl-A sends one Ctrl-A through (documented in the README).
  *
  * Lock: vuart.lock protects the RX FIFO and the registers; taken after the
- * VM lock and before the vGIC lock.
+ * VM lock and before the vGIC lock (include/keel/locking.h).
  */
 #ifndef KEEL_VUART_H
 #define KEEL_VUART_H

@@ -1,6 +1,9 @@
 /*
- * What generic code may ask of the processor. Implemented by
- * arch/aarch64/cpu.c and, for host unit tests, arch/fake/cpu.c.
+ * What generic code may ask of the processor: per-CPU set-up, which CPU this
+ * is, kicks between CPUs, waiting for interrupts, the firmware's CPU and
+ * power services, the counter and the EL2 scheduling timer. Implemented by
+ * arch/aarch64/cpu.c and arch/aarch64/cache.c; host unit tests bring their
+ * own stand-ins for the few they link against (tests/unit/fake_*).
  */
 #ifndef KEEL_ARCH_CPU_H
 #define KEEL_ARCH_CPU_H
@@ -9,6 +12,12 @@
 
 struct cpu;
 
+/* Make cpu the one this_cpu() returns on the calling CPU. First thing each CPU does: logging and locks ask. */
+void arch_cpu_set_self(struct cpu *cpu);
+/* Program the calling CPU's EL2 controls for running guests (traps, stage 2, timers). Once per CPU, before its first guest. */
+void arch_cpu_init(struct cpu *cpu);
+/* The struct cpu of the CPU executing this (what arch_cpu_set_self stored). */
+struct cpu *arch_this_cpu(void);
 /* Index of the physical CPU executing this (0 on the boot CPU). */
 u32 arch_cpu_index(void);
 /* Send Keel's kick SGI to physical CPU pcpu so it re-examines its vCPUs. */
@@ -28,6 +37,14 @@ u64 arch_counter_freq(void);
 void arch_panic_dump(void);
 /* Stop this CPU for good (interrupts masked, wfi loop). */
 void arch_halt(void) __attribute__((noreturn));
+
+/*
+ * The calling CPU's one-shot scheduling timer (the EL2 physical timer, PPI
+ * 26): raise its interrupt once arch_counter() reaches deadline. Arming
+ * again replaces the deadline; disarming also clears a raised interrupt.
+ */
+void arch_sched_timer_arm(u64 deadline);
+void arch_sched_timer_disarm(void);
 
 /* Zero memory fast (whole cache-line blocks where it can), and clean data to
  * the point of coherency so a guest starting with its MMU off sees it. */

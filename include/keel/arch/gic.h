@@ -1,7 +1,9 @@
 /*
- * Access to the GICv3 virtual CPU interface control registers (ICH_*_EL2)
- * for the vGIC's list-register bookkeeping. arch/fake keeps them in an array
- * so vdev/vgic_lr.c can be unit-tested on the host.
+ * The GICv3 CPU interface as system registers: the physical one Keel uses at
+ * EL2 (ICC_*, for drivers/gicv3.c) and the virtual interface control
+ * registers (ICH_*_EL2) for the vGIC's list-register bookkeeping. arch/fake
+ * keeps the ICH ones in an array so vdev/vgic_lr.c can be unit-tested on
+ * the host. Implemented by arch/aarch64/gic.c.
  */
 #ifndef KEEL_ARCH_GIC_H
 #define KEEL_ARCH_GIC_H
@@ -30,6 +32,22 @@
 #define ICH_MISR_EOI (1u << 0)
 #define ICH_MISR_U (1u << 1)
 
+/*
+ * Physical CPU interface of the calling CPU (GICv3 spec 12.2). Init enables
+ * the system-register interface at EL2 and lets EL1 use its own (virtual)
+ * one, opens the priority mask, selects EOImode 1 (priority drop and
+ * deactivation apart) and enables Group 1.
+ */
+void arch_gic_cpuif_init(void);
+/* Acknowledge the highest-priority pending Group 1 interrupt: its INTID (1020-1023: none). */
+u32 arch_gic_ack(void);
+/* Priority drop of intid (ICC_EOIR1_EL1), and its deactivation (ICC_DIR_EL1). */
+void arch_gic_eoi(u32 intid);
+void arch_gic_deactivate(u32 intid);
+/* Generate a Group 1 SGI: value laid out as ICC_SGI1R_EL1 (GICv3 spec 12.2.21); earlier stores are visible first. */
+void arch_gic_send_sgi(u64 sgi1r);
+
+/* Virtual CPU interface (GICv3 spec 12.5): list registers implemented, and access to them. */
 u32 arch_gic_nr_lrs(void);
 u64 arch_gic_read_lr(u32 n);
 void arch_gic_write_lr(u32 n, u64 value);

@@ -28,12 +28,28 @@ struct exit_syndrome {
 	u64 esr, far, hpfar;
 };
 
+/* Enter the loaded vCPU; return why it left, with its general registers saved in vcpu->regs. */
 enum exit_reason arch_guest_enter(struct vcpu *vcpu);
+/* Read ESR_EL2, FAR_EL2 and HPFAR_EL2 of the exit being handled. */
 void arch_exit_syndrome(struct exit_syndrome *s);
-/* Load the vCPU's system state onto this CPU / save it back to memory. */
+/*
+ * Load the vCPU's system state onto this CPU (EL1 registers, FP/SIMD,
+ * timer, GIC virtual interface, stage-2 root, a pending virtual SError) /
+ * save it back to memory and leave nothing of it behind for the next vCPU.
+ * On the vCPU's own CPU only.
+ */
 void arch_vcpu_load(struct vcpu *vcpu);
 void arch_vcpu_put(struct vcpu *vcpu);
-/* Architectural reset values of the vCPU's system registers. */
+/* Architectural reset values of the vCPU's system registers (no virtual SError pending). */
 void arch_vcpu_reset_sysregs(struct vcpu *vcpu);
+/* Reset the vCPU's general registers: enter at pc with x0, at the guest kernel's level with every exception masked. */
+void arch_vcpu_reset_regs(struct vcpu *vcpu, u64 pc, u64 x0);
+/*
+ * For a vCPU that is not loaded: the counter value (arch_counter()) at
+ * which its saved virtual timer (or its emulated EL1 physical timer) fires
+ * first, or ~0 if both are disabled or masked. Meaningless while the vCPU
+ * is loaded.
+ */
+u64 arch_vcpu_vtimer_deadline(const struct vcpu *vcpu);
 
 #endif

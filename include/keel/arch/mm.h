@@ -1,12 +1,21 @@
 /*
- * The descriptor bits of a leaf mapping, and TLB maintenance, for the table
- * builder in core/pagetable.c.
+ * Keel's own address space and the translation-table hooks: building and
+ * enabling the EL2 tables at boot, the descriptor bits of a leaf mapping and
+ * TLB maintenance for the table builder in core/pagetable.c. Implemented by
+ * arch/aarch64/mmu.c; the table hooks also by arch/fake/mm.c for unit tests.
  */
 #ifndef KEEL_ARCH_MM_H
 #define KEEL_ARCH_MM_H
 
 #include <keel/mm.h>
 #include <keel/types.h>
+
+/* Boot CPU, MMU off, once: build Keel's EL2 tables (image, devices, guest RAM). Panics if they do not fit. */
+void arch_mmu_build(void);
+/* Every CPU, after arch_mmu_build: turn on EL2 translation with those tables. */
+void arch_mmu_enable(void);
+/* Table pages arch_mmu_build used, for the boot memory report. */
+u32 arch_mmu_pages_used(void);
 
 /* Attribute bits (everything but the output address and type bits) of a leaf with MM_* flags. */
 u64 arch_mm_leaf_attrs(enum pt_kind kind, u32 flags);

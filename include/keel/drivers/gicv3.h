@@ -34,7 +34,5 @@ bool gicv3_is_active(u32 intid);
 void gicv3_set_active(u32 intid);
 /* Send SGI intid to physical CPU pcpu. */
 void gicv3_send_sgi(u32 pcpu, u32 intid);
-/* Number of list registers the virtual CPU interface implements. */
-u32 gicv3_nr_lrs(void);
 
 #endif

@@ -1,0 +1,38 @@
+/*
+ * Keel's lock order, for the whole system, in one place. Every module that
+ * takes a lock names its place here; a new lock gets a place here first.
+ *
+ * Keel's locks are spinlocks (include/keel/spinlock.h), held for short,
+ * bounded sections with interrupts masked (Keel never takes interrupts at
+ * EL2). A CPU holding a lock may take only a lock further down this list:
+ *
+ *   1. vm->lock            a VM's state transitions, RAM population, PSCI
+ *                          CPU_ON (core/vm.c, arch/aarch64/smccc.c)
+ *   2. console_in_lock     console input and focus (core/console.c); it
+ *                          delivers a byte to the focused VM's vUART
+ *   3. vm->vuart.lock      a VM's emulated PL011 (vdev/vuart_pl011.c); it
+ *                          drives the UART's interrupt line in the vGIC and
+ *                          prints completed lines
+ *   4. vm->vgic.lock       every interrupt's state in one VM (vdev/vgic_*.c);
+ *                          may log a guest's mistake
+ *   5. log_lock            per-VM log rate limits (core/log.c), a leaf:
+ *                          released before the line is printed
+ *   6. console_out_lock    the physical UART's output (core/console.c),
+ *                          always last; a CPU that already holds it (a panic
+ *                          while printing) prints without taking it again
+ *
+ * Two VMs: no CPU ever holds a lock of two different VMs at once (any of
+ * vm->lock, vm->vuart.lock, vm->vgic.lock). Code that acts on another VM or
+ * vCPU releases its own VM's locks first, then posts a request and kicks
+ * (vcpu_request), which takes no lock. If that ever has to change, take
+ * the two VMs' locks in VM index order.
+ *
+ * Locks are never held across a guest entry, and nothing spins on a lock
+ * while holding one of a higher number.
+ */
+#ifndef KEEL_LOCKING_H
+#define KEEL_LOCKING_H
+
+#include <keel/spinlock.h>
+
+#endif
