@@ -228,8 +228,8 @@ void vm_start(struct vm *vm)
 	vm->vcpus[0].boot_pc = c->entry_ipa;
 	vm->vcpus[0].boot_x0 = dtb_ipa;
 	vcpu_request(&vm->vcpus[0], VCPU_REQ_START);
-	vm_log(vm, "loaded in %lu us on CPU %u (not preemptible)", (arch_counter() - t0) * 1000000 / arch_counter_freq(),
-	       arch_cpu_index());
+	vm_log_lifecycle(vm, "loaded in %lu us on CPU %u (not preemptible)",
+			 (arch_counter() - t0) * 1000000 / arch_counter_freq(), arch_cpu_index());
 }
 
 static void vm_stop_all_vcpus(struct vm *vm, enum vm_state next)
@@ -247,13 +247,13 @@ static void vm_stop_all_vcpus(struct vm *vm, enum vm_state next)
 
 void vm_power_off(struct vm *vm)
 {
-	vm_log(vm, "powering off");
+	vm_log_lifecycle(vm, "powering off");
 	vm_stop_all_vcpus(vm, VM_POWERED_OFF);
 }
 
 void vm_reset(struct vm *vm)
 {
-	vm_log(vm, "resetting");
+	vm_log_lifecycle(vm, "resetting");
 	vm_stop_all_vcpus(vm, VM_RESETTING);
 }
 
@@ -277,11 +277,11 @@ void vm_vcpu_parked(struct vcpu *vcpu)
 		return;
 	if (vm->state == VM_RESETTING) {
 		vm->nr_resets++;
-		vm_log(vm, "restarting from its images (reset #%u)", vm->nr_resets);
+		vm_log_lifecycle(vm, "restarting from its images (reset #%u)", vm->nr_resets);
 		vm_start(vm);
 	} else if (vm->state == VM_POWERED_OFF) {
-		vm_log(vm, "stopped after %lu exits, %u MiB of its RAM touched", vm_total_exits(vm),
-		       vm->nr_chunks_populated * (u32)(VM_RAM_CHUNK / MiB));
+		vm_log_lifecycle(vm, "stopped after %lu exits, %u MiB of its RAM touched", vm_total_exits(vm),
+				 vm->nr_chunks_populated * (u32)(VM_RAM_CHUNK / MiB));
 		sched_print_stats(vm);
 		if (all_vms_off()) {
 			klog("every VM is off: powering the machine off");
