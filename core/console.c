@@ -21,8 +21,9 @@
  * for one item (at most CONSOLE_LINE_MAX + a prefix + a mark) and is a
  * ticket lock, so a waiting CPU gets it after at most one item per other
  * CPU; round robin means a VM that prints without end delays another VM's
- * line by at most one item; Keel's own lines skip the rings and wait only
- * for the lock. A line longer than CONSOLE_LINE_MAX is not cut: its pieces
+ * line by at most one of its items; Keel's own lines skip the rings and
+ * wait only for the lock. (The vUART calls in with its VM's vuart.lock
+ * held: only that VM's own vCPUs and keyboard input to it wait on that.) A line longer than CONSOLE_LINE_MAX is not cut: its pieces
  * continue one console line unless another line comes between, in which
  * case the open line ends with CONSOLE_CONT_MARK and the rest follows on a
  * new line with the same prefix.
