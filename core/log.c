@@ -1,20 +1,26 @@
 /*
- * Keel's own messages (klog), messages about a VM (vm_log) and panic().
- * Each formats into a buffer on the stack and hands the finished line to
- * console_write_line(), so a message is one atomic line on the console.
- * Lines longer than LOG_LINE_MAX are cut. vm_log is rate-limited per VM: a
- * guest that provokes a message in a loop gets LOG_VM_BURST lines, then one
- * "further messages suppressed" line, then silence until a second has passed
- * since the burst began.
+ * Keel's own messages (klog), messages about a VM (vm_log and
+ * vm_log_lifecycle) and panic(). Each formats into a buffer on the stack and
+ * hands the finished line to the console (console_keel_line, or
+ * console_panic_line, which does not wait), so a message is one atomic line.
+ * Lines longer than LOG_LINE_MAX are cut.
+ *
+ * vm_log is rate-limited per VM: a guest that provokes a message in a loop
+ * gets LOG_VM_BURST lines, then one "further messages suppressed" line, then
+ * silence until a second has passed since the burst began; the first line
+ * after that says how many were suppressed. vm_log_lifecycle (start, reset,
+ * power off, stop) is never limited and is not counted, so a guest cannot
+ * hide its own reset or power-off by first provoking a burst of aborts; it
+ * also reports the suppressed count so far, so the record stays complete.
  *
  * Lock: log_lock protects the rate-limit counters only and is never held
  * while printing.
  */
 #include <keel/arch/cpu.h>
+#include <keel/console.h>
 #include <keel/log.h>
 #include <keel/platform.h>
 #include <keel/vm.h>
-#include <keel/vuart.h>
 
 #define LOG_LINE_MAX 256
 #define LOG_VM_BURST 20
@@ -22,21 +28,27 @@
 struct vm_log_limit {
 	u64 window_start; /* counter value when the current one-second window began */
 	u32 count; /* lines in the window, LOG_VM_BURST + 1 once the note is out */
+	u32 suppressed; /* lines dropped and not yet reported */
 };
 
 static struct spinlock log_lock = SPINLOCK_INIT; /* a leaf: include/keel/locking.h */
 static struct vm_log_limit vm_log_limits[KEEL_MAX_VMS]; /* by vm->index, under log_lock */
 static bool panicking[PLAT_MAX_CPUS]; /* by CPU index, each written by its own CPU */
 
-/* Emit buf[0..n) (n as vformat returned it) as one "[keel]" line. */
-static void log_emit(const char *buf, int n)
+/* The length of buf[0..n) (n as vformat returned it) as a line: bounded, no trailing newlines. */
+static u32 log_line_len(const char *buf, int n)
 {
 	u32 len = n < 0 ? 0 : (u32)MIN(n, LOG_LINE_MAX - 1);
 
 	/* The console ends the line; a message's own trailing newlines would double it. */
 	while (len > 0 && buf[len - 1] == '\n')
 		len--;
-	console_write_line("keel", buf, len);
+	return len;
+}
+
+static void log_emit(const char *buf, int n)
+{
+	console_keel_line(buf, log_line_len(buf, n));
 }
 
 void klog(const char *fmt, ...)
@@ -53,12 +65,14 @@ void klog(const char *fmt, ...)
 
 enum log_verdict { LOG_PRINT, LOG_NOTE_SUPPRESSED, LOG_DROP };
 
-static enum log_verdict vm_log_allow(const struct vm *vm)
+/* Count one vm_log line against the VM's budget; *ended is the suppressed count to report first. */
+static enum log_verdict vm_log_allow(const struct vm *vm, u32 *ended)
 {
 	struct vm_log_limit *l;
 	u64 now = arch_counter(), freq = arch_counter_freq();
 	enum log_verdict v;
 
+	*ended = 0;
 	if (vm->index >= KEEL_MAX_VMS)
 		return LOG_PRINT;
 	l = &vm_log_limits[vm->index];
@@ -66,6 +80,8 @@ static enum log_verdict vm_log_allow(const struct vm *vm)
 	if (now - l->window_start >= freq) {
 		l->window_start = now;
 		l->count = 0;
+		*ended = l->suppressed;
+		l->suppressed = 0;
 	}
 	if (l->count < LOG_VM_BURST)
 		v = LOG_PRINT;
@@ -75,33 +91,78 @@ static enum log_verdict vm_log_allow(const struct vm *vm)
 		v = LOG_DROP;
 	if (v != LOG_DROP)
 		l->count++;
+	else
+		l->suppressed++;
 	spin_unlock(&log_lock);
 	return v;
+}
+
+/* The suppressed count not yet reported, now reported (lifecycle lines); 0 if none. */
+static u32 vm_log_take_suppressed(const struct vm *vm)
+{
+	u32 n;
+
+	if (vm->index >= KEEL_MAX_VMS)
+		return 0;
+	spin_lock(&log_lock);
+	n = vm_log_limits[vm->index].suppressed;
+	vm_log_limits[vm->index].suppressed = 0;
+	spin_unlock(&log_lock);
+	return n;
+}
+
+static void vm_log_note_suppressed(const struct vm *vm, u32 n)
+{
+	char buf[LOG_LINE_MAX];
+
+	log_emit(buf, format(buf, sizeof(buf), "vm %s: %u messages were suppressed", vm->name, n));
+}
+
+/* Print "vm NAME: " and the message. */
+static void vm_log_print(const struct vm *vm, const char *fmt, va_list ap)
+{
+	char buf[LOG_LINE_MAX];
+	int n;
+
+	n = format(buf, sizeof(buf), "vm %s: ", vm->name);
+	if (n < 0 || n >= LOG_LINE_MAX)
+		n = 0;
+	n += vformat(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
+	log_emit(buf, n);
 }
 
 void vm_log(struct vm *vm, const char *fmt, ...)
 {
 	char buf[LOG_LINE_MAX];
 	va_list ap;
-	int n;
+	u32 ended;
 
-	switch (vm_log_allow(vm)) {
+	switch (vm_log_allow(vm, &ended)) {
 	case LOG_DROP:
 		return;
 	case LOG_NOTE_SUPPRESSED:
-		n = format(buf, sizeof(buf), "vm %s: further messages suppressed", vm->name);
-		log_emit(buf, n);
+		log_emit(buf, format(buf, sizeof(buf), "vm %s: further messages suppressed", vm->name));
 		return;
 	case LOG_PRINT:
 		break;
 	}
-	n = format(buf, sizeof(buf), "vm %s: ", vm->name);
-	if (n < 0 || n >= LOG_LINE_MAX)
-		n = 0;
+	if (ended)
+		vm_log_note_suppressed(vm, ended);
 	va_start(ap, fmt);
-	n += vformat(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
+	vm_log_print(vm, fmt, ap);
 	va_end(ap);
-	log_emit(buf, n);
+}
+
+void vm_log_lifecycle(struct vm *vm, const char *fmt, ...)
+{
+	u32 suppressed = vm_log_take_suppressed(vm);
+	va_list ap;
+
+	if (suppressed)
+		vm_log_note_suppressed(vm, suppressed);
+	va_start(ap, fmt);
+	vm_log_print(vm, fmt, ap);
+	va_end(ap);
 }
 
 void panic(const char *fmt, ...)
@@ -121,7 +182,7 @@ void panic(const char *fmt, ...)
 	va_start(ap, fmt);
 	n += vformat(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
 	va_end(ap);
-	log_emit(buf, n);
+	console_panic_line(buf, log_line_len(buf, n));
 	arch_panic_dump();
 	arch_halt();
 }

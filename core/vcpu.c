@@ -22,10 +22,41 @@ void vcpu_reset(struct vcpu *vcpu, u64 pc, u64 x0)
 		arch_vcpu_load(vcpu); /* its registers are live on this CPU: replace them */
 }
 
+/*
+ * A bit of vcpu->requests private to vcpu_request(): set with a request by
+ * a CPU that then kicks the target, and cleared with everything else when
+ * the target takes the word (one atomic exchange, sched.c handle_requests;
+ * the bit itself asks for nothing).
+ */
+#define VCPU_REQ_KICK_SENT (1u << 31)
+
+/*
+ * Kick only if no kick is pending. Why that is enough: the target CPU takes
+ * the whole word with one atomic exchange and acts on every bit it got. If
+ * our fetch-or found KICK_SENT set, then in the word's modification order
+ * our RMW comes after the RMW that set it (whose CPU sent a kick after it)
+ * and before the exchange that will clear it, so that exchange returns our
+ * bit too; and it is coming, because the kick makes the target look. If the
+ * exchange came first, we found the bit clear and kick ourselves. Requests
+ * a CPU posts for its own vCPUs never kick and never set the bit: only a
+ * pending kick, not a pending request, makes a later kick unnecessary.
+ *
+ * The bound this gives: however often a guest makes Keel post requests for
+ * a vCPU on another CPU (writing ICC_SGI1R_EL1 or GICD_ISPENDR in a loop),
+ * that CPU gets at most one kick, so one exit and one pass over its
+ * requests, per time it examines that vCPU's requests; N requests in
+ * between are one kick, not N.
+ */
 void vcpu_request(struct vcpu *vcpu, u32 req)
 {
-	__atomic_fetch_or(&vcpu->requests, req, __ATOMIC_SEQ_CST);
-	if (vcpu->pcpu != arch_cpu_index())
+	u32 old;
+
+	if (vcpu->pcpu == arch_cpu_index()) {
+		__atomic_fetch_or(&vcpu->requests, req, __ATOMIC_SEQ_CST);
+		return; /* this CPU looks at its vCPUs' requests before it enters one or sleeps */
+	}
+	old = __atomic_fetch_or(&vcpu->requests, req | VCPU_REQ_KICK_SENT, __ATOMIC_SEQ_CST);
+	if (!(old & VCPU_REQ_KICK_SENT))
 		arch_send_kick(vcpu->pcpu);
 }
 

@@ -126,8 +126,9 @@ void vm_start(struct vm *vm)
 	vm->vcpus[0].boot_pc = c->entry_ipa;
 	vm->vcpus[0].boot_x0 = dtb_ipa;
 	vcpu_request(&vm->vcpus[0], VCPU_REQ_START);
-	vm_log(vm, "started on CPU %u in %lu us, stage-2 tables %u of %u pages", arch_cpu_index(),
-	       (arch_counter() - t0) * 1000000 / arch_counter_freq(), vm->s2_pool.nr_used, vm->s2_pool.nr_pages);
+	vm_log_lifecycle(vm, "started on CPU %u in %lu us, stage-2 tables %u of %u pages", arch_cpu_index(),
+			 (arch_counter() - t0) * 1000000 / arch_counter_freq(), vm->s2_pool.nr_used,
+			 vm->s2_pool.nr_pages);
 }
 
 static void vm_stop_all_vcpus(struct vm *vm, enum vm_state next)
@@ -146,13 +147,13 @@ static void vm_stop_all_vcpus(struct vm *vm, enum vm_state next)
 
 void vm_power_off(struct vm *vm)
 {
-	vm_log(vm, "powering off");
+	vm_log_lifecycle(vm, "powering off");
 	vm_stop_all_vcpus(vm, VM_POWERED_OFF);
 }
 
 void vm_reset(struct vm *vm)
 {
-	vm_log(vm, "resetting");
+	vm_log_lifecycle(vm, "resetting");
 	vm_stop_all_vcpus(vm, VM_RESETTING);
 }
 
@@ -176,12 +177,12 @@ void vm_vcpu_parked(struct vcpu *vcpu)
 		return;
 	if (vm->state == VM_RESETTING) {
 		vm->nr_resets++;
-		vm_log(vm, "restarting from its images (reset #%u)", vm->nr_resets);
+		vm_log_lifecycle(vm, "restarting from its images (reset #%u)", vm->nr_resets);
 		/* On its own vCPU 0's CPU, not on whichever CPU parked last. */
 		vcpu_request(&vm->vcpus[0], VCPU_REQ_VM_BOOT);
 	} else if (vm->state == VM_POWERED_OFF) {
-		vm_log(vm, "stopped after %lu exits, %u MiB of its RAM touched", vm_total_exits(vm),
-		       vm->mem.nr_chunks_mapped * (u32)(GM_CHUNK / MiB));
+		vm_log_lifecycle(vm, "stopped after %lu exits, %u MiB of its RAM touched", vm_total_exits(vm),
+				 vm->mem.nr_chunks_mapped * (u32)(GM_CHUNK / MiB));
 		sched_print_stats(vm);
 		if (all_vms_off()) {
 			klog("every VM is off: powering the machine off");

@@ -113,8 +113,11 @@ static void vuart_tx(struct vuart *u, u8 c)
 		return;
 	}
 	u->line[u->line_len++] = (char)c;
-	if (u->line_len == VUART_LINE_MAX)
-		vuart_flush_line(u);
+	if (u->line_len == VUART_LINE_MAX) {
+		/* Not a line's end: the console continues the line, so a long one is not cut. */
+		console_write_partial(u->vm->name, u->line, u->line_len);
+		u->line_len = 0;
+	}
 }
 
 /* A read of DR: the oldest received byte, 0 when there is none. */

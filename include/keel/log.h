@@ -3,7 +3,9 @@
  *
  * klog() prints one line prefixed "[keel]". vm_log() names the VM a message
  * is about; guest mistakes are logged through it, rate-limited per VM so a
- * hostile guest cannot flood the console. CHECK() is for Keel's own bugs
+ * hostile guest cannot flood the console. vm_log_lifecycle() is for a VM's
+ * life-cycle events (start, reset, power off, stop, failover): never
+ * rate-limited, so no guest can hide them. CHECK() is for Keel's own bugs
  * only: it panics with file and line. Never CHECK something a guest or a
  * configuration can cause.
  */
@@ -17,6 +19,7 @@ struct vm;
 
 void klog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void vm_log(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void vm_log_lifecycle(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 /* The freestanding formatter behind them: %s %c %d %u %x %p %%, with l/ll, width and 0. */

@@ -1,4 +1,5 @@
-# Unit tests for the formatter, the emulated PL011 and the console multiplexer.
+# Unit tests for the formatter, the emulated PL011 and the console (multiplexer, per-VM
+# output rings, Keel's log).
 UNIT_TESTS += test_format test_vuart test_console
 
 test_format_SRCS := tests/unit/test_format.c lib/format.c
@@ -11,3 +12,9 @@ test_console_SRCS := tests/unit/test_console.c core/console.c core/log.c lib/for
 	tests/unit/fake_console_pl011.c tests/unit/fake_console_arch.c \
 	tests/unit/fake_console_vms.c
 test_console_LIBS := -lpthread
+
+# The emulated PL011 feeding the real console: long lines, prompts, escapes end to end.
+UNIT_TESTS += test_console_vuart
+test_console_vuart_SRCS := tests/unit/test_console_vuart.c vdev/vuart_pl011.c core/console.c \
+	core/log.c lib/format.c tests/unit/fake_console_pl011.c tests/unit/fake_console_arch.c \
+	tests/unit/fake_console_vgic.c

@@ -1,8 +1,9 @@
 /*
  * The physical PL011 UART Keel owns (platform.uart_base), the console every
  * VM's output and Keel's own messages go to. Callers serialise output
- * themselves (core/console.c holds the console lock around whole lines);
- * input is drained by console_poll() when the UART's interrupt arrives.
+ * themselves (core/console.c holds its output lock around each line or
+ * bounded piece of one); input is drained by console_poll() when the UART's
+ * interrupt arrives.
  */
 #ifndef KEEL_DRIVERS_PL011_H
 #define KEEL_DRIVERS_PL011_H
