@@ -21,6 +21,9 @@ void vcpu_reset(struct vcpu *vcpu, u64 pc, u64 x0)
 	vcpu->regs.pstate = 0x3c5; /* EL1h, D A I F masked */
 	arch_vcpu_reset_sysregs(vcpu);
 	vcpu->vgic.lr_used = 0;
+	vgic_vcpu_off(vcpu); /* nothing it had active before the reset will be deactivated */
+	if (!vcpu->loaded)
+		vcpu->vtimer_hw_active = false; /* nor its timer's physical side (see vcpu_power_down) */
 	if (vcpu->loaded)
 		arch_vcpu_load(vcpu); /* its registers are live on this CPU: replace them */
 }
@@ -42,6 +45,8 @@ void vcpu_power_down(struct vcpu *vcpu)
 		cpu->current = NULL;
 		irq_release_vcpu_timer(); /* an active timer interrupt of this vCPU is no one's now */
 	}
+	vcpu->vtimer_hw_active = false; /* the same, saved while it was switched out */
+	vgic_vcpu_off(vcpu); /* and its virtual side, or its timer never fires after CPU_ON */
 }
 
 void vcpu_wait_for_interrupt(struct vcpu *vcpu)
@@ -51,7 +56,7 @@ void vcpu_wait_for_interrupt(struct vcpu *vcpu)
 	 * us either is seen here or leaves a KICK request that the run loop
 	 * examines before this CPU sleeps.
 	 */
-	vuart_flush_partial(&vcpu->vm->vuart); /* a guest idling after a prompt waits for input */
+	vdev_idle_all(vcpu->vm, vcpu); /* e.g. a guest idling after a prompt waits for input */
 	vcpu->state = VCPU_WAITING;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (vgic_vcpu_has_pending(vcpu))

@@ -82,9 +82,7 @@ static void vm_create(struct vm *vm, u32 index, const struct keel_blob_vm *c)
 		CHECK(cpu->nr_vcpus < CPU_MAX_VCPUS);
 		cpu->vcpus[cpu->nr_vcpus++] = v;
 	}
-	vgic_vm_init(vm, c->nr_spis);
-	vgic_register_devices(vm, c->gicd_ipa, c->gicr_ipa);
-	vuart_init(&vm->vuart, vm, c->vuart_ipa, c->vuart_irq);
+	vdev_create_all(vm); /* the vGIC first, from the blob's device records */
 	for (u32 i = 0; i < c->nr_irqs; i++)
 		irq_assign_spi(c->irqs[i], vm);
 }
@@ -221,8 +219,7 @@ void vm_start(struct vm *vm)
 		if (img->kind == KEEL_IMAGE_DTB)
 			dtb_ipa = img->dst_ipa;
 	}
-	vgic_vm_init(vm, c->nr_spis);
-	vuart_reset(&vm->vuart);
+	vdev_reset_all(vm); /* each under its own lock: other CPUs may still inject */
 	vm->nr_parked = 0;
 	vm->state = VM_RUNNING;
 	vm->vcpus[0].boot_pc = c->entry_ipa;

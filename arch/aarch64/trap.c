@@ -87,16 +87,18 @@ static void handle_dabt(struct vcpu *vcpu, const struct exit_syndrome *s)
 	};
 
 	/* Emulated devices first: they are the common case on this path. */
-	if ((iss & DABT_ISV) && !(iss & DABT_S1PTW) && mmio_dispatch(vcpu, &a)) {
+	enum mmio_result res = (iss & DABT_ISV) && !(iss & DABT_S1PTW) ? mmio_dispatch(vcpu, &a) : MMIO_NO_DEVICE;
+
+	if (res == MMIO_OK) {
 		vcpu_skip_insn(vcpu);
 		return;
 	}
-	if (FSC_IS_TRANSLATION(DABT_DFSC(iss)) && vm_populate_ram(vcpu->vm, ipa))
+	if (res == MMIO_NO_DEVICE && FSC_IS_TRANSLATION(DABT_DFSC(iss)) && vm_populate_ram(vcpu->vm, ipa))
 		return; /* first touch of a RAM chunk: now mapped, the guest retries */
 	vm_log(vcpu->vm, "vcpu %u: %s at IPA 0x%lx (pc 0x%lx): %s; abort injected", vcpu->index,
 	       a.write ? "write" : "read", ipa, vcpu->regs.pc,
 	       !(iss & DABT_ISV) ? "instruction not decodable" :
-	       vm_find_vdev(vcpu->vm, ipa) ? "refused by the device" : "no memory or device there");
+	       res == MMIO_REFUSED ? "refused by the device" : "no memory or device there");
 	vcpu_inject_dabt(vcpu, s->far);
 }
 

@@ -32,21 +32,31 @@ struct vm {
 	char name[KEEL_VM_NAME_LEN];
 	u32 index;
 	u16 vmid;
-	struct spinlock lock; /* state transitions; before vgic.lock */
+	struct spinlock lock; /* state transitions; before the vGIC's lock */
 	volatile enum vm_state state;
 	struct stage2 s2;
 	struct pt_pool s2_pool; /* this VM's own table pages; changed only under lock */
-	struct vgic_dist vgic;
-	struct vuart vuart;
 	u32 nr_vcpus;
 	struct vcpu vcpus[KEEL_MAX_VCPUS_PER_VM];
-	u32 nr_vdevs;
-	struct vdev vdevs[VM_MAX_VDEVS];
+	u32 nr_vdevs; /* fixed after boot */
+	struct vdev vdevs[VM_MAX_VDEVS]; /* in registry order (core/vdev_kinds.c): vGIC distributor first */
 	u32 nr_resets;
 	u32 nr_parked; /* vCPUs that have stopped for a reset or power-off, under lock */
 	u32 nr_chunks_populated; /* RAM chunks touched since the last start, under lock */
 	u32 chunk_zeroed[VM_MAX_CHUNKS]; /* bytes of each RAM chunk zeroed so far, under lock */
 };
+
+/*
+ * The VM's virtual GIC distributor state. Every VM has exactly one (the blob
+ * check requires it) and it is its first device instance.
+ */
+static inline struct vgic_dist *vm_vgic(const struct vm *vm)
+{
+	return (struct vgic_dist *)vm->vdevs[0].state;
+}
+
+/* The VM's console UART (its first PL011), or NULL if it has none. */
+struct vuart *vm_vuart(struct vm *vm);
 
 extern struct vm vms[KEEL_MAX_VMS];
 extern u32 nr_vms;

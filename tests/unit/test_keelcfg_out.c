@@ -205,9 +205,15 @@ static void test_blob(void **state)
 	assert_int_equal(blob->vms[0].irqs[0], 34);
 	assert_int_equal(blob->vms[0].nr_mmio, 1);
 	assert_int_equal(blob->vms[0].mmio[0].ipa, 0x09010000);
-	assert_int_equal(blob->vms[0].vuart_irq, 33);
 	assert_int_equal(blob->vms[0].nr_spis, 64);
-	assert_int_equal(blob->vms[1].gicr_ipa, 0x080a0000);
+	assert_int_equal(blob->vms[0].nr_vdevs, 3);
+	assert_int_equal(blob->vms[0].vdevs[0].kind, KEEL_VDEV_GICV3_DIST);
+	assert_int_equal(blob->vms[0].vdevs[0].args[0], 64);
+	assert_int_equal(blob->vms[0].vdevs[2].kind, KEEL_VDEV_PL011);
+	assert_int_equal(blob->vms[0].vdevs[2].irq, 33);
+	assert_int_equal(blob->vms[1].vdevs[1].kind, KEEL_VDEV_GICV3_REDIST);
+	assert_int_equal(blob->vms[1].vdevs[1].ipa, 0x080a0000);
+	assert_int_equal(blob->vms[1].vdevs[1].size, blob->vms[1].nr_vcpus * 0x20000ull);
 	assert_int_equal(blob->vms[1].mem[0].pa, 0x60000000);
 	assert_int_equal(blob->vms[1].nr_images, 2);
 }

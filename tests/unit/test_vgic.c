@@ -32,7 +32,6 @@ static struct vm vm;
 static void setup(u32 nr_vcpus, u32 nr_spis)
 {
 	fake_vgic_vm_setup(&vm, nr_vcpus, nr_spis);
-	vgic_register_devices(&vm, GICD, GICR);
 }
 
 static int setup_2x64(void **state)
@@ -55,7 +54,7 @@ static bool mmio_read(u64 ipa, u32 width, u64 *value)
 
 	assert_non_null(dev);
 	*value = 0xdeadbeefdeadbeefull; /* must be overwritten */
-	return dev->ops->read(dev, &vm.vcpus[0], ipa - dev->base, width, value);
+	return dev->kind->read(dev, &vm.vcpus[0], ipa - dev->base, width, value);
 }
 
 static bool mmio_write(u64 ipa, u32 width, u64 value)
@@ -63,7 +62,7 @@ static bool mmio_write(u64 ipa, u32 width, u64 value)
 	struct vdev *dev = vm_find_vdev(&vm, ipa);
 
 	assert_non_null(dev);
-	return dev->ops->write(dev, &vm.vcpus[0], ipa - dev->base, width, value);
+	return dev->kind->write(dev, &vm.vcpus[0], ipa - dev->base, width, value);
 }
 
 static u64 rd(u64 ipa, u32 width)
@@ -86,7 +85,7 @@ static void wr32(u64 ipa, u32 value)
 
 static struct vgic_irq *spi(u32 intid)
 {
-	return &vm.vgic.spis[intid - 32];
+	return &vm_vgic(&vm)->spis[intid - 32];
 }
 
 static struct vgic_irq *priv(u32 vcpu, u32 intid)
@@ -126,12 +125,12 @@ static void test_dist_id_registers(void **state)
 	assert_int_equal(rd32(GICD + 0xfffc), 0xb1); /* CIDR3 */
 
 	setup(1, 20); /* rounded up to one block of 32 */
-	assert_int_equal(vm.vgic.nr_spis, 32);
+	assert_int_equal(vm_vgic(&vm)->nr_spis, 32);
 	assert_int_equal(rd32(GICD + 0x4) & 0x1f, 1);
 	setup(1, 0);
 	assert_int_equal(rd32(GICD + 0x4) & 0x1f, 0);
 	setup(1, 1000); /* capped */
-	assert_int_equal(vm.vgic.nr_spis, VGIC_MAX_SPIS);
+	assert_int_equal(vm_vgic(&vm)->nr_spis, VGIC_MAX_SPIS);
 	assert_int_equal(fake_vgic_log_count, 0); /* setup resets the count after init */
 }
 
@@ -278,7 +277,7 @@ static void test_dist_irouter(void **state)
 	assert_int_equal(rd(GICD + 0x6000 + 8 * 5, 8), 0);
 	assert_int_equal(rd(GICD + 0x6000 + 8 * 200, 8), 0);
 	/* A routing change to an enabled pending SPI kicks its new target. */
-	vm.vgic.ctlr = 0x3;
+	vm_vgic(&vm)->ctlr = 0x3;
 	spi(41)->enabled = true;
 	spi(41)->pending_latch = true;
 	fake_vgic_clear_kicks(&vm);
@@ -350,7 +349,7 @@ static void test_redist_typer(void **state)
 	assert_true(mmio_write(redist(1, 0x8), 8, ~0ull)); /* read-only */
 	assert_int_equal(rd32(redist(1, 0xc)), 1);
 	/* Past the last redistributor. */
-	assert_false(dev->ops->read(dev, &vm.vcpus[0], 2 * GICR_FRAME, 4, &v));
+	assert_false(dev->kind->read(dev, &vm.vcpus[0], 2 * GICR_FRAME, 4, &v));
 
 	setup(4, 32);
 	for (u32 i = 0; i < 4; i++) {
@@ -503,7 +502,7 @@ static void test_sgi_groups(void **state)
 static void test_sgi_kicks_deliverable_targets(void **state)
 {
 	(void)state;
-	vm.vgic.ctlr = 0x2; /* Group 1 on */
+	vm_vgic(&vm)->ctlr = 0x2; /* Group 1 on */
 	for (u32 i = 0; i < 4; i++) {
 		priv(i, 9)->group1 = true;
 		priv(i, 9)->enabled = i != 3;
