@@ -199,7 +199,7 @@ static const char *blob_check_vm(const struct keel_blob *b, u32 i, u32 nr_cpus, 
 	return NULL;
 }
 
-const char *blob_check_contents(const struct keel_blob *b, u32 nr_cpus, char *msg, u32 msg_size)
+const char *blob_verify_contents(const struct keel_blob *b, u32 nr_cpus, char *msg, u32 msg_size)
 {
 	u32 vcpus_on[KEEL_MAX_CPUS] = { 0 };
 	const char *err;
@@ -215,7 +215,7 @@ const char *blob_check_contents(const struct keel_blob *b, u32 nr_cpus, char *ms
 	return NULL;
 }
 
-const char *blob_check(const void *src, void *dst, u32 dst_size, const char *platform, u32 nr_cpus,
+const char *blob_verify(const void *src, void *dst, u32 dst_size, const char *platform, u32 nr_cpus,
 		       char *msg, u32 msg_size)
 {
 	const struct keel_blob_header *h = src;
@@ -241,5 +241,5 @@ const char *blob_check(const void *src, void *dst, u32 dst_size, const char *pla
 	if (sum != h->checksum)
 		return BLOB_FAIL("checksum 0x%x, expected 0x%x: corrupted", sum, h->checksum);
 	copy->checksum = sum;
-	return blob_check_contents(dst, nr_cpus, msg, msg_size);
+	return blob_verify_contents(dst, nr_cpus, msg, msg_size);
 }

@@ -42,7 +42,7 @@ _Static_assert(offsetof(struct keel_blob, vms) == sizeof(struct keel_blob_header
 static const struct keel_blob *blob_load(void)
 {
 	static char msg[160];
-	const char *err = blob_check(pa_ptr(pa_of(platform.blob_addr)), &config, sizeof(config), platform.name,
+	const char *err = blob_verify(pa_ptr(pa_of(platform.blob_addr)), &config, sizeof(config), platform.name,
 				     platform.nr_cpus, msg, sizeof(msg));
 
 	if (err)

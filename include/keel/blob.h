@@ -20,10 +20,10 @@
  * if the blob is good, else msg (msg_size bytes) holding the reason, naming
  * the field ("vms[1].nr_vcpus 9: above 4"). Pure apart from dst and msg.
  */
-const char *blob_check(const void *src, void *dst, u32 dst_size, const char *platform, u32 nr_cpus,
+const char *blob_verify(const void *src, void *dst, u32 dst_size, const char *platform, u32 nr_cpus,
 		       char *msg, u32 msg_size);
 
-/* Only the contents of a whole, checksummed blob, as blob_check() does last. */
-const char *blob_check_contents(const struct keel_blob *b, u32 nr_cpus, char *msg, u32 msg_size);
+/* Only the contents of a whole, checksummed blob, as blob_verify() does last. */
+const char *blob_verify_contents(const struct keel_blob *b, u32 nr_cpus, char *msg, u32 msg_size);
 
 #endif

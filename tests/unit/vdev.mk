@@ -2,7 +2,7 @@
 # round trip through the registry (test_vdev_kinds), the blob checks Keel
 # makes at EL2 (test_blob), and the vGIC's reset holes and RES0 registers
 # (test_vgic_reset).
-UNIT_TESTS += test_vdev_kinds
+UNIT_TESTS += test_vdev_kinds test_blob
 
 VDEV_KINDS_TEST_SRCS := core/vdev.c core/vdev_kinds.c vdev/vgic_irq.c vdev/vgic_dist.c \
 	vdev/vgic_redist.c vdev/vgic_lr.c vdev/vgic_sgi.c vdev/vuart_pl011.c arch/fake/gic.c \
