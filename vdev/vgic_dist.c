@@ -6,8 +6,9 @@
  * ranges, so the legacy and secure-only registers read as zero and ignore
  * writes. Registers for INTIDs below 32 are RAZ/WI here (with ARE they live
  * in the redistributors). A wrong width or a misaligned access is refused
- * (the guest gets an external abort); an access to a reserved offset is
- * RAZ/WI and logged once per VM.
+ * (the guest gets an external abort). A reserved offset is RES0 (GICv3
+ * spec 12.1.2): a 32- or 64-bit aligned access reads as zero and ignores
+ * writes, logged once per VM; a byte or halfword one is refused like any.
  *
  * The distributor is a device kind (vgic_dist_kind): its state, struct
  * vgic_dist, holds GICD_CTLR and every SPI; vm_vgic() finds it.
@@ -100,6 +101,8 @@ static enum vgic_mmio_res vgic_dist_other(struct vm *vm, u64 offset, u32 width, 
 			return VGIC_MMIO_BAD;
 		goto done;
 	}
+	if (!(offset < GICD_STATUSR + 4 || offset == GICD_SGIR || offset >= VGIC_ID_BASE))
+		return VGIC_MMIO_NOT_MINE; /* reserved: the caller checks the width */
 	if (!vgic_dist_width4(offset, width))
 		return VGIC_MMIO_BAD;
 	switch (offset) {
@@ -188,6 +191,8 @@ static bool vgic_dist_access(struct vdev *dev, u64 offset, u32 width, u64 *value
 		res = vgic_dist_other(vm, offset, width, value, write, &kick);
 	spin_unlock(&vm_vgic(vm)->lock);
 
+	if (res == VGIC_MMIO_NOT_MINE && width < 4)
+		res = VGIC_MMIO_BAD; /* no register there takes byte or halfword accesses */
 	if (res == VGIC_MMIO_NOT_MINE) {
 		if (!write)
 			*value = 0;

@@ -5,7 +5,8 @@
  * SGI_base frame holding that vCPU's SGI and PPI configuration. A guest finds
  * its own redistributor by matching GICR_TYPER.Affinity_Value with its MPIDR
  * and stops scanning at GICR_TYPER.Last. LPIs are not supported, so the LPI
- * registers read as zero and ignore writes. Any vCPU may program any
+ * registers read as zero and ignore writes. Reserved offsets are RES0 as in
+ * the distributor (vdev/vgic_dist.c). Any vCPU may program any
  * redistributor; the frame, not the accessing vCPU, names the owner.
  *
  * The redistributors of a VM are one device kind (vgic_redist_kind) with no
@@ -70,6 +71,8 @@ static enum vgic_mmio_res vgic_redist_rd(struct vm *vm, struct vcpu *owner, u64 
 		    reg == GICR_PROPBASER || reg == GICR_PENDBASER || reg == GICR_INVLPIR ||
 		    reg == GICR_INVALLR;
 
+	if (!is64 && !(reg == GICR_CTLR || reg == GICR_STATUSR || offset >= VGIC_ID_BASE))
+		return VGIC_MMIO_NOT_MINE; /* reserved: the caller checks the width */
 	if (!vgic_redist_width(offset, width, is64))
 		return VGIC_MMIO_BAD;
 	if (is64) {
@@ -106,6 +109,16 @@ static enum vgic_mmio_res vgic_redist_rd(struct vm *vm, struct vcpu *owner, u64 
 	return VGIC_MMIO_DONE;
 }
 
+/* Does SGI_base offset reg hold a register of INTIDs 0-31 (spec 12.11)? Else it is reserved. */
+static bool vgic_redist_sgi_reg(u64 reg)
+{
+	if (reg >= VGIC_IGROUPR && reg < VGIC_IPRIORITYR)
+		return (reg & 0x7f) < 4; /* the first word of each bit-per-INTID register */
+	return (reg >= VGIC_IPRIORITYR && reg < VGIC_IPRIORITYR + VGIC_NR_PRIVATE) ||
+	       (reg >= VGIC_ICFGR && reg < VGIC_ICFGR + 8) || (reg >= VGIC_IGRPMODR && reg < VGIC_IGRPMODR + 4) ||
+	       (reg >= VGIC_NSACR && reg < VGIC_NSACR + 4);
+}
+
 static bool vgic_redist_access(struct vdev *dev, u64 offset, u32 width, u64 *value, bool write)
 {
 	struct vm *vm = dev->vm;
@@ -130,6 +143,8 @@ static bool vgic_redist_access(struct vdev *dev, u64 offset, u32 width, u64 *val
 		res = vgic_redist_rd(vm, owner, frame, width, value, write);
 		if (locked)
 			spin_unlock(&vm_vgic(vm)->lock);
+	} else if (!vgic_redist_sgi_reg(frame - GICR_SGI_BASE)) {
+		res = VGIC_MMIO_NOT_MINE;
 	} else {
 		u64 reg = frame - GICR_SGI_BASE;
 
@@ -141,6 +156,8 @@ static bool vgic_redist_access(struct vdev *dev, u64 offset, u32 width, u64 *val
 			res = vgic_irqregs_read(vm, owner, 0, VGIC_NR_PRIVATE, reg, width, value);
 		spin_unlock(&vm_vgic(vm)->lock);
 	}
+	if (res == VGIC_MMIO_NOT_MINE && width < 4)
+		res = VGIC_MMIO_BAD; /* no register there takes byte or halfword accesses */
 	if (res == VGIC_MMIO_NOT_MINE) {
 		if (!write)
 			*value = 0;

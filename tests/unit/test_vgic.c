@@ -323,6 +323,96 @@ static void test_dist_reserved_logged_once(void **state)
 	assert_int_equal(fake_vgic_log_count, 2);
 }
 
+/* --- reserved offsets are RES0 (GICv3 spec 1.2.x "Reserved": RAZ/WI) ------------ */
+
+/* Offsets of one frame the vGIC implements a register at: [start, end). */
+struct span {
+	u64 start, end;
+};
+
+static const struct span gicd_implemented[] = {
+	{ 0x0000, 0x0014 }, /* CTLR, TYPER, IIDR, TYPER2, STATUSR */
+	{ 0x0080, 0x0d80 }, /* IGROUPR to ICFGR, ITARGETSR, IGRPMODR */
+	{ 0x0e00, 0x0f04 }, /* NSACR, SGIR */
+	{ 0x0f10, 0x0f30 }, /* CPENDSGIR, SPENDSGIR */
+	{ 0x6000, 0x7fe0 }, /* IROUTER */
+	{ 0xffd0, 0x10000 }, /* ID registers */
+};
+static const struct span gicr_rd_implemented[] = {
+	{ 0x0000, 0x0018 }, { 0x0040, 0x0050 }, { 0x0070, 0x0080 }, { 0x00a0, 0x00a8 }, { 0x00b0, 0x00b8 },
+	{ 0xffd0, 0x10000 },
+};
+static const struct span gicr_sgi_implemented[] = {
+	{ 0x0080, 0x0084 }, { 0x0100, 0x0104 }, { 0x0180, 0x0184 }, { 0x0200, 0x0204 }, { 0x0280, 0x0284 },
+	{ 0x0300, 0x0304 }, { 0x0380, 0x0384 }, { 0x0400, 0x0420 }, { 0x0c00, 0x0c08 }, { 0x0d00, 0x0d04 },
+	{ 0x0e00, 0x0e04 },
+};
+
+static bool implemented(const struct span *spans, u32 n, u64 offset)
+{
+	for (u32 i = 0; i < n; i++)
+		if (offset >= spans[i].start && offset < spans[i].end)
+			return true;
+	return false;
+}
+
+/* The whole vGIC state, as its save hooks see it. */
+static u32 save_all(u8 *buf)
+{
+	u32 n = vgic_dist_kind.save(&vm.vdevs[0], buf);
+
+	return n + vgic_redist_kind.save(&vm.vdevs[1], buf + n);
+}
+
+/*
+ * Every 32-bit access to a 64 KiB frame is accepted; at a reserved offset it
+ * reads 0, and a 64-bit one there too; writes of all ones to every reserved
+ * offset change nothing.
+ */
+static void sweep_frame(u64 base, const struct span *spans, u32 n)
+{
+	for (u64 off = 0; off < 0x10000; off += 4) {
+		u64 v;
+
+		if (!mmio_read(base + off, 4, &v))
+			fail_msg("32-bit read at 0x%llx refused", (unsigned long long)(base + off));
+		if (implemented(spans, n, off))
+			continue;
+		if (v != 0)
+			fail_msg("reserved 0x%llx reads 0x%llx", (unsigned long long)(base + off), (unsigned long long)v);
+		if (!mmio_write(base + off, 4, ~0u))
+			fail_msg("32-bit write at reserved 0x%llx refused", (unsigned long long)(base + off));
+		if (IS_ALIGNED(off, 8) && !implemented(spans, n, off + 4)) {
+			if (!mmio_read(base + off, 8, &v) || v != 0 || !mmio_write(base + off, 8, ~0ull))
+				fail_msg("64-bit access at reserved 0x%llx not RAZ/WI", (unsigned long long)(base + off));
+		}
+		/* Byte, halfword and misaligned accesses stay refused, reserved or not. */
+		if (mmio_read(base + off, 1, &v) || mmio_write(base + off + 2, 2, 0) || mmio_read(base + off + 2, 4, &v))
+			fail_msg("illegal access at reserved 0x%llx accepted", (unsigned long long)(base + off));
+	}
+}
+
+static void test_reserved_offsets_res0(void **state)
+{
+	static u8 before[8192], after[8192];
+	u32 n;
+
+	(void)state;
+	wr32(GICD + 0x0, 0x3); /* some state to keep: groups on, a few SPIs enabled and pending */
+	wr32(GICD + 0x104, 0xf0f0);
+	wr32(GICD + 0x204, 0x0ff0);
+	wr32(redist(1, SGI_BASE + 0x100), 0x8000ffff);
+	n = save_all(before);
+	sweep_frame(GICD, gicd_implemented, ARRAY_SIZE(gicd_implemented));
+	for (u32 c = 0; c < vm.nr_vcpus; c++) {
+		sweep_frame(redist(c, 0), gicr_rd_implemented, ARRAY_SIZE(gicr_rd_implemented));
+		sweep_frame(redist(c, SGI_BASE), gicr_sgi_implemented, ARRAY_SIZE(gicr_sgi_implemented));
+	}
+	assert_int_equal(save_all(after), n);
+	assert_memory_equal(before, after, n);
+	assert_int_equal(fake_vgic_log_count, 2); /* once for the distributor, once for the redistributors */
+}
+
 /* --- redistributors ----------------------------------------------------------- */
 
 static void test_register_devices(void **state)
@@ -431,13 +521,13 @@ static void test_redist_sgi_base(void **state)
 	wr32(sgi1 + 0x41c, 0x08102030);
 	assert_int_equal(priv(1, 28)->priority, 0x30);
 	assert_int_equal(priv(0, 28)->priority, 0);
-	assert_int_equal(rd32(sgi1 + 0x420), 0); /* past INTID 31 */
+	assert_int_equal(rd32(sgi1 + 0x420), 0); /* past INTID 31: reserved, RES0 */
 
 	wr32(sgi1 + 0xd00, 0xffffffff); /* IGRPMODR0 */
 	assert_int_equal(rd32(sgi1 + 0xd00), 0);
 	wr32(sgi1 + 0xe00, 0xffffffff); /* NSACR */
 	assert_int_equal(rd32(sgi1 + 0xe00), 0);
-	assert_int_equal(fake_vgic_log_count, 0);
+	assert_int_equal(fake_vgic_log_count, 1); /* 0x420 is a reserved SGI_base offset: logged once */
 }
 
 /* --- SGIs --------------------------------------------------------------------- */
@@ -529,6 +619,7 @@ int main(void)
 		cmocka_unit_test_setup(test_dist_irouter, setup_2x64),
 		cmocka_unit_test_setup(test_dist_bad_access, setup_2x64),
 		cmocka_unit_test_setup(test_dist_reserved_logged_once, setup_2x64),
+		cmocka_unit_test_setup(test_reserved_offsets_res0, setup_2x64),
 		cmocka_unit_test_setup(test_register_devices, setup_2x64),
 		cmocka_unit_test_setup(test_redist_typer, setup_2x64),
 		cmocka_unit_test_setup(test_redist_rd_base, setup_2x64),
