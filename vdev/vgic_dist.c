@@ -143,7 +143,7 @@ done:
 }
 
 /*
- * Reads of the registers fixed at vgic_vm_init (identification, TYPER):
+ * Reads of the registers fixed at boot (identification, TYPER):
  * answered without the lock, because guests poll some of them (Linux reads
  * TYPER and PIDR2 at boot, benchmarks read TYPER in a loop). False if
  * offset is not one of them.

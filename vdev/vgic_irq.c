@@ -308,8 +308,8 @@ bool vgic_set_level(struct vm *vm, struct vcpu *target, u32 intid, bool level)
 
 /*
  * Latch intid pending and link it to physical hw_intid until the next
- * vgic_vm_init: its list register carries HW=1 so the guest's deactivation
- * deactivates hw_intid (Arm ARM ICH_LR<n>_EL2.HW). hw_intid must be an SGI,
+ * reset of its distributor or redistributor (or vgic_vcpu_off): its list
+ * register carries HW=1 so the guest's deactivation deactivates hw_intid (Arm ARM ICH_LR<n>_EL2.HW). hw_intid must be an SGI,
  * PPI or SPI number (below 1020).
  */
 bool vgic_inject_hw(struct vm *vm, struct vcpu *target, u32 intid, u32 hw_intid)

@@ -51,7 +51,7 @@ struct vgic_irq {
 	u16 hw_intid;
 	u8 target_vcpu; /* SPI: vCPU index from IROUTER; private: owner */
 	u64 irouter; /* SPI: IROUTER as written */
-	u16 intid; /* its own INTID, fixed at vgic_vm_init */
+	u16 intid; /* its own INTID, fixed at reset */
 	u8 queued_on; /* vCPU whose want bitmap holds it, or VGIC_NO_TARGET */
 	/* Valid while lr != VGIC_NO_LR (see vdev/vgic_lr.c): */
 	u8 lr_state; /* ICH_LR state bits Keel listed it with */
