@@ -40,8 +40,9 @@ static void cpu1_main(unsigned int cpu)
 	gic_init_cpu();
 	gic_enable_private(VTIMER, GIC_DEFAULT_PRIO);
 	irq_enable();
+	waiting = 1; /* first: in round 1 the handler does not return */
+	dsb(sy);
 	timer_arm_at(timer_now() + timer_ms_to_ticks(1));
-	waiting = 1;
 	while (!fired[round])
 		irq_wait();
 	while (round == 2)
@@ -55,7 +56,7 @@ static bool run_round(uint32_t r)
 	waiting = 0;
 	dsb(sy);
 	report(smp_start_cpu(CPU1, cpu1_main) == PSCI_RET_SUCCESS, "round %u: CPU_ON(vCPU1)", r);
-	report(timer_wait_flag(&waiting, WAIT_MS), "round %u: vCPU1 armed its timer", r);
+	report(timer_wait_flag(&waiting, WAIT_MS), "round %u: vCPU1 came up and armed its timer", r);
 	return timer_wait_count(&fired[r], 1, WAIT_MS);
 }
 
