@@ -22,10 +22,10 @@ void vcpu_reset(struct vcpu *vcpu, u64 pc, u64 x0)
 	arch_vcpu_reset_sysregs(vcpu);
 	vcpu->vgic.lr_used = 0;
 	vgic_vcpu_off(vcpu); /* nothing it had active before the reset will be deactivated */
-	if (!vcpu->loaded)
-		vcpu->vtimer_hw_active = false; /* nor its timer's physical side (see vcpu_power_down) */
 	if (vcpu->loaded)
 		arch_vcpu_load(vcpu); /* its registers are live on this CPU: replace them */
+	else
+		vcpu->vtimer_hw_active = false; /* nor its timer's saved physical side (vcpu_power_down) */
 }
 
 void vcpu_request(struct vcpu *vcpu, u32 req)

@@ -60,7 +60,7 @@ struct vdev_kind {
 	void (*reset)(struct vdev *dev);
 	bool (*read)(struct vdev *dev, struct vcpu *vcpu, u64 offset, u32 width, u64 *value);
 	bool (*write)(struct vdev *dev, struct vcpu *vcpu, u64 offset, u32 width, u64 value);
-	/* Write the whole state to buf (save_size bytes); returns the bytes used. */
+	/* Write the whole state to buf (save_size bytes, 8-byte aligned); returns the bytes used. */
 	u32 (*save)(struct vdev *dev, void *buf);
 	/* Load a state save() wrote for an instance configured the same; false if it does not fit. */
 	bool (*restore)(struct vdev *dev, const void *buf, u32 len);
