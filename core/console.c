@@ -448,8 +448,8 @@ static void console_deliver(u8 byte)
 
 	if (console_focus >= nr_vms)
 		return;
-	u = &vms[console_focus].vuart;
-	if (u->vm)
+	u = vm_vuart(&vms[console_focus]);
+	if (u)
 		vuart_receive(u, byte);
 }
 

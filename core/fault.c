@@ -14,14 +14,16 @@
 #include <keel/vdev.h>
 #include <keel/vm.h>
 
-static const char *fault_reason(struct vm *vm, const struct s2_fault *f, enum gm_result res, bool decodable)
+static const char *fault_reason(struct vm *vm, const struct s2_fault *f, enum gm_result res, enum mmio_result mmio)
 {
+	if (mmio == MMIO_REFUSED)
+		return "refused by the device";
 	if (res == GM_NOMEM)
 		return "the VM's stage-2 table pool is exhausted";
 	if (res == GM_DENIED)
 		return f->exec ? "not executable" : "not writable";
 	if (vm_find_vdev(vm, ipa_val(f->ipa)))
-		return decodable ? "refused by the device" : "instruction not decodable";
+		return "instruction not decodable";
 	return "no memory or device there";
 }
 
@@ -30,15 +32,20 @@ enum fault_outcome fault_data_abort(struct vcpu *vcpu, const struct s2_fault *f,
 {
 	struct vm *vm = vcpu->vm;
 	enum gm_result res = GM_NOT_RAM;
+	enum mmio_result mmio = MMIO_NO_DEVICE;
 
 	/* Emulated devices first: they are the common case of a translation fault that is not RAM. */
-	if (access && f->kind == S2_FAULT_TRANSLATION && mmio_dispatch(vcpu, access))
+	if (access && f->kind == S2_FAULT_TRANSLATION)
+		mmio = mmio_dispatch(vcpu, access);
+	if (mmio == MMIO_OK)
 		return FAULT_EMULATED;
-	res = gm_fault(&vm->mem, f);
-	if (res == GM_OK || res == GM_RETRY)
-		return FAULT_RETRY;
+	if (mmio == MMIO_NO_DEVICE) {
+		res = gm_fault(&vm->mem, f);
+		if (res == GM_OK || res == GM_RETRY)
+			return FAULT_RETRY;
+	}
 	vm_log(vm, "vcpu %u: %s at IPA 0x%lx (pc 0x%lx): %s; abort injected", vcpu->index,
-	       f->write ? "write" : "read", ipa_val(f->ipa), vcpu->regs.pc, fault_reason(vm, f, res, access != NULL));
+	       f->write ? "write" : "read", ipa_val(f->ipa), vcpu->regs.pc, fault_reason(vm, f, res, mmio));
 	vcpu_inject_dabt(vcpu, far);
 	return FAULT_ABORTED;
 }

@@ -77,6 +77,12 @@ void irq_release_vcpu_timer(void)
 	gicv3_clear_active(IRQ_PPI_VIRT_TIMER);
 }
 
+void irq_release_spi(u32 intid)
+{
+	if (intid >= 32 && intid < IRQ_MAX)
+		gicv3_clear_active(intid);
+}
+
 void irq_handle_pending(struct cpu *cpu)
 {
 	for (;;) {

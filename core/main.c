@@ -2,14 +2,15 @@
  * Keel's boot: the boot CPU brings up the console, its own page tables and
  * the interrupt controller, checks the configuration blob's header, builds
  * every VM, starts the other CPUs through the firmware and joins the run
- * loop. Keel trusts the blob's contents (tools/keelcfg checked them); it
- * checks only that it is a whole, unaltered blob for this platform.
+ * loop. tools/keelcfg checked the system's meaning; Keel checks that the
+ * blob is a whole, unaltered blob for this platform whose every count and
+ * index is within Keel's limits (core/blob.c), and refuses it otherwise.
  */
 #include <abi/keel/config_blob.h>
 #include <keel/arch/cpu.h>
 #include <keel/arch/mm.h>
 #include <keel/cpu.h>
-#include <keel/crc32.h>
+#include <keel/blob.h>
 #include <keel/drivers/gicv3.h>
 #include <keel/drivers/pl011.h>
 #include <keel/log.h>
@@ -33,29 +34,15 @@ static struct {
 _Static_assert(offsetof(struct keel_blob, vms) == sizeof(struct keel_blob_header) +
 	       KEEL_MAX_CPUS * sizeof(struct keel_blob_cpu), "config copy matches the blob layout");
 
-/* The blob's header, checked before anything in it is used; then copied. */
-static const struct keel_blob *blob_check(void)
+/* The blob, checked whole (core/blob.c) before anything in it is used; then only the copy is. */
+static const struct keel_blob *blob_load(void)
 {
-	const struct keel_blob_header *h = pa_ptr(pa_of(platform.blob_addr));
-	u32 sum;
+	static char msg[160];
+	const char *err = blob_verify(pa_ptr(pa_of(platform.blob_addr)), &config, sizeof(config), platform.name,
+				     platform.nr_cpus, msg, sizeof(msg));
 
-	if (h->magic != KEEL_BLOB_MAGIC)
-		panic("no configuration blob at 0x%lx (magic 0x%x)", platform.blob_addr, h->magic);
-	if (h->version != KEEL_BLOB_VERSION)
-		panic("configuration blob version %u, Keel reads version %u", h->version, KEEL_BLOB_VERSION);
-	if (h->nr_vms == 0 || h->nr_vms > KEEL_MAX_VMS ||
-	    h->total_size != sizeof(*h) + KEEL_MAX_CPUS * sizeof(struct keel_blob_cpu) +
-				     h->nr_vms * sizeof(struct keel_blob_vm))
-		panic("configuration blob size %u for %u VMs is inconsistent", h->total_size, h->nr_vms);
-	if (strncmp(h->platform, platform.name, KEEL_PLATFORM_NAME_LEN) != 0)
-		panic("configuration is for platform '%.16s', this Keel is for '%s'", h->platform, platform.name);
-	/* The checksum covers the blob with its own field zero: check a copy. */
-	memcpy(&config, h, h->total_size);
-	config.header.checksum = 0;
-	sum = crc32(&config, h->total_size);
-	if (sum != h->checksum)
-		panic("configuration blob checksum 0x%x, expected 0x%x: corrupted", sum, h->checksum);
-	config.header.checksum = sum;
+	if (err)
+		panic("configuration blob %s (at 0x%lx)", err, platform.blob_addr);
 	return (const struct keel_blob *)&config;
 }
 
@@ -99,7 +86,7 @@ void boot_main(u64 dtb, u64 entry_count)
 	klog("Keel starting on %s, CPU 0 at EL2, firmware device tree at 0x%lx", platform.name, dtb);
 	gicv3_dist_init();
 	cpu_bring_up(0);
-	blob = blob_check();
+	blob = blob_load();
 	vm_create_all(blob);
 	for (u32 i = 0; i < platform.nr_cpus; i++)
 		sched_cpu_init(&cpus[i], &blob->cpus[i]);

@@ -18,8 +18,11 @@ void vcpu_reset(struct vcpu *vcpu, u64 pc, u64 x0)
 	arch_vcpu_reset_regs(vcpu, pc, x0);
 	arch_vcpu_reset_sysregs(vcpu);
 	vcpu->vgic.lr_used = 0;
+	vgic_vcpu_off(vcpu); /* nothing it had active before the reset will be deactivated */
 	if (vcpu->loaded)
 		arch_vcpu_load(vcpu); /* its registers are live on this CPU: replace them */
+	else
+		vcpu->vtimer_hw_active = false; /* nor its timer's saved physical side (vcpu_power_down) */
 }
 
 /*
@@ -70,6 +73,8 @@ void vcpu_power_down(struct vcpu *vcpu)
 		cpu->current = NULL;
 		irq_release_vcpu_timer(); /* an active timer interrupt of this vCPU is no one's now */
 	}
+	vcpu->vtimer_hw_active = false; /* the same, saved while it was switched out */
+	vgic_vcpu_off(vcpu); /* and its virtual side, or its timer never fires after CPU_ON */
 }
 
 void vcpu_wait_for_interrupt(struct vcpu *vcpu)
@@ -79,7 +84,7 @@ void vcpu_wait_for_interrupt(struct vcpu *vcpu)
 	 * us either is seen here or leaves a KICK request that the run loop
 	 * examines before this CPU sleeps.
 	 */
-	vuart_flush_partial(&vcpu->vm->vuart); /* a guest idling after a prompt waits for input */
+	vdev_idle_all(vcpu->vm, vcpu); /* e.g. a guest idling after a prompt waits for input */
 	vcpu->state = VCPU_WAITING;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (vgic_vcpu_has_pending(vcpu))

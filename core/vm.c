@@ -77,9 +77,7 @@ static void vm_create(struct vm *vm, u32 index, const struct keel_blob_vm *c)
 		CHECK(cpu->nr_vcpus < CPU_MAX_VCPUS);
 		cpu->vcpus[cpu->nr_vcpus++] = v;
 	}
-	vgic_vm_init(vm, c->nr_spis);
-	vgic_register_devices(vm, c->gicd_ipa, c->gicr_ipa);
-	vuart_init(&vm->vuart, vm, c->vuart_ipa, c->vuart_irq);
+	vdev_create_all(vm); /* the vGIC first, from the blob's device records */
 	for (u32 i = 0; i < c->nr_irqs; i++)
 		irq_assign_spi(c->irqs[i], vm);
 }
@@ -118,8 +116,7 @@ void vm_start(struct vm *vm)
 	for (u32 i = 0; i < c->nr_images; i++)
 		if (c->images[i].kind == KEEL_IMAGE_DTB)
 			dtb_ipa = c->images[i].dst_ipa;
-	vgic_vm_init(vm, c->nr_spis);
-	vuart_reset(&vm->vuart);
+	vdev_reset_all(vm); /* each under its own lock: other CPUs may still inject */
 	hypercall_vm_starting(vm);
 	vm->nr_parked = 0;
 	vm->state = VM_RUNNING;

@@ -137,6 +137,10 @@ void gicv3_set_active(u32 intid)
 
 void gicv3_clear_active(u32 intid)
 {
+	if (intid >= 32) { /* an SPI: the distributor holds its state, any CPU may clear it */
+		wr32(platform.gicd_base + GICD_ICACTIVER + (intid / 32) * 4, 1u << (intid % 32));
+		return;
+	}
 	wr32(redist_base(arch_cpu_index()) + GICR_SGI_BASE + 0x380, 1u << (intid % 32));
 }
 

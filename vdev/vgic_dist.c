@@ -6,10 +6,12 @@
  * ranges, so the legacy and secure-only registers read as zero and ignore
  * writes. Registers for INTIDs below 32 are RAZ/WI here (with ARE they live
  * in the redistributors). A wrong width or a misaligned access is refused
- * (the guest gets an external abort); an access to a reserved offset is
- * RAZ/WI and logged once per VM.
+ * (the guest gets an external abort). A reserved offset is RES0 (GICv3
+ * spec 12.1.2): a 32- or 64-bit aligned access reads as zero and ignores
+ * writes, logged once per VM; a byte or halfword one is refused like any.
  *
- * Also registers the distributor and redistributor regions with the VM.
+ * The distributor is a device kind (vgic_dist_kind): its state, struct
+ * vgic_dist, holds GICD_CTLR and every SPI; vm_vgic() finds it.
  */
 #include <keel/log.h>
 #include <keel/vcpu.h>
@@ -33,7 +35,6 @@
 #define GICD_IROUTER 0x6000 /* 8 bytes per INTID; INTIDs 0-31 reserved */
 #define GICD_IROUTER_END 0x7fe0
 #define GICD_SIZE (64 * KiB)
-#define GICR_FRAME_SIZE (128 * KiB)
 
 #define GICD_TYPER_IDBITS_SHIFT 19
 #define GICD_TYPER_IDBITS 9 /* INTIDs are 10 bits wide, up to 1023 */
@@ -48,7 +49,7 @@ static bool vgic_dist_width4(u64 offset, u32 width)
 
 static u32 vgic_dist_typer(const struct vm *vm)
 {
-	u32 it_lines = (VGIC_SPI_BASE + vm->vgic.nr_spis) / 32 - 1;
+	u32 it_lines = (VGIC_SPI_BASE + vm_vgic(vm)->nr_spis) / 32 - 1;
 
 	/* No LPIs, MBIS, ESPI or security extension; A3V 0: Aff3 is always 0. */
 	return it_lines | GICD_TYPER_IDBITS << GICD_TYPER_IDBITS_SHIFT;
@@ -100,21 +101,23 @@ static enum vgic_mmio_res vgic_dist_other(struct vm *vm, u64 offset, u32 width, 
 			return VGIC_MMIO_BAD;
 		goto done;
 	}
+	if (!(offset < GICD_STATUSR + 4 || offset == GICD_SGIR || offset >= VGIC_ID_BASE))
+		return VGIC_MMIO_NOT_MINE; /* reserved: the caller checks the width */
 	if (!vgic_dist_width4(offset, width))
 		return VGIC_MMIO_BAD;
 	switch (offset) {
 	case GICD_CTLR:
 		if (write) {
-			u32 was = vm->vgic.ctlr;
+			u32 was = vm_vgic(vm)->ctlr;
 
-			vm->vgic.ctlr = (u32)in & (GICD_CTLR_ENABLE_G0 | GICD_CTLR_ENABLE_G1);
-			if (vm->vgic.ctlr != was) /* rare: boot and shutdown */
+			vm_vgic(vm)->ctlr = (u32)in & (GICD_CTLR_ENABLE_G0 | GICD_CTLR_ENABLE_G1);
+			if (vm_vgic(vm)->ctlr != was) /* rare: boot and shutdown */
 				vgic_requeue_all(vm);
-			if (vm->vgic.ctlr & ~was) /* a group came on: anyone may have work */
+			if (vm_vgic(vm)->ctlr & ~was) /* a group came on: anyone may have work */
 				*kick |= (1u << vm->nr_vcpus) - 1;
 		}
 		/* RWP (bit 31) reads 0: register writes take effect at once. */
-		out = vm->vgic.ctlr | GICD_CTLR_ARE | GICD_CTLR_DS;
+		out = vm_vgic(vm)->ctlr | GICD_CTLR_ARE | GICD_CTLR_DS;
 		break;
 	case GICD_TYPER:
 		out = vgic_dist_typer(vm);
@@ -140,7 +143,7 @@ done:
 }
 
 /*
- * Reads of the registers fixed at vgic_vm_init (identification, TYPER):
+ * Reads of the registers fixed at boot (identification, TYPER):
  * answered without the lock, because guests poll some of them (Linux reads
  * TYPER and PIDR2 at boot, benchmarks read TYPER in a loop). False if
  * offset is not one of them.
@@ -167,7 +170,7 @@ static bool vgic_dist_read_fixed(const struct vm *vm, u64 offset, u64 *value)
 
 static bool vgic_dist_access(struct vdev *dev, u64 offset, u32 width, u64 *value, bool write)
 {
-	struct vm *vm = dev->state;
+	struct vm *vm = dev->vm;
 	enum vgic_mmio_res res;
 	u32 kick = 0;
 
@@ -177,17 +180,19 @@ static bool vgic_dist_access(struct vdev *dev, u64 offset, u32 width, u64 *value
 		return true;
 	if (write && width < 8)
 		*value &= (1ull << (8 * width)) - 1;
-	spin_lock(&vm->vgic.lock);
+	spin_lock(&vm_vgic(vm)->lock);
 	if (write)
-		res = vgic_irqregs_write(vm, NULL, VGIC_SPI_BASE, VGIC_SPI_BASE + vm->vgic.nr_spis,
+		res = vgic_irqregs_write(vm, NULL, VGIC_SPI_BASE, VGIC_SPI_BASE + vm_vgic(vm)->nr_spis,
 					 offset, width, *value, &kick);
 	else
-		res = vgic_irqregs_read(vm, NULL, VGIC_SPI_BASE, VGIC_SPI_BASE + vm->vgic.nr_spis,
+		res = vgic_irqregs_read(vm, NULL, VGIC_SPI_BASE, VGIC_SPI_BASE + vm_vgic(vm)->nr_spis,
 					offset, width, value);
 	if (res == VGIC_MMIO_NOT_MINE)
 		res = vgic_dist_other(vm, offset, width, value, write, &kick);
-	spin_unlock(&vm->vgic.lock);
+	spin_unlock(&vm_vgic(vm)->lock);
 
+	if (res == VGIC_MMIO_NOT_MINE && width < 4)
+		res = VGIC_MMIO_BAD; /* no register there takes byte or halfword accesses */
 	if (res == VGIC_MMIO_NOT_MINE) {
 		if (!write)
 			*value = 0;
@@ -209,19 +214,86 @@ static bool vgic_dist_write(struct vdev *dev, struct vcpu *vcpu, u64 offset, u32
 	return vgic_dist_access(dev, offset, width, &value, true);
 }
 
-const struct vdev_ops vgic_dist_ops = {
-	.name = "gicv3-dist",
-	.read = vgic_dist_read,
-	.write = vgic_dist_write,
+/* What save() writes: GICD_CTLR and the SPIs the distributor implements. */
+struct vgic_dist_saved {
+	u32 ctlr;
+	u32 nr_spis;
+	struct vgic_irq_saved spis[VGIC_MAX_SPIS];
 };
 
-/*
- * Claim the distributor's 64 KiB at gicd_ipa and one 128 KiB redistributor
- * (RD_base then SGI_base) per vCPU from gicr_ipa, in vCPU order. Boot-time,
- * after vgic_vm_init() and with vm->nr_vcpus final.
- */
-void vgic_register_devices(struct vm *vm, u64 gicd_ipa, u64 gicr_ipa)
+static const char *vgic_dist_check(const struct keel_blob_vm *vm, const struct keel_blob_vdev *rec)
 {
-	vm_add_vdev(vm, &vgic_dist_ops, gicd_ipa, GICD_SIZE, vm);
-	vm_add_vdev(vm, &vgic_redist_ops, gicr_ipa, (u64)vm->nr_vcpus * GICR_FRAME_SIZE, vm);
+	if (rec->size != GICD_SIZE)
+		return "size is not the distributor's 64 KiB";
+	if (rec->args[0] != vm->nr_spis)
+		return "args[0] (SPIs) differs from the VM's nr_spis";
+	if (rec->irq != 0)
+		return "irq given for a device that raises none";
+	return NULL;
 }
+
+/* nr_spis is rounded up to whole 32-INTID blocks (all GICD_TYPER can say), at most VGIC_MAX_SPIS. */
+static void vgic_dist_init(struct vdev *dev, const struct keel_blob_vdev *rec)
+{
+	struct vgic_dist *d = dev->state;
+	u32 nr = (u32)MIN(ALIGN_UP(rec->args[0], 32), (u64)VGIC_MAX_SPIS);
+
+	*d = (struct vgic_dist){ .lock = SPINLOCK_INIT, .nr_spis = nr };
+	vgic_spis_reset(dev->vm);
+}
+
+static void vgic_dist_reset(struct vdev *dev)
+{
+	vgic_spis_reset(dev->vm);
+}
+
+static u32 vgic_dist_save(struct vdev *dev, void *buf)
+{
+	struct vgic_dist *d = dev->state;
+	struct vgic_dist_saved *out = buf;
+
+	spin_lock(&d->lock);
+	out->ctlr = d->ctlr;
+	out->nr_spis = d->nr_spis;
+	for (u32 i = 0; i < d->nr_spis; i++)
+		vgic_irq_save(&d->spis[i], &out->spis[i]);
+	spin_unlock(&d->lock);
+	return (u32)(offsetof(struct vgic_dist_saved, spis) + d->nr_spis * sizeof(out->spis[0]));
+}
+
+static bool vgic_dist_restore(struct vdev *dev, const void *buf, u32 len)
+{
+	struct vgic_dist *d = dev->state;
+	const struct vgic_dist_saved *in = buf;
+	struct vm *vm = dev->vm;
+
+	if (len < offsetof(struct vgic_dist_saved, spis) || in->nr_spis != d->nr_spis ||
+	    len != offsetof(struct vgic_dist_saved, spis) + d->nr_spis * sizeof(in->spis[0]))
+		return false;
+	spin_lock(&d->lock);
+	d->ctlr = in->ctlr & (GICD_CTLR_ENABLE_G0 | GICD_CTLR_ENABLE_G1);
+	for (u32 i = 0; i < d->nr_spis; i++)
+		vgic_irq_restore(vm, &d->spis[i], &in->spis[i]);
+	vgic_requeue_all(vm); /* the group enables decide for the private ones too */
+	spin_unlock(&d->lock);
+	vgic_kick(vm, (1u << vm->nr_vcpus) - 1);
+	return true;
+}
+
+VDEV_POOL(vgic_dist_pool, struct vgic_dist, KEEL_MAX_VMS);
+
+const struct vdev_kind vgic_dist_kind = {
+	.id = KEEL_VDEV_GICV3_DIST,
+	.name = "gicv3-dist",
+	.max_per_vm = 1,
+	.min_per_vm = 1,
+	.save_size = sizeof(struct vgic_dist_saved),
+	.pool = &vgic_dist_pool,
+	.check = vgic_dist_check,
+	.init = vgic_dist_init,
+	.reset = vgic_dist_reset,
+	.read = vgic_dist_read,
+	.write = vgic_dist_write,
+	.save = vgic_dist_save,
+	.restore = vgic_dist_restore,
+};

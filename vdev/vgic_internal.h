@@ -7,7 +7,7 @@
  * that kicks vCPUs once the vGIC lock is dropped.
  *
  * Locking: every function here that takes a struct vm expects the caller to
- * hold vm->vgic.lock, except vgic_kick(), vgic_kick_mask() and
+ * hold vm_vgic(vm)->lock, except vgic_kick(), vgic_kick_mask() and
  * vgic_warn_reserved(), which must be called without it (they reach other
  * CPUs and the console).
  */
@@ -66,8 +66,24 @@ enum vgic_mmio_res {
 	VGIC_MMIO_BAD, /* wrong width or alignment: abort the access */
 };
 
-extern const struct vdev_ops vgic_dist_ops;
-extern const struct vdev_ops vgic_redist_ops;
+/* An interrupt's configuration and state in a saved device (no pointers, no list-register state). */
+struct vgic_irq_saved {
+	u64 irouter;
+	u16 hw_intid;
+	u8 priority;
+	u8 target_vcpu;
+	u8 flags;
+	u8 pad[3];
+};
+
+/* Copy irq's guest-visible state out; the VM's vCPUs synced (irq in no list register). */
+void vgic_irq_save(const struct vgic_irq *irq, struct vgic_irq_saved *out);
+/* Load it back into irq (same INTID, same owner) and requeue it. Under the lock. */
+void vgic_irq_restore(struct vm *vm, struct vgic_irq *irq, const struct vgic_irq_saved *in);
+
+/* Distributor and redistributor resets; each takes the lock (vgic_irq.c). */
+void vgic_spis_reset(struct vm *vm);
+void vgic_private_reset(struct vm *vm, struct vcpu *vcpu);
 
 /*
  * The interrupt intid as vCPU owner sees it (owner matters for INTIDs below
@@ -87,7 +103,7 @@ static inline bool vgic_irq_deliverable(const struct vm *vm, const struct vgic_i
 	u32 grp = irq->group1 ? GICD_CTLR_ENABLE_G1 : GICD_CTLR_ENABLE_G0;
 
 	/* A group disabled at the distributor is not forwarded (spec 4.1.4). */
-	return irq->enabled && vgic_irq_pending(irq) && (vm->vgic.ctlr & grp) &&
+	return irq->enabled && vgic_irq_pending(irq) && (vm_vgic(vm)->ctlr & grp) &&
 	       irq->target_vcpu != VGIC_NO_TARGET;
 }
 

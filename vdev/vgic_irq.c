@@ -3,7 +3,7 @@
  * devices and physical interrupts, and the per-interrupt register blocks the
  * distributor and each redistributor's SGI_base frame share (GICv3 spec
  * 12.9 and 12.11 lay IGROUPR to ICFGR out at the same offsets). Every struct
- * vgic_irq of a VM is guarded by vm->vgic.lock; vCPUs whose interrupt state
+ * vgic_irq of a VM is guarded by vm_vgic(vm)->lock; vCPUs whose interrupt state
  * changed are kicked only after the lock is dropped, because vcpu_request()
  * may send an IPI.
  *
@@ -14,6 +14,7 @@
  * line's state and signals Keel again only after the guest deactivates it.
  */
 #include <keel/arch/gic.h>
+#include <keel/irq.h>
 #include <keel/log.h>
 #include <keel/vcpu.h>
 #include <keel/vgic.h>
@@ -37,8 +38,29 @@ static const u8 vgic_id_regs[12] = {
 	0x44, 0x00, 0x00, 0x00, 0x92, 0xb4, VGIC_PIDR2_GICV3, 0x00, 0x0d, 0xf0, 0x05, 0xb1,
 };
 
-static void vgic_irq_reset(struct vgic_irq *irq, u32 intid, u8 target)
+/*
+ * The want bitmaps are written with relaxed atomic stores (plain stores on
+ * AArch64) because vgic_flush_lrs() and vgic_vcpu_has_pending() read them
+ * without the lock; all writers hold vm_vgic(vm)->lock.
+ */
+static void vgic_want_set(struct vm *vm, u8 vcpu, u32 intid, bool on)
 {
+	u64 *word = &vm->vcpus[vcpu].vgic.want[intid / 64];
+	u64 bit = 1ull << (intid % 64);
+	u64 v = __atomic_load_n(word, __ATOMIC_RELAXED);
+
+	__atomic_store_n(word, on ? v | bit : v & ~bit, __ATOMIC_RELAXED);
+}
+
+/*
+ * Put irq in its power-on state as INTID intid owned by (private) or routed
+ * to (SPI) vCPU target, taking it out of the want bitmap it was in. Under
+ * the lock; the caller makes sure it is in no list register.
+ */
+static void vgic_irq_reset(struct vm *vm, struct vgic_irq *irq, u32 intid, u8 target)
+{
+	if (irq->queued_on < vm->nr_vcpus)
+		vgic_want_set(vm, irq->queued_on, intid, false);
 	*irq = (struct vgic_irq){
 		.lr = VGIC_NO_LR,
 		.edge = intid < VGIC_NR_SGIS, /* SGIs edge, PPIs and SPIs level */
@@ -49,47 +71,108 @@ static void vgic_irq_reset(struct vgic_irq *irq, u32 intid, u8 target)
 }
 
 /*
- * Reset the distributor, every redistributor and each vCPU's CPU interface
- * shadow. nr_spis is rounded up to whole 32-INTID blocks (GICD_TYPER can
- * only describe those) and capped at VGIC_MAX_SPIS. Call with no vCPU of
- * the VM in the guest and every vCPU synced (vgic_sync_lrs) since its last
- * exit: list registers are assumed empty afterwards.
+ * A hardware-linked interrupt whose physical side Keel acknowledged and its
+ * guest has not deactivated yet: latched pending or active in the guest.
  */
-void vgic_vm_init(struct vm *vm, u32 nr_spis)
+static bool vgic_irq_hw_held(const struct vgic_irq *irq)
 {
-	struct vgic_dist *d = &vm->vgic;
-	u32 nr = (u32)ALIGN_UP(nr_spis, 32);
+	return irq->hw && (irq->pending_latch || irq->active);
+}
 
-	if (nr > VGIC_MAX_SPIS) {
-		vm_log(vm, "vgic: %u SPIs asked, %u supported", nr_spis, VGIC_MAX_SPIS);
-		nr = VGIC_MAX_SPIS;
-	}
-	d->lock = (struct spinlock)SPINLOCK_INIT;
+/*
+ * Reset the distributor: GICD_CTLR and every SPI to power-on state, under
+ * the lock, so an injection racing on another CPU (a passed-through SPI)
+ * sees either the old state or the new. A passed-through SPI its guest had
+ * not deactivated is deactivated in hardware here, else it could never fire
+ * again. Call with no vCPU of the VM in the guest and every vCPU synced.
+ */
+void vgic_spis_reset(struct vm *vm)
+{
+	struct vgic_dist *d = vm_vgic(vm);
+	u16 release[VGIC_MAX_SPIS];
+	u32 nr_release = 0;
+
+	spin_lock(&d->lock);
 	d->ctlr = 0;
-	d->nr_spis = nr;
 	d->warned = 0;
 	for (u32 i = 0; i < VGIC_MAX_SPIS; i++) {
-		vgic_irq_reset(&d->spis[i], VGIC_SPI_BASE + i, 0);
+		if (vgic_irq_hw_held(&d->spis[i]))
+			release[nr_release++] = d->spis[i].hw_intid;
+		vgic_irq_reset(vm, &d->spis[i], VGIC_SPI_BASE + i, 0);
 		vgic_route_spi(vm, &d->spis[i]); /* IROUTER 0: Aff0 0, vCPU 0 */
 	}
-	for (u32 c = 0; c < vm->nr_vcpus; c++) {
-		struct vgic_cpu *vc = &vm->vcpus[c].vgic;
+	vgic_requeue_all(vm); /* both groups are off now */
+	spin_unlock(&d->lock);
+	for (u32 i = 0; i < nr_release; i++)
+		irq_release_spi(release[i]);
+}
 
-		for (u32 i = 0; i < VGIC_NR_PRIVATE; i++)
-			vgic_irq_reset(&vc->private_irqs[i], i, (u8)c);
-		vc->waker = 1u << 1; /* GICR_WAKER.ProcessorSleep resets to 1 */
-		for (u32 w = 0; w < VGIC_WANT_WORDS; w++)
-			vc->want[w] = 0; /* nothing pending or active after reset */
-		for (u32 n = 0; n < VGIC_MAX_LRS; n++) {
-			vc->lr[n] = 0;
-			vc->lr_intid[n] = 0;
-		}
-		vc->lr_used = 0;
-		vc->hcr = 0;
-		vc->vmcr = 0;
-		for (u32 n = 0; n < 4; n++)
-			vc->ap0r[n] = vc->ap1r[n] = 0;
+/*
+ * Reset vcpu's redistributor (its SGIs and PPIs, GICR_WAKER) and its CPU
+ * interface shadow, under the lock. Same conditions as vgic_spis_reset().
+ * The physical side of its timer PPI is the vCPU's own CPU's business
+ * (vcpu_power_down).
+ */
+void vgic_private_reset(struct vm *vm, struct vcpu *vcpu)
+{
+	struct vgic_cpu *vc = &vcpu->vgic;
+
+	spin_lock(&vm_vgic(vm)->lock);
+	for (u32 i = 0; i < VGIC_NR_PRIVATE; i++)
+		vgic_irq_reset(vm, &vc->private_irqs[i], i, (u8)vcpu->index);
+	vc->waker = 1u << 1; /* GICR_WAKER.ProcessorSleep resets to 1 */
+	for (u32 n = 0; n < VGIC_MAX_LRS; n++) {
+		vc->lr[n] = 0;
+		vc->lr_intid[n] = 0;
 	}
+	vc->lr_used = 0;
+	vc->hcr = 0;
+	vc->vmcr = 0;
+	for (u32 n = 0; n < 4; n++)
+		vc->ap0r[n] = vc->ap1r[n] = 0;
+	spin_unlock(&vm_vgic(vm)->lock);
+}
+
+/*
+ * vcpu is switched off or reset (PSCI CPU_OFF or CPU_ON, VM stop): the
+ * interrupts it had active will never be deactivated by it. Clear the
+ * active state and hardware link of its SGIs and PPIs (its virtual timer's
+ * physical PPI is released by the caller on the vCPU's CPU), and of SPIs
+ * active on it, deactivating a passed-through SPI in hardware. Call on the
+ * vCPU's CPU after vgic_sync_lrs, without the lock.
+ */
+void vgic_vcpu_off(struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+	struct vgic_dist *d = vm_vgic(vm);
+	u16 release[VGIC_MAX_SPIS];
+	u32 nr_release = 0;
+
+	spin_lock(&d->lock);
+	for (u32 i = 0; i < VGIC_NR_PRIVATE; i++) {
+		struct vgic_irq *irq = &vcpu->vgic.private_irqs[i];
+
+		irq->active = false;
+		if (irq->hw)
+			irq->pending_latch = irq->hw = false;
+		vgic_irq_requeue(vm, irq);
+	}
+	for (u32 i = 0; i < d->nr_spis; i++) {
+		struct vgic_irq *irq = &d->spis[i];
+
+		if (irq->target_vcpu != vcpu->index || !irq->active)
+			continue;
+		if (vgic_irq_hw_held(irq))
+			release[nr_release++] = irq->hw_intid;
+		irq->active = false;
+		if (irq->hw)
+			irq->pending_latch = irq->hw = false;
+		vgic_route_spi(vm, irq); /* a routing change it waited for */
+		vgic_irq_requeue(vm, irq);
+	}
+	spin_unlock(&d->lock);
+	for (u32 i = 0; i < nr_release; i++)
+		irq_release_spi(release[i]);
 }
 
 static bool vgic_is_vcpu_of(const struct vm *vm, const struct vcpu *vcpu)
@@ -101,23 +184,9 @@ struct vgic_irq *vgic_get_irq(struct vm *vm, struct vcpu *owner, u32 intid)
 {
 	if (intid < VGIC_NR_PRIVATE)
 		return vgic_is_vcpu_of(vm, owner) ? &owner->vgic.private_irqs[intid] : NULL;
-	if (intid - VGIC_SPI_BASE < vm->vgic.nr_spis)
-		return &vm->vgic.spis[intid - VGIC_SPI_BASE];
+	if (intid - VGIC_SPI_BASE < vm_vgic(vm)->nr_spis)
+		return &vm_vgic(vm)->spis[intid - VGIC_SPI_BASE];
 	return NULL;
-}
-
-/*
- * The want bitmaps are written with relaxed atomic stores (plain stores on
- * AArch64) because vgic_flush_lrs() and vgic_vcpu_has_pending() read them
- * without the lock; all writers hold vm->vgic.lock.
- */
-static void vgic_want_set(struct vm *vm, u8 vcpu, u32 intid, bool on)
-{
-	u64 *word = &vm->vcpus[vcpu].vgic.want[intid / 64];
-	u64 bit = 1ull << (intid % 64);
-	u64 v = __atomic_load_n(word, __ATOMIC_RELAXED);
-
-	__atomic_store_n(word, on ? v | bit : v & ~bit, __ATOMIC_RELAXED);
 }
 
 void vgic_irq_requeue(struct vm *vm, struct vgic_irq *irq)
@@ -135,8 +204,8 @@ void vgic_irq_requeue(struct vm *vm, struct vgic_irq *irq)
 
 void vgic_requeue_all(struct vm *vm)
 {
-	for (u32 i = 0; i < vm->vgic.nr_spis; i++)
-		vgic_irq_requeue(vm, &vm->vgic.spis[i]);
+	for (u32 i = 0; i < vm_vgic(vm)->nr_spis; i++)
+		vgic_irq_requeue(vm, &vm_vgic(vm)->spis[i]);
 	for (u32 c = 0; c < vm->nr_vcpus; c++)
 		for (u32 i = 0; i < VGIC_NR_PRIVATE; i++)
 			vgic_irq_requeue(vm, &vm->vcpus[c].vgic.private_irqs[i]);
@@ -178,7 +247,7 @@ void vgic_kick_mask(struct vm *vm, u32 mask)
 
 void vgic_warn_reserved(struct vm *vm, u32 kind, const char *frame, u64 offset, bool write)
 {
-	if (__atomic_fetch_or(&vm->vgic.warned, kind, __ATOMIC_RELAXED) & kind)
+	if (__atomic_fetch_or(&vm_vgic(vm)->warned, kind, __ATOMIC_RELAXED) & kind)
 		return;
 	vm_log(vm, "vgic: %s of reserved %s offset 0x%lx ignored (RAZ/WI, logged once)",
 	       write ? "write" : "read", frame, (unsigned long)offset);
@@ -197,10 +266,10 @@ static bool vgic_drive(struct vm *vm, struct vcpu *target, u32 intid, bool level
 	struct vgic_irq *irq;
 	u32 kick = 0;
 
-	spin_lock(&vm->vgic.lock);
+	spin_lock(&vm_vgic(vm)->lock);
 	irq = vgic_get_irq(vm, target, intid);
 	if (!irq) {
-		spin_unlock(&vm->vgic.lock);
+		spin_unlock(&vm_vgic(vm)->lock);
 		return false;
 	}
 	if (irq->edge) {
@@ -217,7 +286,7 @@ static bool vgic_drive(struct vm *vm, struct vcpu *target, u32 intid, bool level
 		if (level && vgic_irq_deliverable(vm, irq))
 			kick = vgic_irq_target_bit(irq);
 	}
-	spin_unlock(&vm->vgic.lock);
+	spin_unlock(&vm_vgic(vm)->lock);
 	vgic_kick(vm, kick);
 	return true;
 }
@@ -239,8 +308,8 @@ bool vgic_set_level(struct vm *vm, struct vcpu *target, u32 intid, bool level)
 
 /*
  * Latch intid pending and link it to physical hw_intid until the next
- * vgic_vm_init: its list register carries HW=1 so the guest's deactivation
- * deactivates hw_intid (Arm ARM ICH_LR<n>_EL2.HW). hw_intid must be an SGI,
+ * reset of its distributor or redistributor (or vgic_vcpu_off): its list
+ * register carries HW=1 so the guest's deactivation deactivates hw_intid (Arm ARM ICH_LR<n>_EL2.HW). hw_intid must be an SGI,
  * PPI or SPI number (below 1020).
  */
 bool vgic_inject_hw(struct vm *vm, struct vcpu *target, u32 intid, u32 hw_intid)
@@ -250,16 +319,16 @@ bool vgic_inject_hw(struct vm *vm, struct vcpu *target, u32 intid, u32 hw_intid)
 
 	if (hw_intid >= 1020)
 		return false;
-	spin_lock(&vm->vgic.lock);
+	spin_lock(&vm_vgic(vm)->lock);
 	irq = vgic_get_irq(vm, target, intid);
 	if (!irq) {
-		spin_unlock(&vm->vgic.lock);
+		spin_unlock(&vm_vgic(vm)->lock);
 		return false;
 	}
 	irq->hw = true;
 	irq->hw_intid = (u16)hw_intid;
 	kick = vgic_irq_latch(vm, irq);
-	spin_unlock(&vm->vgic.lock);
+	spin_unlock(&vm_vgic(vm)->lock);
 	vgic_kick(vm, kick);
 	return true;
 }
@@ -288,7 +357,7 @@ bool vgic_vcpu_has_pending(struct vcpu *vcpu)
 		any |= __atomic_load_n(&vc->want[w], __ATOMIC_RELAXED);
 	if (!any && !vc->lr_used)
 		return false;
-	spin_lock(&vm->vgic.lock);
+	spin_lock(&vm_vgic(vm)->lock);
 	for (u32 w = 0; w < VGIC_WANT_WORDS; w++)
 		want[w] = vc->want[w];
 	for (u32 used = vc->lr_used; used; used &= used - 1) {
@@ -304,8 +373,55 @@ bool vgic_vcpu_has_pending(struct vcpu *vcpu)
 			found = irq && irq->target_vcpu == vcpu->index &&
 				vgic_irq_deliverable(vm, irq);
 		}
-	spin_unlock(&vm->vgic.lock);
+	spin_unlock(&vm_vgic(vm)->lock);
 	return found;
+}
+
+/* Bits of vgic_irq_saved.flags. */
+#define VGIC_SAVED_ENABLED (1u << 0)
+#define VGIC_SAVED_EDGE (1u << 1)
+#define VGIC_SAVED_GROUP1 (1u << 2)
+#define VGIC_SAVED_PENDING (1u << 3)
+#define VGIC_SAVED_LEVEL (1u << 4)
+#define VGIC_SAVED_ACTIVE (1u << 5)
+#define VGIC_SAVED_HW (1u << 6)
+
+void vgic_irq_save(const struct vgic_irq *irq, struct vgic_irq_saved *out)
+{
+	*out = (struct vgic_irq_saved){
+		.irouter = irq->irouter,
+		.hw_intid = irq->hw_intid,
+		.priority = irq->priority,
+		.target_vcpu = irq->target_vcpu,
+		.flags = (u8)((irq->enabled ? VGIC_SAVED_ENABLED : 0) | (irq->edge ? VGIC_SAVED_EDGE : 0) |
+			      (irq->group1 ? VGIC_SAVED_GROUP1 : 0) |
+			      (irq->pending_latch ? VGIC_SAVED_PENDING : 0) |
+			      (irq->line_level ? VGIC_SAVED_LEVEL : 0) |
+			      (irq->active ? VGIC_SAVED_ACTIVE : 0) | (irq->hw ? VGIC_SAVED_HW : 0)),
+	};
+}
+
+void vgic_irq_restore(struct vm *vm, struct vgic_irq *irq, const struct vgic_irq_saved *in)
+{
+	u32 intid = irq->intid;
+	u8 target = in->target_vcpu;
+
+	if (intid < VGIC_NR_PRIVATE)
+		target = irq->target_vcpu; /* its owner, fixed */
+	else if (target >= vm->nr_vcpus)
+		target = VGIC_NO_TARGET;
+	vgic_irq_reset(vm, irq, intid, target);
+	irq->irouter = in->irouter & 0xff80ffffffull;
+	irq->hw_intid = in->hw_intid;
+	irq->priority = in->priority & VGIC_PRIORITY_MASK;
+	irq->enabled = in->flags & VGIC_SAVED_ENABLED;
+	irq->edge = intid < VGIC_NR_SGIS || (in->flags & VGIC_SAVED_EDGE);
+	irq->group1 = in->flags & VGIC_SAVED_GROUP1;
+	irq->pending_latch = in->flags & VGIC_SAVED_PENDING;
+	irq->line_level = in->flags & VGIC_SAVED_LEVEL;
+	irq->active = in->flags & VGIC_SAVED_ACTIVE;
+	irq->hw = (in->flags & VGIC_SAVED_HW) && in->hw_intid < 1020;
+	vgic_irq_requeue(vm, irq);
 }
 
 /* --- the shared register block ---------------------------------------------- */

@@ -19,7 +19,7 @@
  * with nothing pending reads two words and returns. A sync walks only the
  * list registers in use. ICH_HCR_EL2 is written only when it changes.
  *
- * Everything runs on the vCPU's own physical CPU under vm->vgic.lock (the
+ * Everything runs on the vCPU's own physical CPU under vm_vgic(vm)->lock (the
  * list-register shadow in struct vgic_cpu is that CPU's alone), except the
  * lock-free checks for an idle entry or exit, which vgic_flush_lrs()
  * explains.
@@ -116,7 +116,7 @@ static void vgic_set_hcr(struct vgic_cpu *vc, u32 hcr)
 /*
  * Fill vcpu's free list registers, lowest first, with the most urgent of
  * the interrupts in its want bitmap. One pass over the set bits. Returns
- * true if some wanted interrupt is left unlisted. Under vm->vgic.lock.
+ * true if some wanted interrupt is left unlisted. Under vm_vgic(vm)->lock.
  */
 static bool vgic_lr_fill_free(struct vm *vm, struct vcpu *vcpu)
 {
@@ -132,7 +132,7 @@ static bool vgic_lr_fill_free(struct vm *vm, struct vcpu *vcpu)
 			u32 intid = w * 64 + (u32)__builtin_ctzll(bits);
 			struct vgic_irq *irq = intid < VGIC_NR_PRIVATE
 						       ? &vc->private_irqs[intid]
-						       : &vm->vgic.spis[intid - VGIC_SPI_BASE];
+						       : &vm_vgic(vm)->spis[intid - VGIC_SPI_BASE];
 
 			/* Cheap insurance: never list what the bitmap holds wrongly. */
 			if (irq->target_vcpu != vcpu->index || !vgic_irq_wants_lr(vm, irq))
@@ -150,7 +150,7 @@ static bool vgic_lr_fill_free(struct vm *vm, struct vcpu *vcpu)
  * priority. If some remain unlisted, set ICH_HCR_EL2.UIE so the guest's
  * draining of the list registers raises a maintenance interrupt and a new
  * flush. Call on vcpu's physical CPU with its virtual CPU interface loaded,
- * immediately before entering the guest, without vm->vgic.lock held.
+ * immediately before entering the guest, without vm_vgic(vm)->lock held.
  * Costs a few loads when nothing waits for a list register.
  */
 void vgic_flush_lrs(struct vcpu *vcpu)
@@ -175,10 +175,10 @@ void vgic_flush_lrs(struct vcpu *vcpu)
 	for (u32 w = 0; w < VGIC_WANT_WORDS; w++)
 		any |= __atomic_load_n(&vc->want[w], __ATOMIC_RELAXED);
 	if (any) {
-		spin_lock(&vm->vgic.lock);
+		spin_lock(&vm_vgic(vm)->lock);
 		if (vgic_lr_fill_free(vm, vcpu))
 			hcr |= ICH_HCR_UIE;
-		spin_unlock(&vm->vgic.lock);
+		spin_unlock(&vm_vgic(vm)->lock);
 	}
 	vgic_set_hcr(vc, hcr);
 }
@@ -217,7 +217,7 @@ static u32 vgic_lr_fold(struct vm *vm, struct vcpu *vcpu, struct vgic_irq *irq, 
  * list registers and clear ICH_HCR_EL2.UIE. Call on vcpu's physical CPU
  * right after every guest exit, before anything looks at the vCPU's
  * interrupt state (vgic_vcpu_has_pending, vgic_maintenance), without
- * vm->vgic.lock held. With no list register in use it takes no lock and
+ * vm_vgic(vm)->lock held. With no list register in use it takes no lock and
  * touches no register unless UIE must be cleared.
  */
 void vgic_sync_lrs(struct vcpu *vcpu)
@@ -227,7 +227,7 @@ void vgic_sync_lrs(struct vcpu *vcpu)
 	u32 kick = 0;
 
 	if (vc->lr_used) {
-		spin_lock(&vm->vgic.lock);
+		spin_lock(&vm_vgic(vm)->lock);
 		for (u32 used = vc->lr_used; used; used &= used - 1) {
 			u32 n = (u32)__builtin_ctz(used);
 			u64 lr = arch_gic_read_lr(n);
@@ -239,7 +239,7 @@ void vgic_sync_lrs(struct vcpu *vcpu)
 			vc->lr[n] = 0;
 		}
 		vc->lr_used = 0;
-		spin_unlock(&vm->vgic.lock);
+		spin_unlock(&vm_vgic(vm)->lock);
 	}
 	/* UIE with empty list registers would raise the maintenance interrupt at once. */
 	vgic_set_hcr(vc, vc->hcr & ~ICH_HCR_UIE);

@@ -5,8 +5,13 @@
  * SGI_base frame holding that vCPU's SGI and PPI configuration. A guest finds
  * its own redistributor by matching GICR_TYPER.Affinity_Value with its MPIDR
  * and stops scanning at GICR_TYPER.Last. LPIs are not supported, so the LPI
- * registers read as zero and ignore writes. Any vCPU may program any
+ * registers read as zero and ignore writes. Reserved offsets are RES0 as in
+ * the distributor (vdev/vgic_dist.c). Any vCPU may program any
  * redistributor; the frame, not the accessing vCPU, names the owner.
+ *
+ * The redistributors of a VM are one device kind (vgic_redist_kind) with no
+ * state of its own: what they hold is each vCPU's (struct vgic_cpu, next to
+ * the vCPU's CPU interface shadow), under the distributor's lock.
  */
 #include <keel/log.h>
 #include <keel/vcpu.h>
@@ -66,6 +71,8 @@ static enum vgic_mmio_res vgic_redist_rd(struct vm *vm, struct vcpu *owner, u64 
 		    reg == GICR_PROPBASER || reg == GICR_PENDBASER || reg == GICR_INVLPIR ||
 		    reg == GICR_INVALLR;
 
+	if (!is64 && !(reg == GICR_CTLR || reg == GICR_STATUSR || offset >= VGIC_ID_BASE))
+		return VGIC_MMIO_NOT_MINE; /* reserved: the caller checks the width */
 	if (!vgic_redist_width(offset, width, is64))
 		return VGIC_MMIO_BAD;
 	if (is64) {
@@ -102,9 +109,19 @@ static enum vgic_mmio_res vgic_redist_rd(struct vm *vm, struct vcpu *owner, u64 
 	return VGIC_MMIO_DONE;
 }
 
+/* Does SGI_base offset reg hold a register of INTIDs 0-31 (spec 12.11)? Else it is reserved. */
+static bool vgic_redist_sgi_reg(u64 reg)
+{
+	if (reg >= VGIC_IGROUPR && reg < VGIC_IPRIORITYR)
+		return (reg & 0x7f) < 4; /* the first word of each bit-per-INTID register */
+	return (reg >= VGIC_IPRIORITYR && reg < VGIC_IPRIORITYR + VGIC_NR_PRIVATE) ||
+	       (reg >= VGIC_ICFGR && reg < VGIC_ICFGR + 8) || (reg >= VGIC_IGRPMODR && reg < VGIC_IGRPMODR + 4) ||
+	       (reg >= VGIC_NSACR && reg < VGIC_NSACR + 4);
+}
+
 static bool vgic_redist_access(struct vdev *dev, u64 offset, u32 width, u64 *value, bool write)
 {
-	struct vm *vm = dev->state;
+	struct vm *vm = dev->vm;
 	u32 index = (u32)(offset >> GICR_FRAME_SHIFT);
 	u64 frame = offset & ((1ull << GICR_FRAME_SHIFT) - 1);
 	enum vgic_mmio_res res;
@@ -122,21 +139,25 @@ static bool vgic_redist_access(struct vdev *dev, u64 offset, u32 width, u64 *val
 		bool locked = ALIGN_DOWN(frame, 4) == GICR_WAKER;
 
 		if (locked)
-			spin_lock(&vm->vgic.lock);
+			spin_lock(&vm_vgic(vm)->lock);
 		res = vgic_redist_rd(vm, owner, frame, width, value, write);
 		if (locked)
-			spin_unlock(&vm->vgic.lock);
+			spin_unlock(&vm_vgic(vm)->lock);
+	} else if (!vgic_redist_sgi_reg(frame - GICR_SGI_BASE)) {
+		res = VGIC_MMIO_NOT_MINE;
 	} else {
 		u64 reg = frame - GICR_SGI_BASE;
 
-		spin_lock(&vm->vgic.lock);
+		spin_lock(&vm_vgic(vm)->lock);
 		if (write)
 			res = vgic_irqregs_write(vm, owner, 0, VGIC_NR_PRIVATE, reg, width, *value,
 						 &kick);
 		else
 			res = vgic_irqregs_read(vm, owner, 0, VGIC_NR_PRIVATE, reg, width, value);
-		spin_unlock(&vm->vgic.lock);
+		spin_unlock(&vm_vgic(vm)->lock);
 	}
+	if (res == VGIC_MMIO_NOT_MINE && width < 4)
+		res = VGIC_MMIO_BAD; /* no register there takes byte or halfword accesses */
 	if (res == VGIC_MMIO_NOT_MINE) {
 		if (!write)
 			*value = 0;
@@ -160,8 +181,94 @@ static bool vgic_redist_write(struct vdev *dev, struct vcpu *vcpu, u64 offset, u
 	return vgic_redist_access(dev, offset, width, &value, true);
 }
 
-const struct vdev_ops vgic_redist_ops = {
+/* What save() writes per vCPU: GICR_WAKER and its SGIs and PPIs. */
+struct vgic_redist_saved_cpu {
+	u32 waker;
+	u32 pad;
+	struct vgic_irq_saved irqs[VGIC_NR_PRIVATE];
+};
+
+struct vgic_redist_saved {
+	u32 nr_vcpus;
+	u32 pad;
+	struct vgic_redist_saved_cpu cpus[KEEL_MAX_VCPUS_PER_VM];
+};
+
+static const char *vgic_redist_check(const struct keel_blob_vm *vm, const struct keel_blob_vdev *rec)
+{
+	if (rec->size != (u64)vm->nr_vcpus << GICR_FRAME_SHIFT)
+		return "size is not 128 KiB per vCPU";
+	if (rec->irq != 0)
+		return "irq given for a device that raises none";
+	return NULL;
+}
+
+static void vgic_redist_reset(struct vdev *dev)
+{
+	for (u32 i = 0; i < dev->vm->nr_vcpus; i++)
+		vgic_private_reset(dev->vm, &dev->vm->vcpus[i]);
+}
+
+/* Created after the distributor (registry order), whose lock it uses. */
+static void vgic_redist_init(struct vdev *dev, const struct keel_blob_vdev *rec)
+{
+	(void)rec;
+	vgic_redist_reset(dev);
+}
+
+static u32 vgic_redist_save(struct vdev *dev, void *buf)
+{
+	struct vm *vm = dev->vm;
+	struct vgic_redist_saved *out = buf;
+
+	spin_lock(&vm_vgic(vm)->lock);
+	out->nr_vcpus = vm->nr_vcpus;
+	out->pad = 0;
+	for (u32 c = 0; c < vm->nr_vcpus; c++) {
+		const struct vgic_cpu *vc = &vm->vcpus[c].vgic;
+
+		out->cpus[c].waker = vc->waker;
+		out->cpus[c].pad = 0;
+		for (u32 i = 0; i < VGIC_NR_PRIVATE; i++)
+			vgic_irq_save(&vc->private_irqs[i], &out->cpus[c].irqs[i]);
+	}
+	spin_unlock(&vm_vgic(vm)->lock);
+	return (u32)(offsetof(struct vgic_redist_saved, cpus) + vm->nr_vcpus * sizeof(out->cpus[0]));
+}
+
+static bool vgic_redist_restore(struct vdev *dev, const void *buf, u32 len)
+{
+	struct vm *vm = dev->vm;
+	const struct vgic_redist_saved *in = buf;
+
+	if (len < offsetof(struct vgic_redist_saved, cpus) || in->nr_vcpus != vm->nr_vcpus ||
+	    len != offsetof(struct vgic_redist_saved, cpus) + vm->nr_vcpus * sizeof(in->cpus[0]))
+		return false;
+	spin_lock(&vm_vgic(vm)->lock);
+	for (u32 c = 0; c < vm->nr_vcpus; c++) {
+		struct vgic_cpu *vc = &vm->vcpus[c].vgic;
+
+		vc->waker = in->cpus[c].waker & GICR_WAKER_PROCESSOR_SLEEP;
+		for (u32 i = 0; i < VGIC_NR_PRIVATE; i++)
+			vgic_irq_restore(vm, &vc->private_irqs[i], &in->cpus[c].irqs[i]);
+	}
+	spin_unlock(&vm_vgic(vm)->lock);
+	vgic_kick(vm, (1u << vm->nr_vcpus) - 1);
+	return true;
+}
+
+const struct vdev_kind vgic_redist_kind = {
+	.id = KEEL_VDEV_GICV3_REDIST,
 	.name = "gicv3-redist",
+	.max_per_vm = 1,
+	.min_per_vm = 1,
+	.save_size = sizeof(struct vgic_redist_saved),
+	.pool = NULL, /* its state is the vCPUs' */
+	.check = vgic_redist_check,
+	.init = vgic_redist_init,
+	.reset = vgic_redist_reset,
 	.read = vgic_redist_read,
 	.write = vgic_redist_write,
+	.save = vgic_redist_save,
+	.restore = vgic_redist_restore,
 };

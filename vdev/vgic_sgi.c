@@ -52,7 +52,7 @@ static u32 vgic_sgi_targets(const struct vcpu *vcpu, u64 value)
  * whichever group the target configured; ICC_SGI0R_EL1 and ICC_ASGI1R_EL1
  * (there is no other security state to address) pass false and raise only
  * Group 0 SGIs. Kicks the targets the SGI became deliverable on. Call from
- * the trap handler on vcpu's CPU, without vm->vgic.lock held.
+ * the trap handler on vcpu's CPU, without vm_vgic(vm)->lock held.
  */
 void vgic_sgi_write(struct vcpu *vcpu, u64 value, bool group1)
 {
@@ -61,7 +61,7 @@ void vgic_sgi_write(struct vcpu *vcpu, u64 value, bool group1)
 	u32 targets = vgic_sgi_targets(vcpu, value);
 	u32 kick = 0;
 
-	spin_lock(&vm->vgic.lock);
+	spin_lock(&vm_vgic(vm)->lock);
 	for (u32 i = 0; i < vm->nr_vcpus; i++) {
 		struct vgic_irq *irq = &vm->vcpus[i].vgic.private_irqs[intid];
 
@@ -71,6 +71,6 @@ void vgic_sgi_write(struct vcpu *vcpu, u64 value, bool group1)
 			continue; /* a Group 0 request does not raise a Group 1 SGI */
 		kick |= vgic_irq_latch(vm, irq);
 	}
-	spin_unlock(&vm->vgic.lock);
+	spin_unlock(&vm_vgic(vm)->lock);
 	vgic_kick(vm, kick);
 }

@@ -15,10 +15,13 @@
  *    every change that might move it.
  *
  * Baud rate, line control and FIFO level registers are stored and read back
- * but change nothing. Lock order: vuart.lock, then the vGIC lock (through
+ * but change nothing. It is a device kind (vuart_pl011_kind); a VM's first
+ * PL011 is its console (vm_vuart), and its idle hook shows an unfinished
+ * line (a prompt) when a vCPU of the VM idles. Lock order: vuart.lock, then the vGIC lock (through
  * vgic_set_level) or the console output lock (a leaf, through
  * console_write_line); both are taken with vuart.lock held.
  */
+#include <keel/string.h>
 #include <keel/vdev.h>
 #include <keel/vgic.h>
 #include <keel/vm.h>
@@ -271,15 +274,10 @@ static bool vuart_write(struct vdev *dev, struct vcpu *vcpu, u64 offset, u32 wid
 	return ok;
 }
 
-static const struct vdev_ops vuart_ops = {
-	.name = "pl011",
-	.read = vuart_read,
-	.write = vuart_write,
-};
-
 /*
  * Reset to the TRM's power-on values, with the transmitter enabled and so
- * TXRIS set (masked: IMSC resets to 0). Call after vgic_vm_init().
+ * TXRIS set (masked: IMSC resets to 0). A partial output line is printed
+ * first so nothing the guest wrote is lost.
  */
 void vuart_reset(struct vuart *u)
 {
@@ -299,14 +297,110 @@ void vuart_reset(struct vuart *u)
 	spin_unlock(&u->lock);
 }
 
-void vuart_init(struct vuart *u, struct vm *vm, u64 ipa, u32 irq)
+/* What save() writes: the registers, the receive FIFO oldest first, the unfinished line. */
+struct vuart_saved {
+	u32 cr, lcr_h, ibrd, fbrd, ifls, imsc, ris_tx;
+	u32 rx_count, line_len;
+	u8 rx[VUART_RX_FIFO];
+	char line[VUART_LINE_MAX];
+};
+
+static const char *vuart_check(const struct keel_blob_vm *vm, const struct keel_blob_vdev *rec)
 {
-	u->lock = (struct spinlock)SPINLOCK_INIT;
-	u->vm = vm;
-	u->irq = irq;
-	u->line_len = 0;
+	(void)vm;
+	if (rec->size != VUART_MMIO_SIZE)
+		return "size is not the PL011's 4 KiB";
+	if (rec->irq == 0)
+		return "irq missing: the PL011 raises one";
+	return NULL;
+}
+
+static void vuart_init(struct vdev *dev, const struct keel_blob_vdev *rec)
+{
+	struct vuart *u = dev->state;
+
+	*u = (struct vuart){ .lock = SPINLOCK_INIT, .vm = dev->vm, .irq = rec->irq };
 	vuart_reset(u);
-	vm_add_vdev(vm, &vuart_ops, ipa, VUART_MMIO_SIZE, u);
+}
+
+static void vuart_kind_reset(struct vdev *dev)
+{
+	vuart_reset(dev->state);
+}
+
+static u32 vuart_save(struct vdev *dev, void *buf)
+{
+	struct vuart *u = dev->state;
+	struct vuart_saved *out = buf;
+
+	spin_lock(&u->lock);
+	*out = (struct vuart_saved){
+		.cr = u->cr, .lcr_h = u->lcr_h, .ibrd = u->ibrd, .fbrd = u->fbrd, .ifls = u->ifls,
+		.imsc = u->imsc, .ris_tx = u->ris_tx, .rx_count = u->rx_count, .line_len = u->line_len,
+	};
+	for (u32 i = 0; i < u->rx_count; i++)
+		out->rx[i] = u->rx[(u->rx_head + i) % VUART_RX_FIFO];
+	memcpy(out->line, u->line, u->line_len);
+	spin_unlock(&u->lock);
+	return sizeof(*out);
+}
+
+static bool vuart_restore(struct vdev *dev, const void *buf, u32 len)
+{
+	struct vuart *u = dev->state;
+	const struct vuart_saved *in = buf;
+
+	if (len != sizeof(*in) || in->rx_count > VUART_RX_FIFO || in->line_len >= VUART_LINE_MAX)
+		return false;
+	spin_lock(&u->lock);
+	u->cr = in->cr & CR_WRITABLE;
+	u->lcr_h = in->lcr_h & LCR_H_MASK;
+	u->ibrd = in->ibrd & IBRD_MASK;
+	u->fbrd = in->fbrd & FBRD_MASK;
+	u->ifls = in->ifls & IFLS_MASK;
+	u->imsc = in->imsc & INT_ALL;
+	u->ris_tx = in->ris_tx ? 1 : 0;
+	u->rx_head = 0;
+	u->rx_count = in->rx_count;
+	memcpy(u->rx, in->rx, in->rx_count);
+	u->line_len = in->line_len;
+	memcpy(u->line, in->line, in->line_len);
+	vuart_update_irq(u);
+	spin_unlock(&u->lock);
+	return true;
+}
+
+static void vuart_idle(struct vdev *dev, struct vcpu *vcpu)
+{
+	(void)vcpu;
+	vuart_flush_partial(dev->state); /* a guest idling after a prompt waits for input */
+}
+
+VDEV_POOL(vuart_pool, struct vuart, KEEL_MAX_VMS * VUART_MAX_PER_VM);
+
+const struct vdev_kind vuart_pl011_kind = {
+	.id = KEEL_VDEV_PL011,
+	.name = "pl011",
+	.max_per_vm = VUART_MAX_PER_VM,
+	.min_per_vm = 0,
+	.save_size = sizeof(struct vuart_saved),
+	.pool = &vuart_pool,
+	.check = vuart_check,
+	.init = vuart_init,
+	.reset = vuart_kind_reset,
+	.read = vuart_read,
+	.write = vuart_write,
+	.save = vuart_save,
+	.restore = vuart_restore,
+	.idle = vuart_idle,
+};
+
+struct vuart *vm_vuart(struct vm *vm)
+{
+	for (u32 i = 0; i < vm->nr_vdevs; i++)
+		if (vm->vdevs[i].kind == &vuart_pl011_kind)
+			return vm->vdevs[i].state;
+	return NULL;
 }
 
 void vuart_receive(struct vuart *u, u8 byte)

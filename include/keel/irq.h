@@ -16,6 +16,11 @@ struct vm;
 void irq_assign_spi(u32 intid, struct vm *vm);
 /* The loaded vCPU left this CPU for good: clear its virtual timer's physical active state. */
 void irq_release_vcpu_timer(void);
+/*
+ * A guest's hardware-linked SPI will never be deactivated by its guest (VM
+ * reset, vCPU off): deactivate it in the distributor, from any CPU.
+ */
+void irq_release_spi(u32 intid);
 /* Acknowledge and handle every interrupt pending on this CPU. */
 void irq_handle_pending(struct cpu *cpu);
 

@@ -6,6 +6,10 @@
  * whose list registers vdev/vgic_lr.c fills before each guest entry and
  * reads back after each exit.
  *
+ * The distributor and the redistributors are device kinds
+ * (vgic_dist_kind, vgic_redist_kind in include/keel/vdev.h); the VM reaches
+ * the distributor's state through vm_vgic(). Every VM has both.
+ *
  * Lock order: vgic_dist.lock is the only vGIC lock and protects every
  * struct vgic_irq of the VM (shared SPIs and each vCPU's private SGIs and
  * PPIs), because SPIs are injected from any physical CPU. The list-register
@@ -47,7 +51,7 @@ struct vgic_irq {
 	u16 hw_intid;
 	u8 target_vcpu; /* SPI: vCPU index from IROUTER; private: owner */
 	u64 irouter; /* SPI: IROUTER as written */
-	u16 intid; /* its own INTID, fixed at vgic_vm_init */
+	u16 intid; /* its own INTID, fixed at reset */
 	u8 queued_on; /* vCPU whose want bitmap holds it, or VGIC_NO_TARGET */
 	/* Valid while lr != VGIC_NO_LR (see vdev/vgic_lr.c): */
 	u8 lr_state; /* ICH_LR state bits Keel listed it with */
@@ -76,18 +80,21 @@ struct vgic_cpu {
 };
 
 struct vgic_dist {
-	struct spinlock lock;
+	struct spinlock lock; /* initialised once at boot, never while in use */
 	u32 ctlr;
 	u32 nr_spis;
 	struct vgic_irq spis[VGIC_MAX_SPIS];
 	u32 warned; /* reserved-offset accesses already logged (atomic, once per VM) */
 };
 
-/* Reset the VM's distributor and every vCPU's redistributor to power-on state. */
-void vgic_vm_init(struct vm *vm, u32 nr_spis);
-
-/* Register the distributor and redistributor MMIO regions for the VM. */
-void vgic_register_devices(struct vm *vm, u64 gicd_ipa, u64 gicr_ipa);
+/*
+ * vcpu is switched off or reset (PSCI CPU_OFF or CPU_ON, VM stop): clear the
+ * active state and hardware links of the interrupts active on it, which it
+ * will never deactivate; a passed-through SPI among them is deactivated in
+ * hardware. Its timer PPI's physical side is the caller's (vcpu_power_down).
+ * Call on vcpu's CPU after vgic_sync_lrs, without the vGIC lock.
+ */
+void vgic_vcpu_off(struct vcpu *vcpu);
 
 /*
  * Raise (edge) or set the line level of (level) interrupt intid for the VM.
@@ -99,7 +106,8 @@ bool vgic_inject(struct vm *vm, struct vcpu *target, u32 intid, bool level);
 bool vgic_set_level(struct vm *vm, struct vcpu *target, u32 intid, bool level);
 
 /* Inject a physical interrupt Keel acknowledged (priority-dropped, not
- * deactivated) so that the guest's deactivation completes it in hardware. */
+ * deactivated) so that the guest's deactivation completes it in hardware.
+ * The link lasts until the interrupt is deactivated or the vGIC reset. */
 bool vgic_inject_hw(struct vm *vm, struct vcpu *target, u32 intid, u32 hw_intid);
 
 /* Before entering the guest: fill list registers from pending state. */

@@ -34,15 +34,25 @@ struct vm {
 	struct pt_pool s2_pool; /* this VM's own table pages; used only under mem.lock */
 	u32 s2_pages_at_boot; /* in use with no RAM mapped: root and device tables */
 	struct guest_mem mem; /* its RAM: the only way to reach it */
-	struct vgic_dist vgic;
-	struct vuart vuart;
 	u32 nr_vcpus;
 	struct vcpu vcpus[KEEL_MAX_VCPUS_PER_VM];
-	u32 nr_vdevs;
-	struct vdev vdevs[VM_MAX_VDEVS];
+	u32 nr_vdevs; /* fixed after boot */
+	struct vdev vdevs[VM_MAX_VDEVS]; /* in registry order (core/vdev_kinds.c): vGIC distributor first */
 	u32 nr_resets;
 	u32 nr_parked; /* vCPUs that have stopped for a reset or power-off, under lock */
 };
+
+/*
+ * The VM's virtual GIC distributor state. Every VM has exactly one (the blob
+ * check requires it) and it is its first device instance.
+ */
+static inline struct vgic_dist *vm_vgic(const struct vm *vm)
+{
+	return (struct vgic_dist *)vm->vdevs[0].state;
+}
+
+/* The VM's console UART (its first PL011), or NULL if it has none. */
+struct vuart *vm_vuart(struct vm *vm);
 
 extern struct vm vms[KEEL_MAX_VMS];
 extern u32 nr_vms;

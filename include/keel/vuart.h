@@ -19,12 +19,13 @@
 
 #define VUART_RX_FIFO 256 /* deeper than a PL011: a pasted line must not be lost while the guest is busy */
 #define VUART_LINE_MAX 160
+#define VUART_MAX_PER_VM 2
 
 struct vm;
 
 struct vuart {
 	struct spinlock lock;
-	struct vm *vm;
+	struct vm *vm; /* fixed at boot, as is irq */
 	u32 irq; /* INTID in the VM */
 	/* PL011 registers the guest programs. */
 	u32 cr, lcr_h, ibrd, fbrd, ifls, imsc, ris_tx;
@@ -36,10 +37,6 @@ struct vuart {
 	u32 line_len;
 };
 
-/* Reset the device and claim its 4 KiB MMIO range at ipa for the VM. */
-void vuart_init(struct vuart *u, struct vm *vm, u64 ipa, u32 irq);
-/* Back to power-on state (VM reset), keeping the device's registration. */
-void vuart_reset(struct vuart *u);
 /* Put a byte into the VM's receive FIFO (dropped if full) and raise its interrupt. */
 void vuart_receive(struct vuart *u, u8 byte);
 /*
@@ -53,7 +50,7 @@ void vuart_reset(struct vuart *u);
 void console_write_line(const char *vm_name, const char *text, u32 len);
 /* Print text without ending the line (a prompt); the same VM's next output continues it. */
 void console_write_partial(const char *vm_name, const char *text, u32 len);
-/* Print the guest's unfinished line now: called when its vCPU goes idle, so prompts show. */
+/* Print the guest's unfinished line now: its idle hook, so prompts show when a vCPU idles. */
 void vuart_flush_partial(struct vuart *u);
 /* Feed a byte read from the physical UART to the multiplexer. */
 void console_input(u8 byte);

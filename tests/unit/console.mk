@@ -5,7 +5,7 @@ UNIT_TESTS += test_format test_vuart test_console
 test_format_SRCS := tests/unit/test_format.c lib/format.c
 test_format_CFLAGS := -Wno-format-truncation
 
-test_vuart_SRCS := tests/unit/test_vuart.c vdev/vuart_pl011.c tests/unit/fake_console_vgic.c \
+test_vuart_SRCS := tests/unit/test_vuart.c vdev/vuart_pl011.c core/vdev.c tests/unit/fake_console_vgic.c \
 	tests/unit/fake_console_sink.c
 
 test_console_SRCS := tests/unit/test_console.c core/console.c core/log.c lib/format.c \
@@ -15,6 +15,6 @@ test_console_LIBS := -lpthread
 
 # The emulated PL011 feeding the real console: long lines, prompts, escapes end to end.
 UNIT_TESTS += test_console_vuart
-test_console_vuart_SRCS := tests/unit/test_console_vuart.c vdev/vuart_pl011.c core/console.c \
+test_console_vuart_SRCS := tests/unit/test_console_vuart.c vdev/vuart_pl011.c core/vdev.c core/console.c \
 	core/log.c lib/format.c tests/unit/fake_console_pl011.c tests/unit/fake_console_arch.c \
 	tests/unit/fake_console_vgic.c

@@ -1,6 +1,6 @@
 /*
  * What the console tests' fakes record, so tests can look at it:
- * fake_console_vgic.c (vgic_set_level, vm_add_vdev), fake_console_sink.c
+ * fake_console_vgic.c (vgic_set_level), fake_console_sink.c
  * (console_write_line), fake_console_pl011.c (the physical UART),
  * fake_console_arch.c (CPU index, counter, halt) and fake_console_vms.c
  * (vms[], vuart_receive).

@@ -1,4 +1,5 @@
-/* Fake vGIC and device registry for test_vuart: records interrupt line levels. */
+/* Fake vGIC for test_vuart: records interrupt line levels. */
+#include <stdlib.h>
 #include <string.h>
 
 #include <keel/vgic.h>
@@ -26,12 +27,9 @@ bool vgic_set_level(struct vm *vm, struct vcpu *target, u32 intid, bool level)
 	return true;
 }
 
-void vm_add_vdev(struct vm *vm, const struct vdev_ops *ops, u64 base, u64 size, void *state)
+/* core/vdev.c's CHECKs end here: a test that trips one fails loudly (weak: core/log.c has the real one). */
+__attribute__((weak)) void panic(const char *fmt, ...)
 {
-	struct vdev *d = &vm->vdevs[vm->nr_vdevs++];
-
-	d->ops = ops;
-	d->base = base;
-	d->size = size;
-	d->state = state;
+	(void)fmt;
+	abort();
 }

@@ -1,4 +1,4 @@
-/* Fake VM table for test_console, and a vuart_receive that records what each VM got. */
+/* Fake VM table for test_console, each VM's UART, and a vuart_receive that records what each VM got. */
 #include <string.h>
 
 #include <keel/vm.h>
@@ -8,6 +8,7 @@
 struct vm vms[KEEL_MAX_VMS];
 u32 nr_vms;
 char fake_rx[8][FAKE_RX_MAX];
+static struct vuart fake_uarts[KEEL_MAX_VMS]; /* each VM's console UART, by index */
 u32 fake_rx_len[8];
 
 void fake_vms_reset(u32 n, const char *const *names)
@@ -19,8 +20,13 @@ void fake_vms_reset(u32 n, const char *const *names)
 	for (u32 i = 0; i < n; i++) {
 		vms[i].index = i;
 		strncpy(vms[i].name, names[i], sizeof(vms[i].name) - 1);
-		vms[i].vuart.vm = &vms[i];
+		fake_uarts[i].vm = &vms[i];
 	}
+}
+
+struct vuart *vm_vuart(struct vm *vm)
+{
+	return &fake_uarts[vm->index];
 }
 
 void vuart_receive(struct vuart *u, u8 byte)

@@ -1,6 +1,7 @@
 /*
- * Host fakes of the Keel services the vGIC calls (device registration,
- * logging, vCPU requests), for tests/unit/test_vgic*.c. Named for the vGIC so
+ * Host fakes of the Keel services the vGIC calls (building a VM with its
+ * vGIC device instances, logging, vCPU requests, releasing physical
+ * interrupts), for tests/unit/test_vgic*.c and the device-kind tests. Named for the vGIC so
  * they do not clash with other tests' fakes or with core/.
  */
 #include <stdarg.h>
@@ -20,6 +21,8 @@
 u32 fake_vgic_log_count;
 char fake_vgic_last_log[256];
 u32 fake_vgic_kicks[KEEL_MAX_VCPUS_PER_VM];
+u32 fake_irq_released[16];
+u32 fake_irq_released_count;
 
 void fake_vgic_clear_kicks(struct vm *vm)
 {
@@ -28,36 +31,55 @@ void fake_vgic_clear_kicks(struct vm *vm)
 		vm->vcpus[i].requests = 0;
 }
 
-void fake_vgic_vm_setup(struct vm *vm, u32 nr_vcpus, u32 nr_spis)
+void fake_vdev_pools_reset(void)
 {
+	const struct vdev_kind *kinds[] = { &vgic_dist_kind, &vgic_redist_kind };
+
+	for (u32 i = 0; i < ARRAY_SIZE(kinds); i++)
+		if (kinds[i]->pool)
+			kinds[i]->pool->nr_used = 0;
+}
+
+void fake_vgic_vm_build(struct vm *vm, u32 nr_vcpus)
+{
+	static struct keel_blob_vm cfg;
+
+	fake_vdev_pools_reset();
 	memset(vm, 0, sizeof(*vm));
+	memset(&cfg, 0, sizeof(cfg));
 	strcpy(vm->name, "testvm");
+	cfg.nr_vcpus = nr_vcpus;
+	vm->cfg = &cfg;
 	vm->nr_vcpus = nr_vcpus;
 	for (u32 i = 0; i < nr_vcpus; i++) {
 		vm->vcpus[i].vm = vm;
 		vm->vcpus[i].index = i;
 		vm->vcpus[i].pcpu = i;
 	}
-	vgic_vm_init(vm, nr_spis);
+}
+
+void fake_vgic_vm_setup(struct vm *vm, u32 nr_vcpus, u32 nr_spis)
+{
+	struct keel_blob_vdev dist = { .kind = KEEL_VDEV_GICV3_DIST, .ipa = FAKE_GICD, .size = 0x10000,
+				       .args = { nr_spis } };
+	struct keel_blob_vdev redist = { .kind = KEEL_VDEV_GICV3_REDIST, .ipa = FAKE_GICR,
+					 .size = nr_vcpus * 0x20000ull };
+
+	fake_vgic_vm_build(vm, nr_vcpus);
+	vdev_add(vm, &vgic_dist_kind, &dist);
+	vdev_add(vm, &vgic_redist_kind, &redist);
 	fake_gic_reset(4);
 	fake_vgic_log_count = 0;
 	fake_vgic_last_log[0] = 0;
+	fake_irq_released_count = 0;
 	fake_vgic_clear_kicks(vm);
 }
 
-void vm_add_vdev(struct vm *vm, const struct vdev_ops *ops, u64 base, u64 size, void *state)
+void irq_release_spi(u32 intid)
 {
-	if (vm->nr_vdevs >= VM_MAX_VDEVS)
-		panic("too many vdevs");
-	vm->vdevs[vm->nr_vdevs++] = (struct vdev){ .ops = ops, .base = base, .size = size, .state = state };
-}
-
-struct vdev *vm_find_vdev(struct vm *vm, u64 ipa)
-{
-	for (u32 i = 0; i < vm->nr_vdevs; i++)
-		if (ipa >= vm->vdevs[i].base && ipa - vm->vdevs[i].base < vm->vdevs[i].size)
-			return &vm->vdevs[i];
-	return NULL;
+	if (fake_irq_released_count < ARRAY_SIZE(fake_irq_released))
+		fake_irq_released[fake_irq_released_count] = intid;
+	fake_irq_released_count++;
 }
 
 void vcpu_request(struct vcpu *vcpu, u32 req)

@@ -39,7 +39,9 @@ static int setup(void **state)
 	strcpy(vms[1].name, "other");
 	fake_vgic_reset();
 	fake_pl011_reset();
-	vuart_init(&vms[0].vuart, &vms[0], IPA, IRQ);
+	vuart_pl011_kind.pool->nr_used = 0;
+	vdev_add(&vms[0], &vuart_pl011_kind,
+		 &(struct keel_blob_vdev){ .kind = KEEL_VDEV_PL011, .ipa = IPA, .size = 0x1000, .irq = IRQ });
 	return 0;
 }
 
@@ -48,7 +50,7 @@ static void put(const char *s, size_t n)
 	struct vdev *dev = &vms[0].vdevs[0];
 
 	for (size_t i = 0; i < n; i++)
-		assert_true(dev->ops->write(dev, NULL, DR, 4, (u8)s[i]));
+		assert_true(dev->kind->write(dev, NULL, DR, 4, (u8)s[i]));
 }
 
 /* Linux's banner is longer than the vUART's line buffer: still one console line. */
@@ -70,7 +72,7 @@ static void test_prompt_then_rest(void **state)
 {
 	(void)state;
 	put("keel-linux# ", 12);
-	vuart_flush_partial(&vms[0].vuart);
+	vuart_flush_partial(vms[0].vdevs[0].state);
 	assert_string_equal(fake_pl011_tx, "[linux] keel-linux# ");
 	put("ls\n", 3);
 	assert_string_equal(fake_pl011_tx, "[linux] keel-linux# ls\r\n");

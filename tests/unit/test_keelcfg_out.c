@@ -210,9 +210,15 @@ static void test_blob(void **state)
 	assert_int_equal(blob->vms[0].irqs[0], 34);
 	assert_int_equal(blob->vms[0].nr_mmio, 1);
 	assert_int_equal(blob->vms[0].mmio[0].ipa, 0x09010000);
-	assert_int_equal(blob->vms[0].vuart_irq, 33);
 	assert_int_equal(blob->vms[0].nr_spis, 64);
-	assert_int_equal(blob->vms[1].gicr_ipa, 0x080a0000);
+	assert_int_equal(blob->vms[0].nr_vdevs, 3);
+	assert_int_equal(blob->vms[0].vdevs[0].kind, KEEL_VDEV_GICV3_DIST);
+	assert_int_equal(blob->vms[0].vdevs[0].args[0], 64);
+	assert_int_equal(blob->vms[0].vdevs[2].kind, KEEL_VDEV_PL011);
+	assert_int_equal(blob->vms[0].vdevs[2].irq, 33);
+	assert_int_equal(blob->vms[1].vdevs[1].kind, KEEL_VDEV_GICV3_REDIST);
+	assert_int_equal(blob->vms[1].vdevs[1].ipa, 0x080a0000);
+	assert_int_equal(blob->vms[1].vdevs[1].size, blob->vms[1].nr_vcpus * 0x20000ull);
 	assert_int_equal(blob->vms[1].mem[0].pa, 0x60000000);
 	assert_int_equal(blob->vms[1].nr_images, 2);
 }
@@ -320,6 +326,48 @@ static void test_guest_dt(void **state)
 	/* Too small a buffer is reported, not overrun. */
 	assert_int_equal(guest_dt_build(&sys, vm, &lays[0], &fix_board, seed, buf, 256, &d), -1);
 	assert_true(diag_find(&d, "cannot build the guest device tree") >= 0);
+}
+
+static u64 dt_cells64(const fdt32_t *c)
+{
+	return (u64)fdt32_to_cpu(c[0]) << 32 | fdt32_to_cpu(c[1]);
+}
+
+/* The devices each guest's tree describes are the blob's device records, at the same places. */
+static void test_guest_dt_matches_vdev_records(void **state)
+{
+	static u8 blob_buf[64 * KiB], tree[64 * KiB];
+	const struct keel_blob_vm *bvm = &((struct keel_blob *)blob_buf)->vms[0];
+	u8 seed[GUEST_DT_SEED_LEN] = { 0 };
+	const fdt32_t *reg, *irq;
+	char path[64];
+	int len;
+
+	(void)state;
+	sys.fdt = guest_props_source();
+	sys.vms[0].guest_props = fdt_path_offset(sys.fdt, "/guest-properties");
+	build_blob(blob_buf);
+	assert_true(guest_dt_build(&sys, &sys.vms[0], &lays[0], &fix_board, seed, tree, sizeof(tree), &d) > 0);
+	assert_int_equal(bvm->nr_vdevs, 3);
+	assert_int_equal(bvm->vdevs[0].kind, KEEL_VDEV_GICV3_DIST);
+	assert_int_equal(bvm->vdevs[1].kind, KEEL_VDEV_GICV3_REDIST);
+	assert_int_equal(bvm->vdevs[2].kind, KEEL_VDEV_PL011);
+	snprintf(path, sizeof(path), "/intc@%llx", (unsigned long long)bvm->vdevs[0].ipa);
+	reg = dt_prop(tree, path, "reg", &len);
+	assert_int_equal(len, 32);
+	assert_int_equal(dt_cells64(reg), bvm->vdevs[0].ipa);
+	assert_int_equal(dt_cells64(reg + 2), bvm->vdevs[0].size);
+	assert_int_equal(dt_cells64(reg + 4), bvm->vdevs[1].ipa);
+	assert_int_equal(dt_cells64(reg + 6), bvm->vdevs[1].size);
+	snprintf(path, sizeof(path), "/pl011@%llx", (unsigned long long)bvm->vdevs[2].ipa);
+	reg = dt_prop(tree, path, "reg", &len);
+	assert_int_equal(len, 16);
+	assert_int_equal(dt_cells64(reg), bvm->vdevs[2].ipa);
+	assert_int_equal(dt_cells64(reg + 2), bvm->vdevs[2].size);
+	irq = dt_prop(tree, path, "interrupts", &len);
+	assert_int_equal(fdt32_to_cpu(irq[0]), 0); /* an SPI... */
+	assert_int_equal(fdt32_to_cpu(irq[1]) + 32, bvm->vdevs[2].irq); /* ...the record's */
+	assert_int_equal(bvm->vdevs[0].args[0], bvm->nr_spis);
 }
 
 static void test_image_header(void **state)
@@ -452,6 +500,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_blob, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_blob_check_rejects, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guest_dt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_guest_dt_matches_vdev_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_blob_sched, setup, teardown),
 		cmocka_unit_test(test_image_header),
 		cmocka_unit_test(test_srcmap),

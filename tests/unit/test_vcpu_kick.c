@@ -45,7 +45,8 @@ void arch_vcpu_reset_regs(struct vcpu *vcpu, u64 pc, u64 x0) { (void)vcpu; (void
 void arch_vcpu_load(struct vcpu *vcpu) { (void)vcpu; }
 void arch_vcpu_put(struct vcpu *vcpu) { (void)vcpu; }
 void irq_release_vcpu_timer(void) {}
-void vuart_flush_partial(struct vuart *u) { (void)u; }
+void vgic_vcpu_off(struct vcpu *vcpu) { (void)vcpu; }
+void vdev_idle_all(struct vm *vm, struct vcpu *vcpu) { (void)vm; (void)vcpu; }
 bool vgic_vcpu_has_pending(struct vcpu *vcpu) { (void)vcpu; return false; }
 
 static struct vcpu target;

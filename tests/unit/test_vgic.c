@@ -32,7 +32,6 @@ static struct vm vm;
 static void setup(u32 nr_vcpus, u32 nr_spis)
 {
 	fake_vgic_vm_setup(&vm, nr_vcpus, nr_spis);
-	vgic_register_devices(&vm, GICD, GICR);
 }
 
 static int setup_2x64(void **state)
@@ -55,7 +54,7 @@ static bool mmio_read(u64 ipa, u32 width, u64 *value)
 
 	assert_non_null(dev);
 	*value = 0xdeadbeefdeadbeefull; /* must be overwritten */
-	return dev->ops->read(dev, &vm.vcpus[0], ipa - dev->base, width, value);
+	return dev->kind->read(dev, &vm.vcpus[0], ipa - dev->base, width, value);
 }
 
 static bool mmio_write(u64 ipa, u32 width, u64 value)
@@ -63,7 +62,7 @@ static bool mmio_write(u64 ipa, u32 width, u64 value)
 	struct vdev *dev = vm_find_vdev(&vm, ipa);
 
 	assert_non_null(dev);
-	return dev->ops->write(dev, &vm.vcpus[0], ipa - dev->base, width, value);
+	return dev->kind->write(dev, &vm.vcpus[0], ipa - dev->base, width, value);
 }
 
 static u64 rd(u64 ipa, u32 width)
@@ -86,7 +85,7 @@ static void wr32(u64 ipa, u32 value)
 
 static struct vgic_irq *spi(u32 intid)
 {
-	return &vm.vgic.spis[intid - 32];
+	return &vm_vgic(&vm)->spis[intid - 32];
 }
 
 static struct vgic_irq *priv(u32 vcpu, u32 intid)
@@ -126,12 +125,12 @@ static void test_dist_id_registers(void **state)
 	assert_int_equal(rd32(GICD + 0xfffc), 0xb1); /* CIDR3 */
 
 	setup(1, 20); /* rounded up to one block of 32 */
-	assert_int_equal(vm.vgic.nr_spis, 32);
+	assert_int_equal(vm_vgic(&vm)->nr_spis, 32);
 	assert_int_equal(rd32(GICD + 0x4) & 0x1f, 1);
 	setup(1, 0);
 	assert_int_equal(rd32(GICD + 0x4) & 0x1f, 0);
 	setup(1, 1000); /* capped */
-	assert_int_equal(vm.vgic.nr_spis, VGIC_MAX_SPIS);
+	assert_int_equal(vm_vgic(&vm)->nr_spis, VGIC_MAX_SPIS);
 	assert_int_equal(fake_vgic_log_count, 0); /* setup resets the count after init */
 }
 
@@ -278,7 +277,7 @@ static void test_dist_irouter(void **state)
 	assert_int_equal(rd(GICD + 0x6000 + 8 * 5, 8), 0);
 	assert_int_equal(rd(GICD + 0x6000 + 8 * 200, 8), 0);
 	/* A routing change to an enabled pending SPI kicks its new target. */
-	vm.vgic.ctlr = 0x3;
+	vm_vgic(&vm)->ctlr = 0x3;
 	spi(41)->enabled = true;
 	spi(41)->pending_latch = true;
 	fake_vgic_clear_kicks(&vm);
@@ -324,6 +323,96 @@ static void test_dist_reserved_logged_once(void **state)
 	assert_int_equal(fake_vgic_log_count, 2);
 }
 
+/* --- reserved offsets are RES0 (GICv3 spec 1.2.x "Reserved": RAZ/WI) ------------ */
+
+/* Offsets of one frame the vGIC implements a register at: [start, end). */
+struct span {
+	u64 start, end;
+};
+
+static const struct span gicd_implemented[] = {
+	{ 0x0000, 0x0014 }, /* CTLR, TYPER, IIDR, TYPER2, STATUSR */
+	{ 0x0080, 0x0d80 }, /* IGROUPR to ICFGR, ITARGETSR, IGRPMODR */
+	{ 0x0e00, 0x0f04 }, /* NSACR, SGIR */
+	{ 0x0f10, 0x0f30 }, /* CPENDSGIR, SPENDSGIR */
+	{ 0x6000, 0x7fe0 }, /* IROUTER */
+	{ 0xffd0, 0x10000 }, /* ID registers */
+};
+static const struct span gicr_rd_implemented[] = {
+	{ 0x0000, 0x0018 }, { 0x0040, 0x0050 }, { 0x0070, 0x0080 }, { 0x00a0, 0x00a8 }, { 0x00b0, 0x00b8 },
+	{ 0xffd0, 0x10000 },
+};
+static const struct span gicr_sgi_implemented[] = {
+	{ 0x0080, 0x0084 }, { 0x0100, 0x0104 }, { 0x0180, 0x0184 }, { 0x0200, 0x0204 }, { 0x0280, 0x0284 },
+	{ 0x0300, 0x0304 }, { 0x0380, 0x0384 }, { 0x0400, 0x0420 }, { 0x0c00, 0x0c08 }, { 0x0d00, 0x0d04 },
+	{ 0x0e00, 0x0e04 },
+};
+
+static bool implemented(const struct span *spans, u32 n, u64 offset)
+{
+	for (u32 i = 0; i < n; i++)
+		if (offset >= spans[i].start && offset < spans[i].end)
+			return true;
+	return false;
+}
+
+/* The whole vGIC state, as its save hooks see it. */
+static u32 save_all(u8 *buf)
+{
+	u32 n = vgic_dist_kind.save(&vm.vdevs[0], buf);
+
+	return n + vgic_redist_kind.save(&vm.vdevs[1], buf + n);
+}
+
+/*
+ * Every 32-bit access to a 64 KiB frame is accepted; at a reserved offset it
+ * reads 0, and a 64-bit one there too; writes of all ones to every reserved
+ * offset change nothing.
+ */
+static void sweep_frame(u64 base, const struct span *spans, u32 n)
+{
+	for (u64 off = 0; off < 0x10000; off += 4) {
+		u64 v;
+
+		if (!mmio_read(base + off, 4, &v))
+			fail_msg("32-bit read at 0x%llx refused", (unsigned long long)(base + off));
+		if (implemented(spans, n, off))
+			continue;
+		if (v != 0)
+			fail_msg("reserved 0x%llx reads 0x%llx", (unsigned long long)(base + off), (unsigned long long)v);
+		if (!mmio_write(base + off, 4, ~0u))
+			fail_msg("32-bit write at reserved 0x%llx refused", (unsigned long long)(base + off));
+		if (IS_ALIGNED(off, 8) && !implemented(spans, n, off + 4)) {
+			if (!mmio_read(base + off, 8, &v) || v != 0 || !mmio_write(base + off, 8, ~0ull))
+				fail_msg("64-bit access at reserved 0x%llx not RAZ/WI", (unsigned long long)(base + off));
+		}
+		/* Byte, halfword and misaligned accesses stay refused, reserved or not. */
+		if (mmio_read(base + off, 1, &v) || mmio_write(base + off + 2, 2, 0) || mmio_read(base + off + 2, 4, &v))
+			fail_msg("illegal access at reserved 0x%llx accepted", (unsigned long long)(base + off));
+	}
+}
+
+static void test_reserved_offsets_res0(void **state)
+{
+	static u8 before[8192], after[8192];
+	u32 n;
+
+	(void)state;
+	wr32(GICD + 0x0, 0x3); /* some state to keep: groups on, a few SPIs enabled and pending */
+	wr32(GICD + 0x104, 0xf0f0);
+	wr32(GICD + 0x204, 0x0ff0);
+	wr32(redist(1, SGI_BASE + 0x100), 0x8000ffff);
+	n = save_all(before);
+	sweep_frame(GICD, gicd_implemented, ARRAY_SIZE(gicd_implemented));
+	for (u32 c = 0; c < vm.nr_vcpus; c++) {
+		sweep_frame(redist(c, 0), gicr_rd_implemented, ARRAY_SIZE(gicr_rd_implemented));
+		sweep_frame(redist(c, SGI_BASE), gicr_sgi_implemented, ARRAY_SIZE(gicr_sgi_implemented));
+	}
+	assert_int_equal(save_all(after), n);
+	assert_memory_equal(before, after, n);
+	assert_int_equal(fake_vgic_log_count, 2); /* once for the distributor, once for the redistributors */
+}
+
 /* --- redistributors ----------------------------------------------------------- */
 
 static void test_register_devices(void **state)
@@ -350,7 +439,7 @@ static void test_redist_typer(void **state)
 	assert_true(mmio_write(redist(1, 0x8), 8, ~0ull)); /* read-only */
 	assert_int_equal(rd32(redist(1, 0xc)), 1);
 	/* Past the last redistributor. */
-	assert_false(dev->ops->read(dev, &vm.vcpus[0], 2 * GICR_FRAME, 4, &v));
+	assert_false(dev->kind->read(dev, &vm.vcpus[0], 2 * GICR_FRAME, 4, &v));
 
 	setup(4, 32);
 	for (u32 i = 0; i < 4; i++) {
@@ -432,13 +521,13 @@ static void test_redist_sgi_base(void **state)
 	wr32(sgi1 + 0x41c, 0x08102030);
 	assert_int_equal(priv(1, 28)->priority, 0x30);
 	assert_int_equal(priv(0, 28)->priority, 0);
-	assert_int_equal(rd32(sgi1 + 0x420), 0); /* past INTID 31 */
+	assert_int_equal(rd32(sgi1 + 0x420), 0); /* past INTID 31: reserved, RES0 */
 
 	wr32(sgi1 + 0xd00, 0xffffffff); /* IGRPMODR0 */
 	assert_int_equal(rd32(sgi1 + 0xd00), 0);
 	wr32(sgi1 + 0xe00, 0xffffffff); /* NSACR */
 	assert_int_equal(rd32(sgi1 + 0xe00), 0);
-	assert_int_equal(fake_vgic_log_count, 0);
+	assert_int_equal(fake_vgic_log_count, 1); /* 0x420 is a reserved SGI_base offset: logged once */
 }
 
 /* --- SGIs --------------------------------------------------------------------- */
@@ -503,7 +592,7 @@ static void test_sgi_groups(void **state)
 static void test_sgi_kicks_deliverable_targets(void **state)
 {
 	(void)state;
-	vm.vgic.ctlr = 0x2; /* Group 1 on */
+	vm_vgic(&vm)->ctlr = 0x2; /* Group 1 on */
 	for (u32 i = 0; i < 4; i++) {
 		priv(i, 9)->group1 = true;
 		priv(i, 9)->enabled = i != 3;
@@ -530,6 +619,7 @@ int main(void)
 		cmocka_unit_test_setup(test_dist_irouter, setup_2x64),
 		cmocka_unit_test_setup(test_dist_bad_access, setup_2x64),
 		cmocka_unit_test_setup(test_dist_reserved_logged_once, setup_2x64),
+		cmocka_unit_test_setup(test_reserved_offsets_res0, setup_2x64),
 		cmocka_unit_test_setup(test_register_devices, setup_2x64),
 		cmocka_unit_test_setup(test_redist_typer, setup_2x64),
 		cmocka_unit_test_setup(test_redist_rd_base, setup_2x64),

@@ -51,7 +51,7 @@ static void dist_write(u64 offset, u32 width, u64 value)
 	struct vdev *dev = vm_find_vdev(&vm, GICD + offset);
 
 	assert_non_null(dev);
-	assert_true(dev->ops->write(dev, v1, offset, width, value));
+	assert_true(dev->kind->write(dev, v1, offset, width, value));
 }
 
 /* The IPA of shared-block register offset for intid: vcpu's SGI_base below 32, else GICD. */
@@ -66,7 +66,7 @@ static void irqreg_write(struct vcpu *vcpu, u32 intid, u64 offset, u32 width, u6
 	struct vdev *dev = vm_find_vdev(&vm, ipa);
 
 	assert_non_null(dev);
-	assert_true(dev->ops->write(dev, v1, ipa - dev->base, width, value));
+	assert_true(dev->kind->write(dev, v1, ipa - dev->base, width, value));
 }
 
 static u32 irqreg_read(struct vcpu *vcpu, u32 intid, u64 offset)
@@ -75,7 +75,7 @@ static u32 irqreg_read(struct vcpu *vcpu, u32 intid, u64 offset)
 	struct vdev *dev = vm_find_vdev(&vm, ipa);
 
 	assert_non_null(dev);
-	assert_true(dev->ops->read(dev, v1, ipa - dev->base, 4, &value));
+	assert_true(dev->kind->read(dev, v1, ipa - dev->base, 4, &value));
 	return (u32)value;
 }
 
@@ -91,7 +91,6 @@ static int setup(void **state)
 	fake_vgic_vm_setup(&vm, 2, 64);
 	v0 = &vm.vcpus[0];
 	v1 = &vm.vcpus[1];
-	vgic_register_devices(&vm, GICD, GICR);
 	dist_write(0x0, 4, 0x3); /* GICD_CTLR: both groups on, as a booted guest leaves it */
 	fake_vgic_clear_kicks(&vm);
 	return 0;
@@ -99,7 +98,7 @@ static int setup(void **state)
 
 static struct vgic_irq *irq_of(struct vcpu *vcpu, u32 intid)
 {
-	return intid < 32 ? &vcpu->vgic.private_irqs[intid] : &vm.vgic.spis[intid - 32];
+	return intid < 32 ? &vcpu->vgic.private_irqs[intid] : &vm_vgic(&vm)->spis[intid - 32];
 }
 
 /* Configure an interrupt through its registers, the way a guest driver would. */

@@ -59,7 +59,6 @@ static void setup_vm(u32 nr_vcpus, u32 nr_spis, u32 nr_lrs)
 	fake_vgic_vm_setup(&vm, nr_vcpus, nr_spis);
 	fake_gic_reset(nr_lrs);
 	rng_state = 1;
-	vgic_register_devices(&vm, GICD, GICR);
 }
 
 static void mmio(u64 ipa, u32 width, u64 *value, bool write)
@@ -69,9 +68,9 @@ static void mmio(u64 ipa, u32 width, u64 *value, bool write)
 
 	assert_non_null(dev);
 	if (write)
-		assert_true(dev->ops->write(dev, by, ipa - dev->base, width, *value));
+		assert_true(dev->kind->write(dev, by, ipa - dev->base, width, *value));
 	else
-		assert_true(dev->ops->read(dev, by, ipa - dev->base, width, value));
+		assert_true(dev->kind->read(dev, by, ipa - dev->base, width, value));
 }
 
 static void mmio_write(u64 ipa, u32 width, u64 value)
@@ -93,7 +92,7 @@ static struct vgic_irq *irq_at(u32 vcpu, u32 intid)
 {
 	if (intid < 32)
 		return &vm.vcpus[vcpu].vgic.private_irqs[intid];
-	return intid - 32 < vm.vgic.nr_spis ? &vm.vgic.spis[intid - 32] : NULL;
+	return intid - 32 < vm_vgic(&vm)->nr_spis ? &vm_vgic(&vm)->spis[intid - 32] : NULL;
 }
 
 /* Deliverable, written out from the spec rather than taken from vgic_internal.h. */
@@ -102,7 +101,7 @@ static bool model_deliverable(const struct vgic_irq *irq)
 	bool pending = irq->pending_latch || (!irq->edge && !irq->hw && irq->line_level);
 	u32 grp = irq->group1 ? 2u : 1u; /* GICD_CTLR.EnableGrp1 : EnableGrp0 */
 
-	return irq->enabled && pending && (vm.vgic.ctlr & grp) &&
+	return irq->enabled && pending && (vm_vgic(&vm)->ctlr & grp) &&
 	       irq->target_vcpu != VGIC_NO_TARGET;
 }
 
@@ -177,7 +176,7 @@ static u32 model_pick(u32 vcpu, u16 *out, u32 max)
 
 static u32 rnd_intid(void)
 {
-	return rnd_below(32 + vm.vgic.nr_spis + 4); /* a few past the end: rejected */
+	return rnd_below(32 + vm_vgic(&vm)->nr_spis + 4); /* a few past the end: rejected */
 }
 
 /* Sparse random bits, so set/clear registers touch a few INTIDs at a time. */
@@ -195,14 +194,14 @@ static u64 irqreg_ipa(u32 vcpu, u64 reg, u32 word)
 static void op_register_write(void)
 {
 	static const u64 regs[] = { 0x080, 0x100, 0x180, 0x200, 0x280, 0x300, 0x380 };
-	u32 vcpu = rnd_below(vm.nr_vcpus), word = rnd_below(1 + vm.vgic.nr_spis / 32);
+	u32 vcpu = rnd_below(vm.nr_vcpus), word = rnd_below(1 + vm_vgic(&vm)->nr_spis / 32);
 
 	mmio_write(irqreg_ipa(vcpu, regs[rnd_below(ARRAY_SIZE(regs))], word), 4, rnd_bits());
 }
 
 static void op_config_write(void)
 {
-	u32 vcpu = rnd_below(vm.nr_vcpus), intid = rnd_below(32 + vm.vgic.nr_spis);
+	u32 vcpu = rnd_below(vm.nr_vcpus), intid = rnd_below(32 + vm_vgic(&vm)->nr_spis);
 
 	switch (rnd_below(4)) {
 	case 0: { /* ICFGR: flip one INTID's trigger mode */
@@ -222,7 +221,7 @@ static void op_config_write(void)
 
 		if (rnd_below(8) == 0)
 			route = 1ull << 31;
-		mmio_write(GICD + 0x6000 + 8 * (32 + rnd_below(vm.vgic.nr_spis + 1)), 8, route);
+		mmio_write(GICD + 0x6000 + 8 * (32 + rnd_below(vm_vgic(&vm)->nr_spis + 1)), 8, route);
 		break;
 	}
 	default: /* GICD_CTLR: mostly both groups on, sometimes one or none */
@@ -386,7 +385,7 @@ static void test_idle_entry_exit_lockless(void **state)
 	v0 = &vm.vcpus[0];
 	mmio_write(GICD, 4, 3);
 	fake_vgic_clear_kicks(&vm);
-	spin_lock(&vm.vgic.lock);
+	spin_lock(&vm_vgic(&vm)->lock);
 	alarm(10);
 	for (u32 i = 0; i < 100; i++) {
 		vgic_flush_lrs(v0);
@@ -399,7 +398,7 @@ static void test_idle_entry_exit_lockless(void **state)
 		assert_int_equal(mmio_read(GICR + GICR_FRAME + 0xffe8, 4), 0x3b);
 	}
 	alarm(0);
-	spin_unlock(&vm.vgic.lock);
+	spin_unlock(&vm_vgic(&vm)->lock);
 	assert_int_equal(fake_gic_lr_writes, 0);
 	assert_int_equal(fake_gic_hcr_writes, 1);
 	assert_int_equal(fake_gic_hcr, ICH_HCR_EN);
@@ -432,7 +431,7 @@ static void test_one_interrupt_touches_one_lr(void **state)
 	assert_int_equal(fake_gic_lr_writes, 2);
 	assert_int_equal(fake_gic_hcr_writes, 0);
 	assert_false(want_bit(0, 40));
-	assert_false(vm.vgic.spis[8].pending_latch);
+	assert_false(vm_vgic(&vm)->spis[8].pending_latch);
 }
 
 /* Overflow sets UIE and the exit clears it: two writes per cycle, none more. */
@@ -466,7 +465,7 @@ static void test_routing_moves_bit(void **state)
 
 	(void)state;
 	setup_vm(3, 64, 4);
-	irq = &vm.vgic.spis[50 - 32];
+	irq = &vm_vgic(&vm)->spis[50 - 32];
 	mmio_write(GICD, 4, 3);
 	mmio_write(GICD + 0x104, 4, 1u << (50 - 32)); /* ISENABLER1: INTID 50 */
 	vgic_inject(&vm, NULL, 50, true);

@@ -42,6 +42,7 @@
 
 static struct vm vm;
 static struct vdev *dev;
+static struct vuart *uart;
 
 static int setup(void **state)
 {
@@ -50,8 +51,10 @@ static int setup(void **state)
 	strcpy(vm.name, "linux");
 	fake_vgic_reset();
 	fake_sink_reset();
-	vuart_init(&vm.vuart, &vm, IPA, IRQ);
-	dev = &vm.vdevs[0];
+	vuart_pl011_kind.pool->nr_used = 0;
+	dev = vdev_add(&vm, &vuart_pl011_kind,
+		       &(struct keel_blob_vdev){ .kind = KEEL_VDEV_PL011, .ipa = IPA, .size = 0x1000, .irq = IRQ });
+	uart = dev->state;
 	return 0;
 }
 
@@ -59,13 +62,13 @@ static u64 rd_w(u64 offset, u32 width)
 {
 	u64 v = 0xdeadbeef;
 
-	assert_true(dev->ops->read(dev, NULL, offset, width, &v));
+	assert_true(dev->kind->read(dev, NULL, offset, width, &v));
 	return v;
 }
 
 static void wr_w(u64 offset, u64 value, u32 width)
 {
-	assert_true(dev->ops->write(dev, NULL, offset, width, value));
+	assert_true(dev->kind->write(dev, NULL, offset, width, value));
 }
 
 static u64 rd(u64 offset)
@@ -90,10 +93,10 @@ static void test_registers_device(void **state)
 	assert_int_equal(vm.nr_vdevs, 1);
 	assert_int_equal(dev->base, IPA);
 	assert_int_equal(dev->size, 0x1000);
-	assert_ptr_equal(dev->state, &vm.vuart);
-	assert_string_equal(dev->ops->name, "pl011");
-	assert_ptr_equal(vm.vuart.vm, &vm);
-	assert_int_equal(vm.vuart.irq, IRQ);
+	assert_ptr_equal(dev->state, uart);
+	assert_string_equal(dev->kind->name, "pl011");
+	assert_ptr_equal(uart->vm, &vm);
+	assert_int_equal(uart->irq, IRQ);
 }
 
 static void test_reset_values(void **state)
@@ -164,7 +167,7 @@ static void test_rx_fifo_order_and_overflow(void **state)
 {
 	(void)state;
 	for (int i = 0; i < VUART_RX_FIFO + 8; i++) {
-		vuart_receive(&vm.vuart, (u8)('A' + i));
+		vuart_receive(uart, (u8)('A' + i));
 		if (i == 0)
 			assert_int_equal(rd(FR), FR_TXFE);
 	}
@@ -180,8 +183,8 @@ static void test_rx_fifo_order_and_overflow(void **state)
 
 	/* Wrap around the ring: interleave pushes and pops. */
 	for (int i = 0; i < 3 * VUART_RX_FIFO; i++) {
-		vuart_receive(&vm.vuart, (u8)i);
-		vuart_receive(&vm.vuart, (u8)(i + 100));
+		vuart_receive(uart, (u8)i);
+		vuart_receive(uart, (u8)(i + 100));
 		assert_int_equal(rd_w(DR, 1), (u8)i);
 		assert_int_equal(rd_w(DR, 2), (u8)(i + 100));
 	}
@@ -191,7 +194,7 @@ static void test_rx_fifo_order_and_overflow(void **state)
 static void test_rx_interrupt_line(void **state)
 {
 	(void)state;
-	vuart_receive(&vm.vuart, 'x');
+	vuart_receive(uart, 'x');
 	assert_int_equal(rd(RIS) & INT_RX, INT_RX);
 	assert_false(fake_vgic_level[IRQ]); /* masked */
 	wr(IMSC, INT_RX);
@@ -200,7 +203,7 @@ static void test_rx_interrupt_line(void **state)
 	/* RXRIS follows the FIFO: ICR cannot clear it while data waits. */
 	wr(ICR, INT_RX);
 	assert_true(fake_vgic_level[IRQ]);
-	vuart_receive(&vm.vuart, 'y');
+	vuart_receive(uart, 'y');
 	assert_int_equal(rd(DR), 'x');
 	assert_true(fake_vgic_level[IRQ]);
 	assert_int_equal(rd(DR), 'y');
@@ -208,7 +211,7 @@ static void test_rx_interrupt_line(void **state)
 	assert_int_equal(rd(RIS) & INT_RX, 0);
 	/* Input while unmasked raises the line at once. */
 	u32 calls = fake_vgic_calls;
-	vuart_receive(&vm.vuart, 'z');
+	vuart_receive(uart, 'z');
 	assert_true(fake_vgic_level[IRQ]);
 	assert_true(fake_vgic_calls > calls);
 	wr(IMSC, 0);
@@ -236,7 +239,7 @@ static void test_tx_interrupt_line(void **state)
 	wr(CR, 0x301);
 	assert_true(fake_vgic_level[IRQ]);
 	/* Reset lowers the line: IMSC goes back to 0. */
-	vuart_reset(&vm.vuart);
+	vuart_reset(uart);
 	assert_false(fake_vgic_level[IRQ]);
 	assert_int_equal(rd(IMSC), 0);
 }
@@ -295,12 +298,12 @@ static void test_reset_flushes_partial_line(void **state)
 {
 	(void)state;
 	put_str("partial");
-	vuart_receive(&vm.vuart, 'q');
-	vuart_reset(&vm.vuart);
+	vuart_receive(uart, 'q');
+	vuart_reset(uart);
 	assert_int_equal(fake_sink_count, 1);
 	assert_string_equal(fake_sink_lines[0], "[linux] partial");
 	assert_int_equal(rd(FR), FR_TXFE | FR_RXFE);
-	vuart_reset(&vm.vuart);
+	vuart_reset(uart);
 	assert_int_equal(fake_sink_count, 1);
 }
 
@@ -310,10 +313,10 @@ static void test_idle_flushes_prompt(void **state)
 	(void)state;
 	put_str("keel-linux# ");
 	assert_int_equal(fake_sink_count, 0);
-	vuart_flush_partial(&vm.vuart);
+	vuart_flush_partial(uart);
 	assert_int_equal(fake_sink_count, 1);
 	assert_string_equal(fake_sink_lines[0], "[linux] keel-linux# <partial>");
-	vuart_flush_partial(&vm.vuart); /* nothing new: nothing printed */
+	vuart_flush_partial(uart); /* nothing new: nothing printed */
 	assert_int_equal(fake_sink_count, 1);
 	put_str("ls\n");
 	assert_int_equal(fake_sink_count, 2);
@@ -337,8 +340,8 @@ static void test_bad_accesses(void **state)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		u64 v = 0;
 
-		assert_false(dev->ops->read(dev, NULL, bad[i].offset, bad[i].width, &v));
-		assert_false(dev->ops->write(dev, NULL, bad[i].offset, bad[i].width, 'x'));
+		assert_false(dev->kind->read(dev, NULL, bad[i].offset, bad[i].width, &v));
+		assert_false(dev->kind->write(dev, NULL, bad[i].offset, bad[i].width, 'x'));
 	}
 	/* Nothing happened: no output, registers as at reset. */
 	assert_int_equal(fake_sink_count, 0);

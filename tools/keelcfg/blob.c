@@ -2,8 +2,8 @@
  * Building the configuration blob. Everything Keel needs to create the VMs
  * is resolved here into plain numbers (physical CPU indices, IPA and PA
  * ranges, image source and destination addresses, SPI numbers, each CPU's
- * policy and time table, each vCPU's server in nanoseconds), so the code at
- * EL2 has nothing left to interpret.
+ * policy and time table, each vCPU's server in nanoseconds, one record per
+ * virtual device), so the code at EL2 has nothing left to interpret.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +30,22 @@ static void blob_image(struct keel_blob_vm *out, u64 src, u64 size, u64 dst, u32
 	img->size = size;
 	img->dst_ipa = dst;
 	img->kind = kind;
+}
+
+/* A virtual device record; guest_dt.c describes the same devices at the same CFG_* addresses. */
+static void blob_vdev(struct keel_blob_vm *out, u32 kind, u64 ipa, u64 size, u32 irq, u32 arg0)
+{
+	out->vdevs[out->nr_vdevs++] = (struct keel_blob_vdev){
+		.kind = kind, .irq = irq, .ipa = ipa, .size = size, .args = { arg0 },
+	};
+}
+
+/* Every VM gets the same three: GICv3 distributor, its redistributors, a PL011 console. */
+static void blob_vdevs(const struct cfg_vm *vm, struct keel_blob_vm *out)
+{
+	blob_vdev(out, KEEL_VDEV_GICV3_DIST, CFG_GICD_IPA, CFG_GICD_SIZE, 0, CFG_NR_SPIS);
+	blob_vdev(out, KEEL_VDEV_GICV3_REDIST, CFG_GICR_IPA, vm->nr_vcpus * CFG_GICR_STRIDE, 0, 0);
+	blob_vdev(out, KEEL_VDEV_PL011, CFG_VUART_IPA, CFG_VUART_SIZE, CFG_VUART_INTID, 0);
 }
 
 #define BLOB_NS_PER_US 1000ull
@@ -107,12 +123,9 @@ static void blob_vm(const struct cfg_system *sys, const struct cfg_vm *vm,
 		out->servers[i] = blob_server(sys, vm, i);
 
 	out->s2_table_pages = validate_s2_tables(vm, plat);
-	out->vuart_irq = CFG_VUART_INTID;
 	out->nr_spis = CFG_NR_SPIS;
 	out->entry_ipa = lay->entry_ipa;
-	out->vuart_ipa = CFG_VUART_IPA;
-	out->gicd_ipa = CFG_GICD_IPA;
-	out->gicr_ipa = CFG_GICR_IPA;
+	blob_vdevs(vm, out);
 }
 
 void blob_build(const struct cfg_system *sys, const struct cfg_layout *lays,

@@ -3,10 +3,11 @@
  *
  * The host tool (tools/keelcfg) parses and checks the human-written system
  * description and emits this compact, fixed-layout, versioned and checksummed
- * image. Keel at EL2 verifies only the header (magic, version, size,
- * checksum) and then trusts the contents, so every semantic check (overlaps,
- * alignment, CPUs and IRQs used once, memory inside the board's RAM) belongs
- * to the tool. All integers are little-endian; all structures are naturally
+ * image. Keel at EL2 verifies the header (magic, version, size, checksum)
+ * and then that every count and index is within its own limits (core/blob.c),
+ * so a damaged or hand-made blob is refused, never used; every semantic check
+ * (overlaps, alignment against the board, CPUs and IRQs used once, memory
+ * inside the board's RAM) belongs to the tool. All integers are little-endian; all structures are naturally
  * aligned with explicit padding so the host and EL2 compilers agree.
  */
 #ifndef KEEL_ABI_CONFIG_BLOB_H
@@ -15,7 +16,7 @@
 #include <stdint.h>
 
 #define KEEL_BLOB_MAGIC 0x4c45454bu /* "KEEL" in memory order */
-#define KEEL_BLOB_VERSION 3u
+#define KEEL_BLOB_VERSION 4u
 
 #define KEEL_MAX_VMS 8
 #define KEEL_MAX_VCPUS_PER_VM 4
@@ -27,6 +28,8 @@
 #define KEEL_PLATFORM_NAME_LEN 16
 #define KEEL_MAX_CPUS 8
 #define KEEL_MAX_WINDOWS 16
+#define KEEL_MAX_VDEVS 8 /* virtual device records per VM */
+#define KEEL_VDEV_NR_ARGS 4
 
 /*
  * Pages Keel sets aside for all VMs' stage-2 tables. keelcfg gives each VM a
@@ -76,6 +79,25 @@ struct keel_blob_mmio {
 	uint64_t size;
 };
 
+/*
+ * The kinds of virtual device Keel implements (core/vdev_kinds.c). Every VM
+ * has exactly one GICv3 distributor and one redistributor region.
+ */
+enum keel_vdev_kind {
+	KEEL_VDEV_GICV3_DIST = 1, /* size 64 KiB; args[0]: SPIs implemented (multiple of 32) */
+	KEEL_VDEV_GICV3_REDIST = 2, /* size 128 KiB per vCPU, in vCPU order */
+	KEEL_VDEV_PL011 = 3, /* size 4 KiB; irq: its SPI */
+};
+
+/* One virtual device of a VM: a trapped IPA range and what emulates it. */
+struct keel_blob_vdev {
+	uint32_t kind; /* enum keel_vdev_kind */
+	uint32_t irq; /* INTID it raises in the VM, 0 if none */
+	uint64_t ipa;
+	uint64_t size;
+	uint32_t args[KEEL_VDEV_NR_ARGS]; /* meaning depends on the kind; unused ones 0 */
+};
+
 #define KEEL_VM_FLAG_AUTOSTART (1u << 0) /* start vCPU 0 at boot */
 
 /* How one physical CPU shares its time among the vCPUs pinned to it. */
@@ -121,8 +143,8 @@ struct keel_blob_vm {
 	uint32_t nr_images;
 	uint32_t nr_irqs;
 	uint32_t nr_mmio;
-	uint32_t vuart_irq; /* INTID of the emulated PL011's interrupt */
-	uint32_t nr_spis; /* SPIs the virtual distributor implements (multiple of 32) */
+	uint32_t nr_vdevs;
+	uint32_t nr_spis; /* SPIs of the VM's interrupt space (multiple of 32), as its distributor's args[0] */
 	/*
 	 * Stage-2 table pages reserved for this VM alone: its worst case, every
 	 * mapping split into 4 KiB pages (dirty tracking may split them all).
@@ -130,14 +152,12 @@ struct keel_blob_vm {
 	uint32_t s2_table_pages;
 	uint32_t pad0;
 	uint64_t entry_ipa;
-	uint64_t vuart_ipa; /* base of the emulated PL011 (4 KiB) */
-	uint64_t gicd_ipa; /* base of the emulated distributor (64 KiB) */
-	uint64_t gicr_ipa; /* base of the emulated redistributors (128 KiB per vCPU) */
 	struct keel_blob_mem mem[KEEL_MAX_MEM_REGIONS];
 	struct keel_blob_image images[KEEL_MAX_IMAGES];
 	uint32_t irqs[KEEL_MAX_PASSTHROUGH_IRQS]; /* physical SPI INTIDs, same INTID in the guest */
 	struct keel_blob_mmio mmio[KEEL_MAX_PASSTHROUGH_MMIO];
 	struct keel_blob_server servers[KEEL_MAX_VCPUS_PER_VM]; /* one per vCPU */
+	struct keel_blob_vdev vdevs[KEEL_MAX_VDEVS]; /* its virtual devices, nr_vdevs of them */
 };
 
 struct keel_blob_header {

@@ -27,7 +27,7 @@ u32 gicv3_ack(void);
 /* Priority drop (end of Keel's handling) and deactivation, separately. */
 void gicv3_eoi(u32 intid);
 void gicv3_deactivate(u32 intid);
-/* Clear the active state of an SGI or PPI on the calling CPU (a guest that owned it is gone). */
+/* Clear the active state of an SGI or PPI on the calling CPU, or of an SPI (a guest that owned it is gone). */
 void gicv3_clear_active(u32 intid);
 /* Active state of an SGI or PPI on the calling CPU, and setting it (vCPU switch). */
 bool gicv3_is_active(u32 intid);

@@ -1,0 +1,249 @@
+/*
+ * The configuration blob's checks at EL2 (include/keel/blob.h). After the
+ * header and the CRC, every count is compared with the array it bounds and
+ * every index with what it indexes: CPUs with the platform's, VMs and vCPUs
+ * in time-table windows with the blob's own, SPIs with the VM's interrupt
+ * space, device kinds with the registry. These are not keelcfg's semantic
+ * checks (overlaps with the board, schedulability): a blob keelcfg wrote
+ * always passes. They stop a hand-made or damaged blob with a valid CRC from
+ * making Keel read past an array or trip a CHECK; the message names the
+ * field, as "vms[1].pcpu[0] 9: the platform has 4 CPUs".
+ */
+#include <keel/blob.h>
+#include <keel/cpu.h>
+#include <keel/crc32.h>
+#include <keel/log.h>
+#include <keel/stage2.h>
+#include <keel/string.h>
+#include <keel/vdev.h>
+#include <keel/vgic.h>
+#include <keel/vm.h>
+
+/* Format the reason into msg and return it. */
+#define BLOB_FAIL(...) (format(msg, msg_size, __VA_ARGS__), (const char *)msg)
+
+#define BLOB_IPA_LIMIT (1ull << STAGE2_IPA_BITS)
+#define BLOB_RAM_SPAN (2 * MiB) /* a guest-memory chunk (guest_mem.h) */
+
+static bool blob_range_ok(u64 base, u64 size, u64 limit)
+{
+	return size != 0 && IS_ALIGNED(base | size, PAGE_SIZE) && base < limit && size <= limit - base;
+}
+
+static const char *blob_check_cpu(const struct keel_blob *b, u32 n, u32 nr_cpus, char *msg, u32 msg_size)
+{
+	const struct keel_blob_cpu *c = &b->cpus[n];
+
+	if (c->policy > KEEL_SCHED_TIME_TABLE)
+		return BLOB_FAIL("cpus[%u].policy %u: unknown", n, c->policy);
+	if (n >= nr_cpus && c->policy != KEEL_SCHED_STATIC)
+		return BLOB_FAIL("cpus[%u].policy %u: the platform has %u CPUs", n, c->policy, nr_cpus);
+	if (c->policy != KEEL_SCHED_TIME_TABLE)
+		return NULL;
+	if (c->nr_windows == 0 || c->nr_windows > KEEL_MAX_WINDOWS)
+		return BLOB_FAIL("cpus[%u].nr_windows %u: must be 1..%u", n, c->nr_windows, KEEL_MAX_WINDOWS);
+	if (c->major_frame_ns == 0)
+		return BLOB_FAIL("cpus[%u].major_frame_ns 0", n);
+	for (u32 i = 0; i < c->nr_windows; i++) {
+		const struct keel_blob_window *w = &c->windows[i];
+
+		if (w->vm >= b->header.nr_vms)
+			return BLOB_FAIL("cpus[%u].windows[%u].vm %u: the blob has %u VMs", n, i, w->vm,
+					 b->header.nr_vms);
+		if (w->vcpu >= b->vms[w->vm].nr_vcpus || b->vms[w->vm].pcpu[w->vcpu] != n)
+			return BLOB_FAIL("cpus[%u].windows[%u].vcpu %u: not a vCPU of vm %u on this CPU", n, i,
+					 w->vcpu, w->vm);
+		if (w->length_ns == 0 || w->offset_ns >= c->major_frame_ns ||
+		    w->length_ns > c->major_frame_ns - w->offset_ns)
+			return BLOB_FAIL("cpus[%u].windows[%u]: empty or outside the major frame", n, i);
+	}
+	return NULL;
+}
+
+/* vCPUs, their CPUs and servers. vcpus_on counts the vCPUs pinned to each CPU so far. */
+static const char *blob_check_vcpus(const struct keel_blob_vm *v, u32 i, u32 nr_cpus, u32 *vcpus_on,
+				    char *msg, u32 msg_size)
+{
+	if (v->nr_vcpus == 0 || v->nr_vcpus > KEEL_MAX_VCPUS_PER_VM)
+		return BLOB_FAIL("vms[%u].nr_vcpus %u: must be 1..%u", i, v->nr_vcpus, KEEL_MAX_VCPUS_PER_VM);
+	for (u32 c = 0; c < v->nr_vcpus; c++) {
+		const struct keel_blob_server *s = &v->servers[c];
+
+		if (v->pcpu[c] >= nr_cpus)
+			return BLOB_FAIL("vms[%u].pcpu[%u] %u: the platform has %u CPUs", i, c, v->pcpu[c], nr_cpus);
+		if (++vcpus_on[v->pcpu[c]] > CPU_MAX_VCPUS)
+			return BLOB_FAIL("vms[%u].pcpu[%u] %u: more than %u vCPUs on that CPU", i, c, v->pcpu[c],
+					 CPU_MAX_VCPUS);
+		if (s->budget_ns && (s->period_ns == 0 || s->budget_ns > s->period_ns))
+			return BLOB_FAIL("vms[%u].servers[%u]: budget %lu ns, period %lu ns", i, c,
+					 (unsigned long)s->budget_ns, (unsigned long)s->period_ns);
+	}
+	return NULL;
+}
+
+/* RAM and the images copied into it. */
+static const char *blob_check_memory(const struct keel_blob_vm *v, u32 i, char *msg, u32 msg_size)
+{
+	u64 chunks = 0;
+
+	if (v->nr_mem == 0 || v->nr_mem > KEEL_MAX_MEM_REGIONS)
+		return BLOB_FAIL("vms[%u].nr_mem %u: must be 1..%u", i, v->nr_mem, KEEL_MAX_MEM_REGIONS);
+	for (u32 m = 0; m < v->nr_mem; m++) {
+		if (!blob_range_ok(v->mem[m].ipa, v->mem[m].size, BLOB_IPA_LIMIT) ||
+		    !blob_range_ok(v->mem[m].pa, v->mem[m].size, ~0ull))
+			return BLOB_FAIL("vms[%u].mem[%u]: empty, unaligned or beyond the IPA space", i, m);
+		chunks += (ALIGN_UP(v->mem[m].ipa + v->mem[m].size, BLOB_RAM_SPAN) -
+			   ALIGN_DOWN(v->mem[m].ipa, BLOB_RAM_SPAN)) / BLOB_RAM_SPAN;
+	}
+	if (chunks > KEEL_MAX_RAM_SPANS_PER_VM)
+		return BLOB_FAIL("vms[%u].mem: RAM touches %lu 2 MiB spans, Keel keeps books for %u", i,
+				 (unsigned long)chunks, KEEL_MAX_RAM_SPANS_PER_VM);
+	if (v->s2_table_pages == 0 || v->s2_table_pages > KEEL_STAGE2_POOL_PAGES)
+		return BLOB_FAIL("vms[%u].s2_table_pages %u: must be 1..%u", i, v->s2_table_pages,
+				 KEEL_STAGE2_POOL_PAGES);
+	if (v->nr_images > KEEL_MAX_IMAGES)
+		return BLOB_FAIL("vms[%u].nr_images %u: above %u", i, v->nr_images, KEEL_MAX_IMAGES);
+	for (u32 k = 0; k < v->nr_images; k++) {
+		const struct keel_blob_image *img = &v->images[k];
+		bool inside = false;
+
+		if (img->kind < KEEL_IMAGE_KERNEL || img->kind > KEEL_IMAGE_DTB)
+			return BLOB_FAIL("vms[%u].images[%u].kind %u: unknown", i, k, img->kind);
+		for (u32 m = 0; m < v->nr_mem && img->size; m++)
+			inside |= img->dst_ipa >= v->mem[m].ipa && img->size <= v->mem[m].size &&
+				  img->dst_ipa - v->mem[m].ipa <= v->mem[m].size - img->size;
+		if (!inside)
+			return BLOB_FAIL("vms[%u].images[%u]: empty or not inside the VM's RAM", i, k);
+	}
+	return NULL;
+}
+
+/* Passed-through interrupts and device regions, and the VM's interrupt space. */
+static const char *blob_check_passthrough(const struct keel_blob_vm *v, u32 i, char *msg, u32 msg_size)
+{
+	if (v->nr_spis % 32 || v->nr_spis > VGIC_MAX_SPIS)
+		return BLOB_FAIL("vms[%u].nr_spis %u: must be a multiple of 32 up to %u", i, v->nr_spis,
+				 VGIC_MAX_SPIS);
+	if (v->nr_irqs > KEEL_MAX_PASSTHROUGH_IRQS)
+		return BLOB_FAIL("vms[%u].nr_irqs %u: above %u", i, v->nr_irqs, KEEL_MAX_PASSTHROUGH_IRQS);
+	for (u32 k = 0; k < v->nr_irqs; k++)
+		if (v->irqs[k] < 32 || v->irqs[k] >= 32 + v->nr_spis)
+			return BLOB_FAIL("vms[%u].irqs[%u] %u: not an SPI of the VM (32..%u)", i, k, v->irqs[k],
+					 32 + v->nr_spis - 1);
+	if (v->nr_mmio > KEEL_MAX_PASSTHROUGH_MMIO)
+		return BLOB_FAIL("vms[%u].nr_mmio %u: above %u", i, v->nr_mmio, KEEL_MAX_PASSTHROUGH_MMIO);
+	for (u32 k = 0; k < v->nr_mmio; k++)
+		if (!blob_range_ok(v->mmio[k].ipa, v->mmio[k].size, BLOB_IPA_LIMIT) ||
+		    !blob_range_ok(v->mmio[k].pa, v->mmio[k].size, ~0ull))
+			return BLOB_FAIL("vms[%u].mmio[%u]: empty, unaligned or beyond the IPA space", i, k);
+	return NULL;
+}
+
+/* One device record: a known kind, a range, an SPI of the VM, and the kind's own rules. */
+static const char *blob_check_vdev(const struct keel_blob_vm *v, u32 i, u32 d, char *msg, u32 msg_size)
+{
+	const struct keel_blob_vdev *r = &v->vdevs[d];
+	const struct vdev_kind *kind = vdev_kind_find(r->kind);
+	const char *why;
+
+	if (!kind)
+		return BLOB_FAIL("vms[%u].vdevs[%u].kind %u: unknown device kind", i, d, r->kind);
+	if (!blob_range_ok(r->ipa, r->size, BLOB_IPA_LIMIT))
+		return BLOB_FAIL("vms[%u].vdevs[%u] (%s): size 0, unaligned or beyond the IPA space", i, d,
+				 kind->name);
+	if (r->irq && (r->irq < 32 || r->irq >= 32 + v->nr_spis))
+		return BLOB_FAIL("vms[%u].vdevs[%u].irq %u: not an SPI of the VM (32..%u)", i, d, r->irq,
+				 32 + v->nr_spis - 1);
+	why = kind->check(v, r);
+	if (why)
+		return BLOB_FAIL("vms[%u].vdevs[%u] (%s): %s", i, d, kind->name, why);
+	for (u32 e = 0; e < d; e++)
+		if (r->ipa < v->vdevs[e].ipa + v->vdevs[e].size && v->vdevs[e].ipa < r->ipa + r->size)
+			return BLOB_FAIL("vms[%u].vdevs[%u]: overlaps vdevs[%u]", i, d, e);
+	return NULL;
+}
+
+static const char *blob_check_vdevs(const struct keel_blob_vm *v, u32 i, char *msg, u32 msg_size)
+{
+	const char *err;
+
+	if (v->nr_vdevs > KEEL_MAX_VDEVS)
+		return BLOB_FAIL("vms[%u].nr_vdevs %u: above %u", i, v->nr_vdevs, KEEL_MAX_VDEVS);
+	for (u32 d = 0; d < v->nr_vdevs; d++)
+		if ((err = blob_check_vdev(v, i, d, msg, msg_size)))
+			return err;
+	for (u32 k = 0; vdev_kind_at(k); k++) {
+		const struct vdev_kind *kind = vdev_kind_at(k);
+		u32 n = 0;
+
+		for (u32 d = 0; d < v->nr_vdevs; d++)
+			n += v->vdevs[d].kind == kind->id;
+		if (n < kind->min_per_vm || n > kind->max_per_vm)
+			return BLOB_FAIL("vms[%u].vdevs: %u of kind %s, must be %u..%u", i, n, kind->name,
+					 kind->min_per_vm, kind->max_per_vm);
+	}
+	return NULL;
+}
+
+static const char *blob_check_vm(const struct keel_blob *b, u32 i, u32 nr_cpus, u32 *vcpus_on, char *msg,
+				 u32 msg_size)
+{
+	const struct keel_blob_vm *v = &b->vms[i];
+	const char *err;
+
+	if (strnlen(v->name, sizeof(v->name)) == sizeof(v->name))
+		return BLOB_FAIL("vms[%u].name: not NUL-terminated", i);
+	if (v->s2_table_pages == 0)
+		return BLOB_FAIL("vms[%u].s2_table_pages 0", i);
+	if ((err = blob_check_vcpus(v, i, nr_cpus, vcpus_on, msg, msg_size)) ||
+	    (err = blob_check_memory(v, i, msg, msg_size)) ||
+	    (err = blob_check_passthrough(v, i, msg, msg_size)) ||
+	    (err = blob_check_vdevs(v, i, msg, msg_size)))
+		return err;
+	return NULL;
+}
+
+const char *blob_verify_contents(const struct keel_blob *b, u32 nr_cpus, char *msg, u32 msg_size)
+{
+	u32 vcpus_on[KEEL_MAX_CPUS] = { 0 };
+	const char *err;
+
+	if (nr_cpus > KEEL_MAX_CPUS)
+		nr_cpus = KEEL_MAX_CPUS; /* the blob describes no more */
+	for (u32 i = 0; i < b->header.nr_vms; i++)
+		if ((err = blob_check_vm(b, i, nr_cpus, vcpus_on, msg, msg_size)))
+			return err;
+	for (u32 n = 0; n < KEEL_MAX_CPUS; n++)
+		if ((err = blob_check_cpu(b, n, nr_cpus, msg, msg_size)))
+			return err;
+	return NULL;
+}
+
+const char *blob_verify(const void *src, void *dst, u32 dst_size, const char *platform, u32 nr_cpus,
+		       char *msg, u32 msg_size)
+{
+	const struct keel_blob_header *h = src;
+	struct keel_blob_header *copy = dst;
+	u32 sum;
+
+	if (h->magic != KEEL_BLOB_MAGIC)
+		return BLOB_FAIL("magic 0x%x: not a Keel configuration blob", h->magic);
+	if (h->version != KEEL_BLOB_VERSION)
+		return BLOB_FAIL("version %u, Keel reads version %u", h->version, KEEL_BLOB_VERSION);
+	if (h->nr_vms == 0 || h->nr_vms > KEEL_MAX_VMS ||
+	    h->total_size != sizeof(*h) + KEEL_MAX_CPUS * sizeof(struct keel_blob_cpu) +
+				     h->nr_vms * sizeof(struct keel_blob_vm) ||
+	    h->total_size > dst_size)
+		return BLOB_FAIL("size %u for %u VMs is inconsistent", h->total_size, h->nr_vms);
+	if (strnlen(h->platform, KEEL_PLATFORM_NAME_LEN) == KEEL_PLATFORM_NAME_LEN ||
+	    strncmp(h->platform, platform, KEEL_PLATFORM_NAME_LEN) != 0)
+		return BLOB_FAIL("is for platform '%.16s', this Keel is for '%s'", h->platform, platform);
+	/* The checksum covers the blob with its own field zero: check a copy, then use only that. */
+	memcpy(dst, src, h->total_size);
+	copy->checksum = 0;
+	sum = crc32(dst, copy->total_size);
+	if (sum != h->checksum)
+		return BLOB_FAIL("checksum 0x%x, expected 0x%x: corrupted", sum, h->checksum);
+	copy->checksum = sum;
+	return blob_verify_contents(dst, nr_cpus, msg, msg_size);
+}

@@ -1,0 +1,86 @@
+/*
+ * Device instances of a VM: creating them at boot, resetting them, their
+ * idle hooks, and trapped MMIO (which device owns an IPA, and handing a
+ * decoded access to it). A VM has a handful of devices, so a linear search
+ * over a small static array is both the simplest and the fastest lookup.
+ * The kinds themselves are listed in core/vdev_kinds.c.
+ */
+#include <keel/log.h>
+#include <keel/vcpu.h>
+#include <keel/vdev.h>
+#include <keel/vm.h>
+
+struct vdev *vdev_add(struct vm *vm, const struct vdev_kind *kind, const struct keel_blob_vdev *rec)
+{
+	struct vdev *dev;
+
+	/* The blob check bounded the records by VM_MAX_VDEVS and each kind's max_per_vm. */
+	CHECK(vm->nr_vdevs < VM_MAX_VDEVS);
+	dev = &vm->vdevs[vm->nr_vdevs++];
+	*dev = (struct vdev){ .kind = kind, .vm = vm, .base = rec->ipa, .size = rec->size, .irq = rec->irq };
+	if (kind->pool) {
+		struct vdev_pool *p = kind->pool;
+
+		CHECK(p->nr_used < p->nr_slots);
+		dev->state = (u8 *)p->slots + (u64)p->nr_used++ * p->slot_size;
+	}
+	kind->init(dev, rec);
+	return dev;
+}
+
+struct vdev *vm_find_vdev(struct vm *vm, u64 ipa)
+{
+	for (u32 i = 0; i < vm->nr_vdevs; i++) {
+		struct vdev *d = &vm->vdevs[i];
+
+		if (ipa >= d->base && ipa - d->base < d->size)
+			return d;
+	}
+	return NULL;
+}
+
+void vdev_reset_all(struct vm *vm)
+{
+	for (u32 i = 0; i < vm->nr_vdevs; i++)
+		vm->vdevs[i].kind->reset(&vm->vdevs[i]);
+}
+
+void vdev_idle_all(struct vm *vm, struct vcpu *vcpu)
+{
+	for (u32 i = 0; i < vm->nr_vdevs; i++)
+		if (vm->vdevs[i].kind->idle)
+			vm->vdevs[i].kind->idle(&vm->vdevs[i], vcpu);
+}
+
+static u64 extend_load(const struct mmio_access *a, u64 value)
+{
+	u32 bits = a->width * 8;
+
+	if (bits < 64)
+		value &= (1ull << bits) - 1;
+	if (a->sign_extend && bits < 64 && (value >> (bits - 1)) & 1)
+		value |= ~0ull << bits;
+	if (!a->reg64)
+		value &= 0xffffffffull;
+	return value;
+}
+
+enum mmio_result mmio_dispatch(struct vcpu *vcpu, const struct mmio_access *a)
+{
+	struct vdev *dev = vm_find_vdev(vcpu->vm, a->ipa);
+	u64 offset, value;
+
+	if (!dev)
+		return MMIO_NO_DEVICE;
+	offset = a->ipa - dev->base;
+	if (a->write) {
+		value = vcpu_get_reg(vcpu, a->reg);
+		if (a->width < 8)
+			value &= (1ull << (a->width * 8)) - 1;
+		return dev->kind->write(dev, vcpu, offset, a->width, value) ? MMIO_OK : MMIO_REFUSED;
+	}
+	if (!dev->kind->read(dev, vcpu, offset, a->width, &value))
+		return MMIO_REFUSED;
+	vcpu_set_reg(vcpu, a->reg, extend_load(a, value));
+	return MMIO_OK;
+}
