@@ -115,6 +115,7 @@ void cpu_run_loop(struct cpu *cpu)
 		vgic_flush_lrs(vcpu);
 		reason = arch_guest_enter(vcpu);
 		vgic_sync_lrs(vcpu); /* first: clears the maintenance condition before IRQs are taken */
+		vcpu_vtimer_resample(vcpu);
 		cpu->nr_exits++;
 		exit_handle(vcpu, reason);
 	}

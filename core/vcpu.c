@@ -77,6 +77,13 @@ void vcpu_power_down(struct vcpu *vcpu)
 	vgic_vcpu_off(vcpu); /* and its virtual side, or its timer never fires after CPU_ON */
 }
 
+void vcpu_vtimer_resample(struct vcpu *vcpu)
+{
+	if (vgic_hw_pending(vcpu, IRQ_PPI_VIRT_TIMER) &&
+	    vgic_retire_hw_if_deasserted(vcpu, IRQ_PPI_VIRT_TIMER, arch_vcpu_vtimer_asserted(vcpu)))
+		irq_release_vcpu_timer(); /* it fires again when the guest re-arms the timer */
+}
+
 void vcpu_wait_for_interrupt(struct vcpu *vcpu)
 {
 	/*

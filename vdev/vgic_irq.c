@@ -333,6 +333,32 @@ bool vgic_inject_hw(struct vm *vm, struct vcpu *target, u32 intid, u32 hw_intid)
 	return true;
 }
 
+bool vgic_hw_pending(const struct vcpu *vcpu, u32 intid)
+{
+	const struct vgic_irq *irq = &vcpu->vgic.private_irqs[intid % VGIC_NR_PRIVATE];
+
+	return intid >= 16 && intid < VGIC_NR_PRIVATE && irq->hw && __atomic_load_n(&irq->pending_latch, __ATOMIC_RELAXED);
+}
+
+bool vgic_retire_hw_if_deasserted(struct vcpu *vcpu, u32 intid, bool asserted)
+{
+	struct vm *vm = vcpu->vm;
+	struct vgic_irq *irq;
+	bool retired = false;
+
+	if (asserted || intid < 16 || intid >= VGIC_NR_PRIVATE)
+		return false;
+	spin_lock(&vm_vgic(vm)->lock);
+	irq = &vcpu->vgic.private_irqs[intid];
+	if (irq->hw && irq->pending_latch && !irq->active && irq->lr == VGIC_NO_LR) {
+		irq->pending_latch = false;
+		vgic_irq_requeue(vm, irq);
+		retired = true;
+	}
+	spin_unlock(&vm_vgic(vm)->lock);
+	return retired;
+}
+
 /*
  * True if an interrupt routed to vcpu is enabled and pending in an enabled
  * group. The virtual priority mask is not consulted, so a masked interrupt

@@ -8,6 +8,7 @@
  * a different vCPU takes the CPU (arch_vcpu_put): a trap costs only the
  * general registers.
  */
+#include <keel/arch/cpu.h>
 #include <keel/arch/guest.h>
 #include <keel/arch/gic.h>
 #include <keel/drivers/gicv3.h>
@@ -51,6 +52,15 @@ u64 arch_vcpu_vtimer_deadline(const struct vcpu *vcpu)
 	u64 vtimer = (ctl & CNT_CTL_ENABLE) && !(ctl & CNT_CTL_IMASK) ? vcpu->sys.cntv_cval_el0 : ~0ull;
 
 	return MIN(vtimer, ptimer_deadline(vcpu)); /* and the emulated EL1 physical timer */
+}
+
+bool arch_vcpu_vtimer_asserted(const struct vcpu *vcpu)
+{
+	u64 ctl = vcpu->loaded ? read_sysreg(cntv_ctl_el0) : vcpu->sys.cntv_ctl_el0;
+
+	if (!(ctl & CNT_CTL_ENABLE) || (ctl & CNT_CTL_IMASK))
+		return false;
+	return vcpu->loaded ? (ctl & CNT_CTL_ISTATUS) != 0 : arch_counter() >= vcpu->sys.cntv_cval_el0;
 }
 
 /*

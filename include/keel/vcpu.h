@@ -78,6 +78,14 @@ struct vcpu {
 /* Put the vCPU in its architectural reset state, entering at pc with x0. */
 void vcpu_reset(struct vcpu *vcpu, u64 pc, u64 x0);
 
+/*
+ * On the vCPU's own CPU after each exit: its virtual timer interrupt is
+ * level-sensitive, so a pending one whose timer is no longer asserted
+ * (disabled, masked, deadline moved on) is withdrawn (GICv3 4.1.2; Arm ARM
+ * "The Generic Timer", the timer's interrupt output follows ISTATUS).
+ */
+void vcpu_vtimer_resample(struct vcpu *vcpu);
+
 /* On the vCPU's own CPU: switch it off (PSCI CPU_OFF, VM stop) and unload its state. */
 void vcpu_power_down(struct vcpu *vcpu);
 

@@ -95,6 +95,19 @@ struct vgic_dist {
  * Call on vcpu's CPU after vgic_sync_lrs, without the vGIC lock.
  */
 void vgic_vcpu_off(struct vcpu *vcpu);
+/*
+ * A hardware-linked private interrupt of vcpu whose source is a level
+ * (its virtual timer): latched pending by Keel when the physical interrupt
+ * fired, it must stop being pending when the source is no longer asserted
+ * (the guest disabled or masked the timer or moved its deadline on), or the
+ * guest takes a stale interrupt. If intid is pending, not active and in no
+ * list register and asserted is false, forget the pending state and return
+ * true: the caller then deactivates the physical interrupt, which Keel left
+ * active for the guest to complete. vgic_hw_pending() is the cheap test to
+ * make first. Call on vcpu's CPU after vgic_sync_lrs().
+ */
+bool vgic_hw_pending(const struct vcpu *vcpu, u32 intid);
+bool vgic_retire_hw_if_deasserted(struct vcpu *vcpu, u32 intid, bool asserted);
 
 /*
  * Raise (edge) or set the line level of (level) interrupt intid for the VM.

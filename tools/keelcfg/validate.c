@@ -93,6 +93,9 @@ static void validate_name(const struct cfg_system *sys, u32 idx, struct diag *d)
 		diag_error(d, &vm->loc, vm->node,
 			   "invalid VM name '%s': use 1 to %d characters from [a-z0-9_-]", vm->name,
 			   KEEL_VM_NAME_LEN - 1);
+	if (!strcmp(vm->name, "keel"))
+		diag_error(d, &vm->loc, vm->node,
+			   "VM name 'keel' is reserved: its console lines would look like Keel's own");
 	if (vm->nr_defs > 1)
 		diag_error(d, &vm->other_def, vm->node,
 			   "VM name '%s' is used twice (first at %s:%d); dtc would merge the two",

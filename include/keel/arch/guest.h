@@ -51,5 +51,11 @@ void arch_vcpu_reset_regs(struct vcpu *vcpu, u64 pc, u64 x0);
  * is loaded.
  */
 u64 arch_vcpu_vtimer_deadline(const struct vcpu *vcpu);
+/*
+ * Whether the vCPU's virtual timer output is asserted now: enabled, not
+ * masked, and at or past its deadline (the condition its level-sensitive
+ * interrupt follows). On the vCPU's own CPU, loaded or not.
+ */
+bool arch_vcpu_vtimer_asserted(const struct vcpu *vcpu);
 
 #endif
