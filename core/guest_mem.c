@@ -278,28 +278,6 @@ static u64 gm_piece(const struct guest_mem *gm, u64 ipa, u64 len)
 	return r ? MIN(len, ipa_val(r->ipa) + r->size - ipa) : 0;
 }
 
-enum gm_result gm_copy_from_guest(struct guest_mem *gm, void *dst, ipaddr_t ipa, u64 len, bool preemptible)
-{
-	u8 *out = dst;
-	u64 a = ipa_val(ipa);
-
-	if (a + len < a)
-		return GM_NOT_RAM;
-	while (len) {
-		u64 n = gm_piece(gm, a, len);
-		void *src;
-		enum gm_result res = n ? gm_access(gm, ipa_of(a), n, GM_READ, preemptible, &src) : GM_NOT_RAM;
-
-		if (res != GM_OK)
-			return res;
-		memcpy(out, src, n);
-		out += n;
-		a += n;
-		len -= n;
-	}
-	return GM_OK;
-}
-
 void gm_write_done(struct guest_mem *gm, ipaddr_t ipa, u64 len)
 {
 	const struct gm_region *r = gm_region_of(gm, ipa_val(ipa));
@@ -312,27 +290,42 @@ void gm_write_done(struct guest_mem *gm, ipaddr_t ipa, u64 len)
 	spin_unlock(&gm->lock);
 }
 
-enum gm_result gm_copy_to_guest(struct guest_mem *gm, ipaddr_t ipa, const void *src, u64 len, bool preemptible)
+/* Copy len bytes between buf and guest [ipa, ipa + len), a region's piece at a time. */
+static enum gm_result gm_copy(struct guest_mem *gm, ipaddr_t ipa, u8 *buf, u64 len, bool to_guest, bool preemptible)
 {
-	const u8 *in = src;
 	u64 a = ipa_val(ipa);
 
 	if (a + len < a)
 		return GM_NOT_RAM;
 	while (len) {
 		u64 n = gm_piece(gm, a, len);
-		void *dst;
-		enum gm_result res = n ? gm_access(gm, ipa_of(a), n, GM_WRITE, preemptible, &dst) : GM_NOT_RAM;
+		void *host;
+		enum gm_result res = n ? gm_access(gm, ipa_of(a), n, to_guest ? GM_WRITE : GM_READ, preemptible, &host) :
+					 GM_NOT_RAM;
 
 		if (res != GM_OK)
 			return res;
-		memcpy(dst, in, n);
-		gm_write_done(gm, ipa_of(a), n);
-		in += n;
+		if (to_guest) {
+			memcpy(host, buf, n);
+			gm_write_done(gm, ipa_of(a), n);
+		} else {
+			memcpy(buf, host, n);
+		}
+		buf += n;
 		a += n;
 		len -= n;
 	}
 	return GM_OK;
+}
+
+enum gm_result gm_copy_from_guest(struct guest_mem *gm, void *dst, ipaddr_t ipa, u64 len, bool preemptible)
+{
+	return gm_copy(gm, ipa, dst, len, false, preemptible);
+}
+
+enum gm_result gm_copy_to_guest(struct guest_mem *gm, ipaddr_t ipa, const void *src, u64 len, bool preemptible)
+{
+	return gm_copy(gm, ipa, (u8 *)(uintptr_t)src, len, true, preemptible); /* only read from when to_guest */
 }
 
 /* Give every mapped chunk of RAM the permissions flags (lock held). */

@@ -6,23 +6,29 @@
  * bounded sections with interrupts masked (Keel never takes interrupts at
  * EL2). A CPU holding a lock may take only a lock further down this list:
  *
- *   1. vm->lock            a VM's state transitions, RAM population, PSCI
- *                          CPU_ON (core/vm.c, arch/aarch64/smccc.c)
+ *   1. vm->lock            a VM's state transitions, PSCI CPU_ON and the
+ *                          calls that run under it (core/vm.c, core/psci.c,
+ *                          core/hypercall.c HC_LOCKED)
+ *   1a. vm->mem.lock       a VM's RAM fill state, dirty log, stage-2 tables
+ *                          and table pool (core/guest_mem.c): a leaf, taken
+ *                          with no other lock held and nothing taken under it
  *   2. console_in_lock     console input and focus (core/console.c); it
  *                          delivers a byte to the focused VM's vUART
- *   3. vm->vuart.lock      a VM's emulated PL011 (vdev/vuart_pl011.c); it
+ *   3. vuart->lock         a VM's emulated PL011 (vdev/vuart_pl011.c); it
  *                          drives the UART's interrupt line in the vGIC and
  *                          prints completed lines
- *   4. vm->vgic.lock       every interrupt's state in one VM (vdev/vgic_*.c);
+ *   4. vm_vgic(vm)->lock   every interrupt's state in one VM (vdev/vgic_*.c);
  *                          may log a guest's mistake
  *   5. log_lock            per-VM log rate limits (core/log.c), a leaf:
  *                          released before the line is printed
- *   6. console_out_lock    the physical UART's output (core/console.c),
- *                          always last; a CPU that already holds it (a panic
+ *   6. console_out_lock    the physical UART's output (core/console.c), a
+ *                          ticket lock; a CPU that already holds it (a panic
  *                          while printing) prints without taking it again
+ *   7. a console ring's lock  one VM's buffered output (core/console.c): a
+ *                          leaf, held only to copy bytes in or out
  *
  * Two VMs: no CPU ever holds a lock of two different VMs at once (any of
- * vm->lock, vm->vuart.lock, vm->vgic.lock). Code that acts on another VM or
+ * vm->lock, vm->mem.lock, its vUART's or its vGIC's lock). Code that acts on another VM or
  * vCPU releases its own VM's locks first, then posts a request and kicks
  * (vcpu_request), which takes no lock. If that ever has to change, take
  * the two VMs' locks in VM index order.

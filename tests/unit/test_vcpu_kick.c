@@ -46,6 +46,15 @@ void arch_vcpu_load(struct vcpu *vcpu) { (void)vcpu; }
 void arch_vcpu_put(struct vcpu *vcpu) { (void)vcpu; }
 void irq_release_vcpu_timer(void) {}
 void vgic_vcpu_off(struct vcpu *vcpu) { (void)vcpu; }
+bool vgic_hw_pending(const struct vcpu *vcpu, u32 intid) { (void)vcpu; (void)intid; return false; }
+bool vgic_retire_hw_if_deasserted(struct vcpu *vcpu, u32 intid, bool asserted)
+{
+	(void)vcpu;
+	(void)intid;
+	(void)asserted;
+	return false;
+}
+bool arch_vcpu_vtimer_asserted(const struct vcpu *vcpu) { (void)vcpu; return false; }
 void vdev_idle_all(struct vm *vm, struct vcpu *vcpu) { (void)vm; (void)vcpu; }
 bool vgic_vcpu_has_pending(struct vcpu *vcpu) { (void)vcpu; return false; }
 
