@@ -82,7 +82,14 @@ static const char *blob_check_vcpus(const struct keel_blob_vm *v, u32 i, u32 nr_
 }
 
 /* RAM and the images copied into it. */
-static const char *blob_check_memory(const struct keel_blob_vm *v, u32 i, char *msg, u32 msg_size)
+/* Whether [base, base + size) lies inside region r. */
+static bool blob_inside(u64 base, u64 size, const struct plat_region *r)
+{
+	return base >= r->base && size <= r->size && base - r->base <= r->size - size;
+}
+
+static const char *blob_check_memory(const struct keel_blob_vm *v, u32 i, const struct platform_desc *plat,
+				     char *msg, u32 msg_size)
 {
 	u64 chunks = 0;
 
@@ -92,6 +99,9 @@ static const char *blob_check_memory(const struct keel_blob_vm *v, u32 i, char *
 		if (!blob_range_ok(v->mem[m].ipa, v->mem[m].size, BLOB_IPA_LIMIT) ||
 		    !blob_range_ok(v->mem[m].pa, v->mem[m].size, ~0ull))
 			return BLOB_FAIL("vms[%u].mem[%u]: empty, unaligned or beyond the IPA space", i, m);
+		if (!blob_inside(v->mem[m].pa, v->mem[m].size, &plat->guest_ram))
+			return BLOB_FAIL("vms[%u].mem[%u]: physical 0x%lx+0x%lx is not the board's guest RAM", i, m,
+					 (unsigned long)v->mem[m].pa, (unsigned long)v->mem[m].size);
 		chunks += (ALIGN_UP(v->mem[m].ipa + v->mem[m].size, BLOB_RAM_SPAN) -
 			   ALIGN_DOWN(v->mem[m].ipa, BLOB_RAM_SPAN)) / BLOB_RAM_SPAN;
 	}
@@ -114,12 +124,26 @@ static const char *blob_check_memory(const struct keel_blob_vm *v, u32 i, char *
 				  img->dst_ipa - v->mem[m].ipa <= v->mem[m].size - img->size;
 		if (!inside)
 			return BLOB_FAIL("vms[%u].images[%u]: empty or not inside the VM's RAM", i, k);
+		/* Its pristine copy is where the loader puts modules: never Keel's memory or a VM's RAM. */
+		if (!blob_inside(img->src_pa, img->size, &plat->modules))
+			return BLOB_FAIL("vms[%u].images[%u]: source 0x%lx+0x%lx is outside the boot modules", i, k,
+					 (unsigned long)img->src_pa, (unsigned long)img->size);
 	}
 	return NULL;
 }
 
 /* Passed-through interrupts and device regions, and the VM's interrupt space. */
-static const char *blob_check_passthrough(const struct keel_blob_vm *v, u32 i, char *msg, u32 msg_size)
+/* Whether a passed-through region is exactly one of the board's devices, at its own address. */
+static bool blob_board_device(const struct keel_blob_mmio *m, const struct platform_desc *plat)
+{
+	for (u32 d = 0; d < plat->nr_devices && d < ARRAY_SIZE(plat->devices); d++)
+		if (m->pa == plat->devices[d].mmio.base && m->size == plat->devices[d].mmio.size && m->ipa == m->pa)
+			return true;
+	return false;
+}
+
+static const char *blob_check_passthrough(const struct keel_blob_vm *v, u32 i, const struct platform_desc *plat,
+					  char *msg, u32 msg_size)
 {
 	if (v->nr_spis % 32 || v->nr_spis > VGIC_MAX_SPIS)
 		return BLOB_FAIL("vms[%u].nr_spis %u: must be a multiple of 32 up to %u", i, v->nr_spis,
@@ -136,6 +160,9 @@ static const char *blob_check_passthrough(const struct keel_blob_vm *v, u32 i, c
 		if (!blob_range_ok(v->mmio[k].ipa, v->mmio[k].size, BLOB_IPA_LIMIT) ||
 		    !blob_range_ok(v->mmio[k].pa, v->mmio[k].size, ~0ull))
 			return BLOB_FAIL("vms[%u].mmio[%u]: empty, unaligned or beyond the IPA space", i, k);
+		else if (!blob_board_device(&v->mmio[k], plat))
+			return BLOB_FAIL("vms[%u].mmio[%u]: 0x%lx+0x%lx is not a device of the board", i, k,
+					 (unsigned long)v->mmio[k].pa, (unsigned long)v->mmio[k].size);
 	return NULL;
 }
 
@@ -185,8 +212,8 @@ static const char *blob_check_vdevs(const struct keel_blob_vm *v, u32 i, char *m
 	return NULL;
 }
 
-static const char *blob_check_vm(const struct keel_blob *b, u32 i, u32 nr_cpus, u32 *vcpus_on, char *msg,
-				 u32 msg_size)
+static const char *blob_check_vm(const struct keel_blob *b, u32 i, const struct platform_desc *plat, u32 nr_cpus,
+				 u32 *vcpus_on, char *msg, u32 msg_size)
 {
 	const struct keel_blob_vm *v = &b->vms[i];
 	const char *err;
@@ -196,22 +223,23 @@ static const char *blob_check_vm(const struct keel_blob *b, u32 i, u32 nr_cpus, 
 	if (v->s2_table_pages == 0)
 		return BLOB_FAIL("vms[%u].s2_table_pages 0", i);
 	if ((err = blob_check_vcpus(v, i, nr_cpus, vcpus_on, msg, msg_size)) ||
-	    (err = blob_check_memory(v, i, msg, msg_size)) ||
-	    (err = blob_check_passthrough(v, i, msg, msg_size)) ||
+	    (err = blob_check_memory(v, i, plat, msg, msg_size)) ||
+	    (err = blob_check_passthrough(v, i, plat, msg, msg_size)) ||
 	    (err = blob_check_vdevs(v, i, msg, msg_size)))
 		return err;
 	return NULL;
 }
 
-const char *blob_verify_contents(const struct keel_blob *b, u32 nr_cpus, char *msg, u32 msg_size)
+const char *blob_verify_contents(const struct keel_blob *b, const struct platform_desc *plat, char *msg, u32 msg_size)
 {
 	u32 vcpus_on[KEEL_MAX_CPUS] = { 0 };
+	u32 nr_cpus = plat->nr_cpus;
 	const char *err;
 
 	if (nr_cpus > KEEL_MAX_CPUS)
 		nr_cpus = KEEL_MAX_CPUS; /* the blob describes no more */
 	for (u32 i = 0; i < b->header.nr_vms; i++)
-		if ((err = blob_check_vm(b, i, nr_cpus, vcpus_on, msg, msg_size)))
+		if ((err = blob_check_vm(b, i, plat, nr_cpus, vcpus_on, msg, msg_size)))
 			return err;
 	for (u32 n = 0; n < KEEL_MAX_CPUS; n++)
 		if ((err = blob_check_cpu(b, n, nr_cpus, msg, msg_size)))
@@ -219,31 +247,34 @@ const char *blob_verify_contents(const struct keel_blob *b, u32 nr_cpus, char *m
 	return NULL;
 }
 
-const char *blob_verify(const void *src, void *dst, u32 dst_size, const char *platform, u32 nr_cpus,
-		       char *msg, u32 msg_size)
+const char *blob_verify(const void *src, void *dst, u32 dst_size, const struct platform_desc *plat, char *msg,
+			u32 msg_size)
 {
-	const struct keel_blob_header *h = src;
-	struct keel_blob_header *copy = dst;
+	struct keel_blob_header h;
 	u32 sum;
 
-	if (h->magic != KEEL_BLOB_MAGIC)
-		return BLOB_FAIL("magic 0x%x: not a Keel configuration blob", h->magic);
-	if (h->version != KEEL_BLOB_VERSION)
-		return BLOB_FAIL("version %u, Keel reads version %u", h->version, KEEL_BLOB_VERSION);
-	if (h->nr_vms == 0 || h->nr_vms > KEEL_MAX_VMS ||
-	    h->total_size != sizeof(*h) + KEEL_MAX_CPUS * sizeof(struct keel_blob_cpu) +
-				     h->nr_vms * sizeof(struct keel_blob_vm) ||
-	    h->total_size > dst_size)
-		return BLOB_FAIL("size %u for %u VMs is inconsistent", h->total_size, h->nr_vms);
-	if (strnlen(h->platform, KEEL_PLATFORM_NAME_LEN) == KEEL_PLATFORM_NAME_LEN ||
-	    strncmp(h->platform, platform, KEEL_PLATFORM_NAME_LEN) != 0)
-		return BLOB_FAIL("is for platform '%.16s', this Keel is for '%s'", h->platform, platform);
-	/* The checksum covers the blob with its own field zero: check a copy, then use only that. */
-	memcpy(dst, src, h->total_size);
-	copy->checksum = 0;
-	sum = crc32(dst, copy->total_size);
-	if (sum != h->checksum)
-		return BLOB_FAIL("checksum 0x%x, expected 0x%x: corrupted", sum, h->checksum);
-	copy->checksum = sum;
-	return blob_verify_contents(dst, nr_cpus, msg, msg_size);
+	/* Read the header once: everything after is checked against this copy and then the copy of the blob. */
+	memcpy(&h, src, sizeof(h));
+	if (h.magic != KEEL_BLOB_MAGIC)
+		return BLOB_FAIL("magic 0x%x: not a Keel configuration blob", h.magic);
+	if (h.version != KEEL_BLOB_VERSION)
+		return BLOB_FAIL("version %u, Keel reads version %u", h.version, KEEL_BLOB_VERSION);
+	if (h.nr_vms == 0 || h.nr_vms > KEEL_MAX_VMS ||
+	    h.total_size != sizeof(h) + KEEL_MAX_CPUS * sizeof(struct keel_blob_cpu) +
+				    h.nr_vms * sizeof(struct keel_blob_vm) ||
+	    h.total_size > dst_size)
+		return BLOB_FAIL("size %u for %u VMs is inconsistent", h.total_size, h.nr_vms);
+	if (strnlen(h.platform, KEEL_PLATFORM_NAME_LEN) == KEEL_PLATFORM_NAME_LEN ||
+	    strncmp(h.platform, plat->name, KEEL_PLATFORM_NAME_LEN) != 0)
+		return BLOB_FAIL("is for platform '%.16s', this Keel is for '%s'", h.platform, plat->name);
+	memcpy(dst, src, h.total_size);
+	if (memcmp(dst, &h, sizeof(h)) != 0)
+		return BLOB_FAIL("changed while it was being read");
+	/* The checksum covers the blob with its own field zero: check the copy, then use only that. */
+	((struct keel_blob_header *)dst)->checksum = 0;
+	sum = crc32(dst, h.total_size);
+	if (sum != h.checksum)
+		return BLOB_FAIL("checksum 0x%x, expected 0x%x: corrupted", sum, h.checksum);
+	((struct keel_blob_header *)dst)->checksum = sum;
+	return blob_verify_contents(dst, plat, msg, msg_size);
 }

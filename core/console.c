@@ -11,18 +11,19 @@
  * the count is reported once the ring has drained ("N bytes of console
  * output dropped"); a writer never waits for ring space.
  *
- * The CPU that wrote then prints, one item at a time under
+ * The CPU that wrote then prints its own VM's items, one at a time under
  * console_out_lock: a line, or a piece of at most CONSOLE_LINE_MAX bytes of
- * a longer one, taking the VMs round robin, until its own output is out.
+ * a longer one, until its output is out. It never prints another VM's.
  * Why there and not in an idle loop or the UART's TX interrupt: a VM pays
  * for its own output with its own vCPU's time (and so is slowed to the
  * UART's pace when it floods), the output appears before the guest goes on,
  * and nothing has to remember to drain later. The bounds: the lock is held
  * for one item (at most CONSOLE_LINE_MAX + a prefix + a mark) and is a
  * ticket lock, so a waiting CPU gets it after at most one item per other
- * CPU; round robin means a VM that prints without end delays another VM's
- * line by at most one of its items; Keel's own lines skip the rings and
- * wait only for the lock. (The vUART calls in with its VM's vuart.lock
+ * CPU ahead of it: a VM that prints without end delays another VM's line
+ * by at most one of its items per CPU it prints from, and never makes
+ * another CPU print its output; Keel's own lines skip the rings and wait
+ * only for the lock. (The vUART calls in with its VM's vuart.lock
  * held: only that VM's own vCPUs and keyboard input to it wait on that.) A line longer than CONSOLE_LINE_MAX is not cut: its pieces
  * continue one console line unless another line comes between, in which
  * case the open line ends with CONSOLE_CONT_MARK and the rest follows on a
@@ -88,7 +89,6 @@ struct console_ring {
 static struct ticket_lock console_out_lock;
 static volatile u32 console_out_owner = NO_OWNER; /* CPU holding console_out_lock */
 static u32 console_open_vm = NO_VM; /* VM whose console line is printed but not ended; under console_out_lock */
-static u32 console_rr; /* the VM whose turn it is to print; under console_out_lock */
 static struct console_ring console_rings[KEEL_MAX_VMS]; /* by vm->index */
 
 static struct spinlock console_in_lock = SPINLOCK_INIT;
@@ -213,7 +213,8 @@ static int ring_item(const struct console_ring *r, bool *ends_line)
 	*ends_line = false;
 	if (avail >= CONSOLE_LINE_MAX)
 		return CONSOLE_LINE_MAX;
-	if ((s32)(r->push - r->head) > 0)
+	/* push stays within [head, tail] (ring_take keeps it there); checked anyway, it sizes a copy. */
+	if ((s32)(r->push - r->head) > 0 && r->push - r->head <= avail)
 		return (int)(r->push - r->head);
 	return -1;
 }
@@ -234,6 +235,9 @@ static int ring_take(u32 v, char *text, bool *ends_line, u32 *note)
 		text[i] = r->buf[(r->head + (u32)i) % CONSOLE_RING_SIZE];
 	if (n >= 0)
 		r->head += (u32)n + (*ends_line ? 1 : 0);
+	/* A push the head has passed is spent: left behind, 2^31 bytes later it would look ahead again. */
+	if ((s32)(r->push - r->head) < 0)
+		r->push = r->head;
 	*note = 0;
 	if (r->head == r->tail) {
 		*note = r->dropped;
@@ -324,35 +328,29 @@ static void out_vm_item(u32 v, const char *text, u32 len, bool ends_line)
 }
 
 /*
- * Print the next ready item, the VMs taking turns from console_rr. Returns
- * false if no VM has one. Called with console_out_lock held.
+ * Print VM v's next ready item. Returns false if it has none. Called with
+ * console_out_lock held.
  */
-static bool out_next_item(void)
+static bool out_next_item(u32 v)
 {
 	char text[CONSOLE_LINE_MAX];
+	u32 note;
+	bool ends_line;
+	int n = ring_take(v, text, &ends_line, &note);
 
-	for (u32 k = 0; k < nr_vms; k++) {
-		u32 v = (console_rr + k) % nr_vms, note;
-		bool ends_line;
-		int n = ring_take(v, text, &ends_line, &note);
-
-		if (n >= 0)
-			out_vm_item(v, text, (u32)n, ends_line);
-		if (note)
-			out_drop_note(v, note);
-		if (n >= 0) {
-			console_rr = (v + 1) % nr_vms;
-			return true;
-		}
-	}
-	return false;
+	if (n >= 0)
+		out_vm_item(v, text, (u32)n, ends_line);
+	if (note)
+		out_drop_note(v, note);
+	return n >= 0;
 }
 
 /*
- * Print items one per lock hold, VMs in turn, until VM v's output up to
- * byte count end is out. Each hold prints something (v has a ready item),
- * and v's turn comes at least once in nr_vms holds, so this ends after at
- * most nr_vms holds per item of v's before end.
+ * Print VM v's own items, one per lock hold, until its output up to byte
+ * count end is out. Only v's: a CPU never prints another VM's output, so
+ * the time it spends at the UART is its own VM's (a VM flooding from other
+ * CPUs delays it only through the ticket lock, one item per CPU ahead).
+ * Every VM's writer drains its own ring, so nothing is left behind.
  */
 static void console_drain_until(u32 v, u32 end)
 {
@@ -360,7 +358,7 @@ static void console_drain_until(u32 v, u32 end)
 		bool more;
 
 		out_lock();
-		more = ring_ready_before(v, end) && out_next_item();
+		more = ring_ready_before(v, end) && out_next_item(v);
 		out_unlock();
 		if (!more)
 			return;
@@ -420,6 +418,23 @@ void console_write_partial(const char *vm_name, const char *text, u32 len)
 {
 	console_vm_write(vm_name, text, len, false);
 }
+
+#ifdef KEEL_HOST_TEST
+/* Tests: put VM v's ring counters where 2^31 bytes of output would have put them. */
+void console_test_ring_counters(u32 v, u32 head_and_tail, u32 push)
+{
+	console_rings[v].head = console_rings[v].tail = head_and_tail;
+	console_rings[v].push = push;
+}
+
+/* Tests: the length of VM v's next item, as a drain would take it (-1: none). */
+int console_test_ring_item(u32 v)
+{
+	bool ends_line;
+
+	return ring_item(&console_rings[v], &ends_line);
+}
+#endif
 
 void console_keel_line(const char *text, u32 len)
 {

@@ -72,9 +72,9 @@ static void handle_one(struct cpu *cpu, u32 intid)
 	}
 }
 
-void irq_release_vcpu_timer(void)
+void irq_release_vcpu_timer(u32 intid)
 {
-	gicv3_clear_active(IRQ_PPI_VIRT_TIMER);
+	gicv3_clear_active(intid);
 }
 
 void irq_release_spi(u32 intid)

@@ -38,8 +38,8 @@ _Static_assert(offsetof(struct keel_blob, vms) == sizeof(struct keel_blob_header
 static const struct keel_blob *blob_load(void)
 {
 	static char msg[160];
-	const char *err = blob_verify(pa_ptr(pa_of(platform.blob_addr)), &config, sizeof(config), platform.name,
-				     platform.nr_cpus, msg, sizeof(msg));
+	const char *err = blob_verify(pa_ptr(pa_of(platform.blob_addr)), &config, sizeof(config), &platform, msg,
+				     sizeof(msg));
 
 	if (err)
 		panic("configuration blob %s (at 0x%lx)", err, platform.blob_addr);

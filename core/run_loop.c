@@ -50,6 +50,8 @@ static void switch_to(struct cpu *cpu, struct vcpu *vcpu)
 		arch_vcpu_put(cpu->current);
 	cpu->current = vcpu;
 	arch_vcpu_load(vcpu);
+	/* Loaded before its interrupt state is read (vgic_flush_lrs): vgic_kick_mask's other half. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	vcpu->sched.nr_switches_in++;
 }
 
@@ -115,7 +117,7 @@ void cpu_run_loop(struct cpu *cpu)
 		vgic_flush_lrs(vcpu);
 		reason = arch_guest_enter(vcpu);
 		vgic_sync_lrs(vcpu); /* first: clears the maintenance condition before IRQs are taken */
-		vcpu_vtimer_resample(vcpu);
+		vcpu_timers_resample(vcpu);
 		cpu->nr_exits++;
 		exit_handle(vcpu, reason);
 	}

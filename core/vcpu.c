@@ -22,7 +22,7 @@ void vcpu_reset(struct vcpu *vcpu, u64 pc, u64 x0)
 	if (vcpu->loaded)
 		arch_vcpu_load(vcpu); /* its registers are live on this CPU: replace them */
 	else
-		vcpu->vtimer_hw_active = false; /* nor its timer's saved physical side (vcpu_power_down) */
+		vcpu->vtimer_hw_active = vcpu->ptimer_hw_active = false; /* nor its timers' saved physical side */
 }
 
 /*
@@ -71,17 +71,25 @@ void vcpu_power_down(struct vcpu *vcpu)
 	if (cpu->current == vcpu) {
 		arch_vcpu_put(vcpu);
 		cpu->current = NULL;
-		irq_release_vcpu_timer(); /* an active timer interrupt of this vCPU is no one's now */
+		irq_release_vcpu_timer(IRQ_PPI_VIRT_TIMER); /* an active timer interrupt of this vCPU is no one's now */
+		irq_release_vcpu_timer(IRQ_PPI_PHYS_TIMER);
 	}
 	vcpu->vtimer_hw_active = false; /* the same, saved while it was switched out */
+	vcpu->ptimer_hw_active = false;
 	vgic_vcpu_off(vcpu); /* and its virtual side, or its timer never fires after CPU_ON */
 }
 
-void vcpu_vtimer_resample(struct vcpu *vcpu)
+static void vcpu_timer_resample(struct vcpu *vcpu, u32 intid)
 {
-	if (vgic_hw_pending(vcpu, IRQ_PPI_VIRT_TIMER) &&
-	    vgic_retire_hw_if_deasserted(vcpu, IRQ_PPI_VIRT_TIMER, arch_vcpu_vtimer_asserted(vcpu)))
-		irq_release_vcpu_timer(); /* it fires again when the guest re-arms the timer */
+	if (vgic_hw_pending(vcpu, intid) &&
+	    vgic_retire_hw_if_deasserted(vcpu, intid, arch_vcpu_timer_asserted(vcpu, intid)))
+		irq_release_vcpu_timer(intid); /* it fires again when the guest re-arms the timer */
+}
+
+void vcpu_timers_resample(struct vcpu *vcpu)
+{
+	vcpu_timer_resample(vcpu, IRQ_PPI_VIRT_TIMER);
+	vcpu_timer_resample(vcpu, IRQ_PPI_PHYS_TIMER);
 }
 
 void vcpu_wait_for_interrupt(struct vcpu *vcpu)

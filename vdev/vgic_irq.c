@@ -16,6 +16,7 @@
 #include <keel/arch/gic.h>
 #include <keel/irq.h>
 #include <keel/log.h>
+#include <keel/platform.h>
 #include <keel/vcpu.h>
 #include <keel/vgic.h>
 #include <keel/vm.h>
@@ -96,7 +97,13 @@ void vgic_spis_reset(struct vm *vm)
 	d->ctlr = 0;
 	d->warned = 0;
 	for (u32 i = 0; i < VGIC_MAX_SPIS; i++) {
-		if (vgic_irq_hw_held(&d->spis[i]))
+		/*
+		 * Every hardware-linked SPI, held or not: a guest that cleared
+		 * the pending or active state itself (ICPENDR, ICACTIVER) left
+		 * the physical one active with nobody to complete it.
+		 * Deactivating an inactive interrupt does nothing.
+		 */
+		if (d->spis[i].hw)
 			release[nr_release++] = d->spis[i].hw_intid;
 		vgic_irq_reset(vm, &d->spis[i], VGIC_SPI_BASE + i, 0);
 		vgic_route_spi(vm, &d->spis[i]); /* IROUTER 0: Aff0 0, vCPU 0 */
@@ -213,11 +220,20 @@ void vgic_requeue_all(struct vm *vm)
 
 u32 vgic_irq_latch(struct vm *vm, struct vgic_irq *irq)
 {
+	bool was_waiting = irq->pending_latch && irq->lr == VGIC_NO_LR;
+
 	irq->pending_latch = true;
 	/* Listed pending: the LR's copy may be taken; this event must survive it. */
 	if (irq->lr != VGIC_NO_LR)
 		irq->relatch = true;
 	vgic_irq_requeue(vm, irq);
+	/*
+	 * Already pending and waiting for a list register: whoever had to be
+	 * told was told when it became pending, so a guest writing the same
+	 * SGI or ISPENDR bit in a loop causes one kick, not one per write.
+	 */
+	if (was_waiting)
+		return 0;
 	return vgic_irq_deliverable(vm, irq) ? vgic_irq_target_bit(irq) : 0;
 }
 
@@ -235,13 +251,29 @@ void vgic_route_spi(struct vm *vm, struct vgic_irq *irq)
 		irq->target_vcpu = VGIC_NO_TARGET; /* no such PE: never forwarded */
 }
 
+/*
+ * Only a vCPU that can act on new interrupt state now is kicked: one loaded
+ * on its CPU (it re-flushes its list registers) or waiting in WFI (it
+ * wakes). One that is off, or runnable but switched out for another vCPU,
+ * finds the state when it next enters (vgic_flush_lrs reads the want
+ * bitmap): kicking it would only make its CPU, and whoever runs there,
+ * pay for this VM's interrupt traffic. The want bits were written under
+ * the vGIC lock before this; the fence orders them before the reads of the
+ * vCPU's state, against the fences on the other side (vcpu_wait_for_
+ * interrupt after it sets WAITING; the run loop after a vCPU is loaded).
+ */
 void vgic_kick_mask(struct vm *vm, u32 mask)
 {
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	for (; mask; mask &= mask - 1) {
 		u32 i = (u32)__builtin_ctz(mask);
+		struct vcpu *v;
 
-		if (i < vm->nr_vcpus)
-			vcpu_request(&vm->vcpus[i], VCPU_REQ_KICK);
+		if (i >= vm->nr_vcpus)
+			continue;
+		v = &vm->vcpus[i];
+		if (__atomic_load_n(&v->loaded, __ATOMIC_RELAXED) || v->state == VCPU_WAITING)
+			vcpu_request(v, VCPU_REQ_KICK);
 	}
 }
 
@@ -333,12 +365,6 @@ bool vgic_inject_hw(struct vm *vm, struct vcpu *target, u32 intid, u32 hw_intid)
 	return true;
 }
 
-bool vgic_hw_pending(const struct vcpu *vcpu, u32 intid)
-{
-	const struct vgic_irq *irq = &vcpu->vgic.private_irqs[intid % VGIC_NR_PRIVATE];
-
-	return intid >= 16 && intid < VGIC_NR_PRIVATE && irq->hw && __atomic_load_n(&irq->pending_latch, __ATOMIC_RELAXED);
-}
 
 bool vgic_retire_hw_if_deasserted(struct vcpu *vcpu, u32 intid, bool asserted)
 {
@@ -427,6 +453,24 @@ void vgic_irq_save(const struct vgic_irq *irq, struct vgic_irq_saved *out)
 	};
 }
 
+/*
+ * The only hardware links Keel ever makes: a VM's own timer PPIs, and the
+ * SPIs the configuration passed through to it, each to the same INTID. A
+ * saved state naming anything else (a corrupt or forged checkpoint) must
+ * not link a VM's interrupt to a physical one it does not own.
+ */
+static bool vgic_hw_link_allowed(const struct vm *vm, u32 intid, u32 hw_intid)
+{
+	if (hw_intid != intid)
+		return false;
+	if (intid == IRQ_PPI_VIRT_TIMER || intid == IRQ_PPI_PHYS_TIMER)
+		return true;
+	for (u32 i = 0; i < vm->cfg->nr_irqs && i < KEEL_MAX_PASSTHROUGH_IRQS; i++)
+		if (vm->cfg->irqs[i] == intid)
+			return true;
+	return false;
+}
+
 void vgic_irq_restore(struct vm *vm, struct vgic_irq *irq, const struct vgic_irq_saved *in)
 {
 	u32 intid = irq->intid;
@@ -446,7 +490,7 @@ void vgic_irq_restore(struct vm *vm, struct vgic_irq *irq, const struct vgic_irq
 	irq->pending_latch = in->flags & VGIC_SAVED_PENDING;
 	irq->line_level = in->flags & VGIC_SAVED_LEVEL;
 	irq->active = in->flags & VGIC_SAVED_ACTIVE;
-	irq->hw = (in->flags & VGIC_SAVED_HW) && in->hw_intid < 1020;
+	irq->hw = (in->flags & VGIC_SAVED_HW) && vgic_hw_link_allowed(vm, intid, in->hw_intid);
 	vgic_irq_requeue(vm, irq);
 }
 

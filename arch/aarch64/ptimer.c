@@ -67,9 +67,18 @@ bool ptimer_access(struct vcpu *vcpu, u32 key, bool read, u64 *value)
 	} else {
 		return false;
 	}
-	if (!read)
+	if (!read) {
 		ptimer_program(vcpu);
+		vcpu_timers_resample(vcpu); /* a write that lowers the timer's output withdraws its interrupt now */
+	}
 	return true;
+}
+
+bool ptimer_asserted(const struct vcpu *vcpu)
+{
+	u64 ctl = ptimer_ctl(vcpu);
+
+	return (ctl & CNT_CTL_ISTATUS) && !(ctl & CNT_CTL_IMASK);
 }
 
 u64 ptimer_deadline(const struct vcpu *vcpu)

@@ -84,12 +84,18 @@ void smccc_dispatch(struct vcpu *vcpu)
 	struct hc_args in;
 	struct hc_result out = { .x0 = SMCCC_RET_NOT_SUPPORTED };
 	bool smc64;
+	u64 mask;
 
 	in.fid = (u32)vcpu->regs.x[0];
 	smc64 = in.fid & SMCCC_64BIT;
+	mask = smc64 ? ~0ull : 0xffffffffull; /* an SMC32 call's arguments are their low 32 bits */
 	in.x[0] = 0;
-	for (u32 i = 1; i <= 6; i++)
-		in.x[i] = smc64 ? vcpu->regs.x[i] : (u32)vcpu->regs.x[i];
+	in.x[1] = vcpu->regs.x[1] & mask; /* unrolled: this is every hypercall's path */
+	in.x[2] = vcpu->regs.x[2] & mask;
+	in.x[3] = vcpu->regs.x[3] & mask;
+	in.x[4] = vcpu->regs.x[4] & mask;
+	in.x[5] = vcpu->regs.x[5] & mask;
+	in.x[6] = vcpu->regs.x[6] & mask;
 	if (in.fid & SMCCC_FAST_CALL) { /* Keel offers no yielding calls */
 		switch (SMCCC_OWNER(in.fid)) {
 		case SMCCC_OWNER_VENDOR_HYP:

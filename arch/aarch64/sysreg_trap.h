@@ -23,6 +23,8 @@ bool sysreg_trap_emulate(struct vcpu *vcpu, u32 key, bool read, u64 *value);
  */
 bool ptimer_access(struct vcpu *vcpu, u32 key, bool read, u64 *value);
 u64 ptimer_deadline(const struct vcpu *vcpu);
+/* Whether its output is asserted: enabled, not masked, count at or past CVAL. */
+bool ptimer_asserted(const struct vcpu *vcpu);
 void ptimer_load(struct vcpu *vcpu);
 void ptimer_put(struct vcpu *vcpu);
 

@@ -54,10 +54,15 @@ u64 arch_vcpu_vtimer_deadline(const struct vcpu *vcpu)
 	return MIN(vtimer, ptimer_deadline(vcpu)); /* and the emulated EL1 physical timer */
 }
 
-bool arch_vcpu_vtimer_asserted(const struct vcpu *vcpu)
+bool arch_vcpu_timer_asserted(const struct vcpu *vcpu, u32 intid)
 {
-	u64 ctl = vcpu->loaded ? read_sysreg(cntv_ctl_el0) : vcpu->sys.cntv_ctl_el0;
+	u64 ctl;
 
+	if (intid == IRQ_PPI_PHYS_TIMER)
+		return ptimer_asserted(vcpu);
+	if (intid != IRQ_PPI_VIRT_TIMER)
+		return false;
+	ctl = vcpu->loaded ? read_sysreg(cntv_ctl_el0) : vcpu->sys.cntv_ctl_el0;
 	if (!(ctl & CNT_CTL_ENABLE) || (ctl & CNT_CTL_IMASK))
 		return false;
 	return vcpu->loaded ? (ctl & CNT_CTL_ISTATUS) != 0 : arch_counter() >= vcpu->sys.cntv_cval_el0;

@@ -10,20 +10,22 @@
 #define KEEL_BLOB_H
 
 #include <abi/keel/config_blob.h>
+#include <keel/platform.h>
 #include <keel/types.h>
 
 /*
  * Check the blob at src and copy it to dst (dst_size bytes: room for
  * KEEL_MAX_VMS VM records). The header is checked before the copy, the CRC
  * and the contents on the copy, so what is checked is what Keel uses.
- * platform is this Keel's board name and nr_cpus its CPU count. Returns NULL
+ * plat is this Keel's board: its name, CPUs, guest RAM, boot modules and
+ * devices, which every physical address in the blob must fall in. Returns NULL
  * if the blob is good, else msg (msg_size bytes) holding the reason, naming
  * the field ("vms[1].nr_vcpus 9: above 4"). Pure apart from dst and msg.
  */
-const char *blob_verify(const void *src, void *dst, u32 dst_size, const char *platform, u32 nr_cpus,
-		       char *msg, u32 msg_size);
+const char *blob_verify(const void *src, void *dst, u32 dst_size, const struct platform_desc *plat, char *msg,
+			u32 msg_size);
 
 /* Only the contents of a whole, checksummed blob, as blob_verify() does last. */
-const char *blob_verify_contents(const struct keel_blob *b, u32 nr_cpus, char *msg, u32 msg_size);
+const char *blob_verify_contents(const struct keel_blob *b, const struct platform_desc *plat, char *msg, u32 msg_size);
 
 #endif

@@ -14,8 +14,12 @@ struct vm;
 
 /* Boot-time: give physical SPI intid to the VM, delivered to its vCPU 0. */
 void irq_assign_spi(u32 intid, struct vm *vm);
-/* The loaded vCPU left this CPU for good: clear its virtual timer's physical active state. */
-void irq_release_vcpu_timer(void);
+/*
+ * The loaded vCPU's timer interrupt intid (a PPI: virtual or EL1 physical
+ * timer) is no longer the guest's to complete (it left this CPU for good,
+ * or its pending interrupt was withdrawn): clear its physical active state.
+ */
+void irq_release_vcpu_timer(u32 intid);
 /*
  * A guest's hardware-linked SPI will never be deactivated by its guest (VM
  * reset, vCPU off): deactivate it in the distributor, from any CPU.

@@ -75,16 +75,28 @@ struct vcpu {
 	struct sched_entity sched;
 };
 
+/*
+ * Is private interrupt intid (a PPI) of vcpu hardware-linked and latched
+ * pending? A racy read, the cheap test before vgic_retire_hw_if_deasserted().
+ */
+static inline bool vgic_hw_pending(const struct vcpu *vcpu, u32 intid)
+{
+	const struct vgic_irq *irq = &vcpu->vgic.private_irqs[intid % VGIC_NR_PRIVATE];
+
+	return irq->hw && __atomic_load_n(&irq->pending_latch, __ATOMIC_RELAXED);
+}
+
 /* Put the vCPU in its architectural reset state, entering at pc with x0. */
 void vcpu_reset(struct vcpu *vcpu, u64 pc, u64 x0);
 
 /*
- * On the vCPU's own CPU after each exit: its virtual timer interrupt is
- * level-sensitive, so a pending one whose timer is no longer asserted
+ * On the vCPU's own CPU, loaded, after each exit: its timers' interrupts
+ * are level-sensitive, so a pending one whose timer is no longer asserted
  * (disabled, masked, deadline moved on) is withdrawn (GICv3 4.1.2; Arm ARM
- * "The Generic Timer", the timer's interrupt output follows ISTATUS).
+ * "The Generic Timer": the timer's interrupt output follows ISTATUS). The
+ * emulated physical timer's trapped writes call it again once applied.
  */
-void vcpu_vtimer_resample(struct vcpu *vcpu);
+void vcpu_timers_resample(struct vcpu *vcpu);
 
 /* On the vCPU's own CPU: switch it off (PSCI CPU_OFF, VM stop) and unload its state. */
 void vcpu_power_down(struct vcpu *vcpu);

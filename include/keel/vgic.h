@@ -106,7 +106,7 @@ void vgic_vcpu_off(struct vcpu *vcpu);
  * active for the guest to complete. vgic_hw_pending() is the cheap test to
  * make first. Call on vcpu's CPU after vgic_sync_lrs().
  */
-bool vgic_hw_pending(const struct vcpu *vcpu, u32 intid);
+
 bool vgic_retire_hw_if_deasserted(struct vcpu *vcpu, u32 intid, bool asserted);
 
 /*

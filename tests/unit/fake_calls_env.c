@@ -193,4 +193,4 @@ void sched_entering(struct cpu *cpu, struct vcpu *vcpu) { (void)cpu; (void)vcpu;
 void irq_handle_pending(struct cpu *cpu) { (void)cpu; }
 void vgic_flush_lrs(struct vcpu *vcpu) { (void)vcpu; }
 void vgic_sync_lrs(struct vcpu *vcpu) { (void)vcpu; }
-void vcpu_vtimer_resample(struct vcpu *vcpu) { (void)vcpu; }
+void vcpu_timers_resample(struct vcpu *vcpu) { (void)vcpu; }

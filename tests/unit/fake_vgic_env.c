@@ -55,6 +55,9 @@ void fake_vgic_vm_build(struct vm *vm, u32 nr_vcpus)
 		vm->vcpus[i].vm = vm;
 		vm->vcpus[i].index = i;
 		vm->vcpus[i].pcpu = i;
+		/* Each running on its own CPU, so interrupt changes kick it (vgic_kick_mask). */
+		vm->vcpus[i].state = VCPU_RUNNABLE;
+		vm->vcpus[i].loaded = true;
 	}
 }
 

@@ -89,7 +89,7 @@ static int setup(void **state)
 
 static const char *verify(void)
 {
-	return blob_verify(&blob, copy, sizeof(copy), PLATFORM, NR_CPUS, msg, sizeof(msg));
+	return blob_verify(&blob, copy, sizeof(copy), &platform, msg, sizeof(msg));
 }
 
 static void test_good_blob_accepted(void **state)
@@ -158,6 +158,13 @@ MUT(window_vcpu, b->cpus[2].windows[0].vcpu = 1)
 MUT(window_other_cpu, b->cpus[2].windows[0].vm = 0)
 MUT(window_len, b->cpus[2].windows[0].length_ns = 0)
 MUT(frame, b->cpus[2].major_frame_ns = 0)
+MUT(mem_pa_keel, b->vms[1].mem[0].pa = 0x40000000) /* Keel's own memory */
+MUT(mem_pa_off_board, b->vms[1].mem[0].pa = 0xfff0000000ull)
+MUT(image_src_ram, b->vms[0].images[0].src_pa = 0x90000000) /* the other VM's RAM */
+MUT(image_src_wrap, b->vms[0].images[0].src_pa = ~0ull - 0xfff)
+MUT(mmio_not_device, b->vms[0].mmio[0].pa = b->vms[0].mmio[0].ipa = 0x08000000) /* the physical GIC */
+MUT(mmio_moved, b->vms[0].mmio[0].ipa = 0x0a000000)
+MUT(s2_pages_big, b->vms[0].s2_table_pages = KEEL_STAGE2_POOL_PAGES + 1)
 
 #define M(name, recrc, want) { #name, mut_##name, recrc, want }
 
@@ -176,6 +183,14 @@ static const struct mutation mutations[] = {
 	M(mem_size, true, "vms[1].mem[0]: empty"),
 	M(mem_align, true, "vms[1].mem[0]: empty, unaligned"),
 	M(mem_ipa, true, "vms[1].mem[0]: empty, unaligned or beyond the IPA space"),
+	M(mem_pa_keel, true, "vms[1].mem[0]: physical 0x40000000+0x4000000 is not the board's guest RAM"),
+	M(mem_pa_off_board, true, "vms[1].mem[0]: physical 0xfff0000000+0x4000000 is not the board's guest RAM"),
+	M(image_src_ram, true, "vms[0].images[0]: source 0x90000000+0x20000 is outside the boot modules"),
+	M(image_src_wrap, true, "vms[0].images[0]: source 0xfffffffffffff000+0x20000 is outside the boot modules"),
+	M(mmio_not_device, true, "vms[0].mmio[0]: 0x8000000+0x1000 is not a device of the board"),
+	M(mmio_moved, true, "vms[0].mmio[0]: 0x9010000+0x1000 is not a device of the board"),
+	M(s2_pages_big, true, "vms[0].s2_table_pages 1025: must be 1..1024"),
+
 	M(nr_images, true, "vms[0].nr_images 5: above 4"),
 	M(image_kind, true, "vms[0].images[0].kind 9: unknown"),
 	M(image_dst, true, "vms[1].images[1]: empty or not inside the VM's RAM"),

@@ -50,6 +50,25 @@ static int teardown(void **state)
 	return 0;
 }
 
+void console_test_ring_counters(u32 v, u32 head_and_tail, u32 push);
+int console_test_ring_item(u32 v);
+
+/*
+ * A prompt pushed long ago and 2^31 bytes of whole lines since: the stale
+ * push must not look like 2^31 bytes ready to print (it once sized a copy
+ * into a 256-byte buffer on Keel's stack).
+ */
+static void test_stale_push_after_wrap(void **state)
+{
+	(void)state;
+	console_test_ring_counters(1, 0x80000100u, 5);
+	assert_int_equal(console_test_ring_item(1), -1); /* an empty ring has nothing to print */
+	console_write_line("alpha", "a", 1);
+	console_write_line("beta", "b", 1);
+	assert_string_equal(fake_pl011_tx, "[alpha] a\r\n[beta] b\r\n");
+	console_test_ring_counters(1, 0, 0);
+}
+
 static void test_write_line_format(void **state)
 {
 	(void)state;
@@ -552,6 +571,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_write_line_format),
+		T(test_stale_push_after_wrap),
 		T(test_klog),
 		T(test_klog_truncates_long_lines),
 		T(test_input_goes_to_vm0_by_default),

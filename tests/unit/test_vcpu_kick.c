@@ -44,9 +44,8 @@ void arch_vcpu_reset_sysregs(struct vcpu *vcpu) { (void)vcpu; }
 void arch_vcpu_reset_regs(struct vcpu *vcpu, u64 pc, u64 x0) { (void)vcpu; (void)pc; (void)x0; }
 void arch_vcpu_load(struct vcpu *vcpu) { (void)vcpu; }
 void arch_vcpu_put(struct vcpu *vcpu) { (void)vcpu; }
-void irq_release_vcpu_timer(void) {}
+void irq_release_vcpu_timer(u32 intid) { (void)intid; }
 void vgic_vcpu_off(struct vcpu *vcpu) { (void)vcpu; }
-bool vgic_hw_pending(const struct vcpu *vcpu, u32 intid) { (void)vcpu; (void)intid; return false; }
 bool vgic_retire_hw_if_deasserted(struct vcpu *vcpu, u32 intid, bool asserted)
 {
 	(void)vcpu;
@@ -54,7 +53,7 @@ bool vgic_retire_hw_if_deasserted(struct vcpu *vcpu, u32 intid, bool asserted)
 	(void)asserted;
 	return false;
 }
-bool arch_vcpu_vtimer_asserted(const struct vcpu *vcpu) { (void)vcpu; return false; }
+bool arch_vcpu_timer_asserted(const struct vcpu *vcpu, u32 intid) { (void)vcpu; (void)intid; return false; }
 void vdev_idle_all(struct vm *vm, struct vcpu *vcpu) { (void)vm; (void)vcpu; }
 bool vgic_vcpu_has_pending(struct vcpu *vcpu) { (void)vcpu; return false; }
 

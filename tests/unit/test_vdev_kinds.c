@@ -55,7 +55,8 @@ static int setup(void **state)
 	fake_vgic_vm_build(&vm, NR_VCPUS);
 	vuart_pl011_kind.pool->nr_used = 0;
 	fake_sink_reset();
-	cfg = (struct keel_blob_vm){ .nr_vcpus = NR_VCPUS, .nr_spis = 64, .nr_vdevs = 3 };
+	cfg = (struct keel_blob_vm){ .nr_vcpus = NR_VCPUS, .nr_spis = 64, .nr_vdevs = 3, .nr_irqs = 3,
+				     .irqs = { 40, 41, 42 } }; /* passed through: may be hardware-linked */
 	/* Listed out of registry order on purpose: creation sorts them. */
 	cfg.vdevs[0] = (struct keel_blob_vdev){ .kind = KEEL_VDEV_PL011, .ipa = UART_IPA, .size = 0x1000,
 						.irq = UART_IRQ };
@@ -163,8 +164,13 @@ static void poke(struct vdev *dev)
 			vgic_set_level(&vm, &vm.vcpus[rnd_below(NR_VCPUS)], 16 + rnd_below(80), value & 1);
 		return;
 	case 1:
-		if (dev->kind->id != KEEL_VDEV_PL011)
-			vgic_inject_hw(&vm, &vm.vcpus[rnd_below(NR_VCPUS)], 16 + rnd_below(80), 27 + rnd_below(64));
+		/* The links Keel makes: a timer PPI or a passed-through SPI, each to the same physical INTID. */
+		if (dev->kind->id != KEEL_VDEV_PL011) {
+			static const u32 linkable[] = { 27, 30, 40, 41, 42 };
+			u32 intid = linkable[rnd_below(ARRAY_SIZE(linkable))];
+
+			vgic_inject_hw(&vm, &vm.vcpus[rnd_below(NR_VCPUS)], intid, intid);
+		}
 		return;
 	default:
 		assert_true(dev->kind->write(dev, &vm.vcpus[0], frame + off, r->width, value));
@@ -215,6 +221,28 @@ static void test_round_trip_every_kind(void **state)
 	}
 }
 
+/*
+ * A saved state can only restore the hardware links Keel itself makes: a
+ * link to a physical interrupt this VM does not own (an SPI not passed
+ * through to it, or another INTID) comes back unlinked.
+ */
+static void test_restore_refuses_foreign_links(void **state)
+{
+	struct vdev *dist = &vm.vdevs[0];
+	u32 len;
+
+	(void)state;
+	assert_true(vgic_inject_hw(&vm, NULL, 40, 40)); /* passed through: kept */
+	assert_true(vgic_inject_hw(&vm, NULL, 50, 50)); /* not this VM's */
+	assert_true(vgic_inject_hw(&vm, NULL, 41, 60)); /* another INTID */
+	len = dist->kind->save(dist, saved[0]);
+	dist->kind->reset(dist);
+	assert_true(dist->kind->restore(dist, saved[0], len));
+	assert_true(vm_vgic(&vm)->spis[40 - 32].hw);
+	assert_false(vm_vgic(&vm)->spis[50 - 32].hw);
+	assert_false(vm_vgic(&vm)->spis[41 - 32].hw);
+}
+
 /* The vUART's receive FIFO comes back in order, and so does its unfinished output line. */
 static void test_vuart_fifo_and_line(void **state)
 {
@@ -247,6 +275,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_round_trip_every_kind, setup),
+		cmocka_unit_test_setup(test_restore_refuses_foreign_links, setup),
 		cmocka_unit_test_setup(test_vuart_fifo_and_line, setup),
 	};
 

@@ -607,6 +607,49 @@ static void test_sgi_kicks_deliverable_targets(void **state)
 	assert_int_equal(sgi_pending_mask(9), 0xe);
 }
 
+/*
+ * A guest writing the same SGI in a loop kicks its target once while the
+ * SGI waits; a target switched out for another VM's vCPU, or off, is never
+ * kicked (it finds the SGI when it next enters), so a flood costs the CPU
+ * it shares with another VM nothing.
+ */
+static void test_sgi_flood_kicks_bounded(void **state)
+{
+	struct vcpu *v1 = &vm.vcpus[1];
+
+	(void)state;
+	vm_vgic(&vm)->ctlr = 0x2; /* Group 1 on */
+	for (u32 i = 3; i < 16; i++)
+		priv(1, i)->group1 = priv(1, i)->enabled = true;
+	fake_vgic_clear_kicks(&vm);
+	for (u32 i = 0; i < 1000; i++)
+		vgic_sgi_write(&vm.vcpus[0], SGIR(3, 0x2), true);
+	assert_int_equal(fake_vgic_kicks[1], 1); /* loaded: one kick, then the SGI is already pending */
+	assert_true(vgic_vcpu_has_pending(v1));
+
+	fake_vgic_vm_setup(&vm, 4, 32);
+	vm_vgic(&vm)->ctlr = 0x2;
+	for (u32 i = 3; i < 16; i++)
+		priv(1, i)->group1 = priv(1, i)->enabled = true;
+	v1->loaded = false; /* runnable, switched out for another VM's vCPU */
+	fake_vgic_clear_kicks(&vm);
+	for (u32 i = 0; i < 1000; i++)
+		vgic_sgi_write(&vm.vcpus[0], SGIR(3, 0x2), true);
+	assert_int_equal(fake_vgic_kicks[1], 0);
+	assert_true(vgic_vcpu_has_pending(v1)); /* nothing lost: it sees the SGI when it enters */
+
+	v1->state = VCPU_WAITING; /* now it sleeps in WFI: the next SGI must wake it */
+	vgic_sgi_write(&vm.vcpus[0], SGIR(4, 0x2), true);
+	vgic_sgi_write(&vm.vcpus[0], SGIR(4, 0x2), true);
+	assert_int_equal(fake_vgic_kicks[1], 1);
+
+	v1->state = VCPU_OFF;
+	fake_vgic_clear_kicks(&vm);
+	for (u32 i = 5; i < 16; i++)
+		vgic_sgi_write(&vm.vcpus[0], SGIR(i, 0x2), true);
+	assert_int_equal(fake_vgic_kicks[1], 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -629,6 +672,7 @@ int main(void)
 		cmocka_unit_test_setup(test_sgi_affinity, setup_4x32),
 		cmocka_unit_test_setup(test_sgi_groups, setup_4x32),
 		cmocka_unit_test_setup(test_sgi_kicks_deliverable_targets, setup_4x32),
+		cmocka_unit_test_setup(test_sgi_flood_kicks_bounded, setup_4x32),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,7 +9,7 @@ VDEV_KINDS_TEST_SRCS := core/vdev.c core/vdev_kinds.c vdev/vgic_irq.c vdev/vgic_
 	tests/unit/fake_vgic_env.c tests/unit/fake_console_sink.c
 
 test_vdev_kinds_SRCS := tests/unit/test_vdev_kinds.c $(VDEV_KINDS_TEST_SRCS)
-test_blob_SRCS := tests/unit/test_blob.c core/blob.c lib/crc32.c lib/format.c $(VDEV_KINDS_TEST_SRCS)
+test_blob_SRCS := tests/unit/test_blob.c core/blob.c lib/crc32.c lib/format.c platform/qemu-virt/platform.c $(VDEV_KINDS_TEST_SRCS)
 test_vgic_reset_SRCS := tests/unit/test_vgic_reset.c $(VDEV_KINDS_TEST_SRCS)
 
 test_vgic_reset_LIBS := -lpthread

@@ -52,10 +52,12 @@ void arch_vcpu_reset_regs(struct vcpu *vcpu, u64 pc, u64 x0);
  */
 u64 arch_vcpu_vtimer_deadline(const struct vcpu *vcpu);
 /*
- * Whether the vCPU's virtual timer output is asserted now: enabled, not
- * masked, and at or past its deadline (the condition its level-sensitive
- * interrupt follows). On the vCPU's own CPU, loaded or not.
+ * Whether the output of the vCPU's timer whose interrupt is intid (the
+ * virtual timer's PPI 27, the emulated EL1 physical timer's PPI 30) is
+ * asserted now: enabled, not masked, and at or past its deadline, the
+ * condition its level-sensitive interrupt follows. False for any other
+ * intid. On the vCPU's own CPU, loaded or not.
  */
-bool arch_vcpu_vtimer_asserted(const struct vcpu *vcpu);
+bool arch_vcpu_timer_asserted(const struct vcpu *vcpu, u32 intid);
 
 #endif
