@@ -187,6 +187,33 @@ def checks(con, args):
                  lambda t: len(TICK_RE.findall(t)) > before, deadline)
 
 
+def reboots(con, args):
+    """`reboot -f` args.reboots times (Keel restarts only the Linux VM, the
+    ticker goes on), then `poweroff -f` if asked: Linux's VM must stop and
+    the ticker keep ticking. A vCPU whose timer interrupt stayed active over
+    a reset once made the later power-off hang."""
+    deadline = time.monotonic() + args.timeout
+    for n in range(1, args.reboots + 1):
+        since = len(con.snapshot())
+        con.type("reboot -f")
+        con.wait(f"reset #{n}", lambda t: f"restarting from its images (reset #{n})" in t, deadline, since)
+        con.wait(f"the shell prompt after reset #{n}", lambda t: PROMPT in t and UP_RE.search(t), deadline, since)
+        print(f"smoke: Linux back at its prompt after reset #{n} ({con.elapsed():.2f}s)")
+        time.sleep(0.5)
+        nproc = run_command(con, "nproc", parse_nproc, deadline)
+        if int(nproc) != args.nproc:
+            raise SmokeError(f"after reset #{n} nproc printed {nproc}, expected {args.nproc}")
+    if args.poweroff:
+        since = len(con.snapshot())
+        con.type("poweroff -f")
+        con.wait("the Linux VM to stop", lambda t: "vm linux: stopped after" in t, deadline, since)
+        print(f"smoke: the Linux VM stopped ({con.elapsed():.2f}s)")
+        if args.ticks:
+            before = len(TICK_RE.findall(con.snapshot()))
+            con.wait("the ticker to keep ticking after the power-off",
+                     lambda t: len(TICK_RE.findall(t)) > before + 1, deadline)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -208,6 +235,10 @@ def main():
     ap.add_argument("--no-prompt", action="store_true",
                     help="take busybox's banner, not the prompt, as the shell being ready")
     ap.add_argument("--log", help="also write the console log to this file")
+    ap.add_argument("--reboots", type=int, default=0,
+                    help="then reset Linux with `reboot -f` this many times (0)")
+    ap.add_argument("--poweroff", action="store_true",
+                    help="then power Linux's VM off with `poweroff -f`")
     args = ap.parse_args()
     if args.ticks is None:
         args.ticks = 0 if (args.native or args.cmd) else 2
@@ -216,6 +247,7 @@ def main():
     try:
         con = Console(command(args), args.log)
         checks(con, args)
+        reboots(con, args)
     except (SmokeError, OSError) as e:
         if con:
             con.kill()

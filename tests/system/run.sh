@@ -133,7 +133,7 @@ run_one() {
 	fi
 	if [ "$kind" = smoke ]; then
 		python3 scripts/smoke.py --config-out "$cfg_out" --timeout "$timeout" \
-			--log "$log" >"$OUT/$name.smoke.out" 2>&1 ||
+			--log "$log" "${smoke_extra[@]}" >"$OUT/$name.smoke.out" 2>&1 ||
 			reason=$(grep -a '^SMOKE FAILED' "$OUT/$name.smoke.out" || echo "smoke.py failed")
 		return
 	fi
@@ -172,13 +172,14 @@ parse() {
 		[ -n "$m" ] && markers+=("$m")
 	done
 	kind=boot kill_ok=0 summary=0 ordered=0 corrupt_blob=0 expect_panic=0
-	qemu_extra=() keelcfg_extra=()
+	qemu_extra=() keelcfg_extra=() smoke_extra=()
 	for flag in ${f[4]:-}; do
 		case $flag in
 		kill-ok) kill_ok=1 ;;
 		summary) summary=1 ;;
 		ordered) ordered=1 ;;
 		smoke) kind=smoke ;;
+		reboot-poweroff) smoke_extra=(--reboots 2 --poweroff) ;;
 		corrupt-blob) corrupt_blob=1 ;;
 		expect-panic) expect_panic=1 ;;
 		icount) qemu_extra=(-icount shift=0,sleep=off) ;;
