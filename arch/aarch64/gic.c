@@ -7,6 +7,9 @@
 #include <keel/arch/gic.h>
 #include "sysreg.h"
 
+/* ICH_VTR_EL2.ListRegs + 1, read once at boot (every CPU of a board has the same GIC). */
+static u32 gic_nr_lrs;
+
 void arch_gic_cpuif_init(void)
 {
 	write_sysreg(ICC_SRE_EL2, read_sysreg(ICC_SRE_EL2) | 0x9); /* SRE | Enable (EL1 may use its SRE) */
@@ -15,6 +18,14 @@ void arch_gic_cpuif_init(void)
 	write_sysreg(ICC_BPR1_EL1, 0);
 	write_sysreg(ICC_CTLR_EL1, 1ull << 1); /* EOImode: priority drop and deactivate apart */
 	write_sysreg(ICC_IGRPEN1_EL1, 1);
+	gic_nr_lrs = (u32)(read_sysreg(ICH_VTR_EL2) & 0x1f) + 1;
+	/*
+	 * List registers reset to UNKNOWN values: empty them once. From then on
+	 * each exit's vgic_sync_lrs() empties those the entry filled, so a vCPU
+	 * switched in finds them all empty.
+	 */
+	for (u32 i = 0; i < gic_nr_lrs; i++)
+		arch_gic_write_lr(i, 0);
 	isb();
 }
 
@@ -47,7 +58,7 @@ void arch_gic_send_sgi(u64 sgi1r)
 
 u32 arch_gic_nr_lrs(void)
 {
-	return (u32)(read_sysreg(ICH_VTR_EL2) & 0x1f) + 1; /* ICH_VTR_EL2.ListRegs */
+	return gic_nr_lrs;
 }
 
 u64 arch_gic_read_lr(u32 n)

@@ -68,6 +68,7 @@ bool ptimer_access(struct vcpu *vcpu, u32 key, bool read, u64 *value)
 		return false;
 	}
 	if (!read) {
+		vcpu->ptimer_in_use = true;
 		ptimer_program(vcpu);
 		vcpu_timers_resample(vcpu); /* a write that lowers the timer's output withdraws its interrupt now */
 	}
@@ -88,8 +89,17 @@ u64 ptimer_deadline(const struct vcpu *vcpu)
 	return (ctl & CNT_CTL_ENABLE) && !(ctl & CNT_CTL_IMASK) ? vcpu->sys.cntp_cval_el0 : ~0ull;
 }
 
+/*
+ * Most guests never touch the EL1 physical timer: for a vCPU whose timer is
+ * disabled and whose interrupt is not active, the hardware timer is left
+ * off (the last put turned it off) and nothing is saved at put, until the
+ * guest writes a CNTP register.
+ */
 void ptimer_load(struct vcpu *vcpu)
 {
+	vcpu->ptimer_in_use = (vcpu->sys.cntp_ctl_el0 & CNT_CTL_ENABLE) || vcpu->ptimer_hw_active;
+	if (!vcpu->ptimer_in_use)
+		return;
 	ptimer_program(vcpu);
 	if (vcpu->ptimer_hw_active) {
 		/* Its guest had not completed a timer interrupt: the hardware-linked LR will. */
@@ -100,6 +110,8 @@ void ptimer_load(struct vcpu *vcpu)
 
 void ptimer_put(struct vcpu *vcpu)
 {
+	if (!vcpu->ptimer_in_use)
+		return;
 	write_sysreg(cntp_ctl_el0, 0); /* the next vCPU must not get this one's timer interrupt */
 	isb();
 	vcpu->ptimer_hw_active = gicv3_is_active(IRQ_PPI_PHYS_TIMER);

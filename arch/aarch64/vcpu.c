@@ -94,8 +94,7 @@ static void load_vgic_interface(const struct vcpu *vcpu)
 	write_sysreg(ICH_AP0R0_EL2, vcpu->vgic.ap0r[0]);
 	write_sysreg(ICH_AP1R0_EL2, vcpu->vgic.ap1r[0]);
 	write_sysreg(ICH_HCR_EL2, vcpu->vgic.hcr);
-	for (u32 i = 0; i < arch_gic_nr_lrs(); i++)
-		arch_gic_write_lr(i, 0); /* LRs are refilled from interrupt state at each entry */
+	/* The list registers are empty (arch_gic_cpuif_init, vgic_sync_lrs): refilled at each entry. */
 }
 
 void arch_vcpu_load(struct vcpu *vcpu)

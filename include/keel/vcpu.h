@@ -71,6 +71,7 @@ struct vcpu {
 	bool loaded; /* its system state is in the CPU's registers */
 	bool vtimer_hw_active; /* saved physical active state of its timer PPI while not loaded */
 	bool ptimer_hw_active; /* the same for its EL1 physical timer's PPI */
+	bool ptimer_in_use; /* the hardware EL1 physical timer backs it while loaded (arch/aarch64/ptimer.c) */
 	u64 nr_exits;
 	struct sched_entity sched;
 };
