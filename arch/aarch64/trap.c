@@ -39,7 +39,8 @@ void vcpu_skip_insn(struct vcpu *vcpu)
  * guest's own stage 1 with AT S1E1R, keeping the guest's PAR_EL1. False if
  * that fails (the guest changed its tables meanwhile): it retries the access.
  */
-static bool fault_ipa(const struct exit_syndrome *s, bool s1ptw, u32 fsc, u64 *ipa)
+static inline __attribute__((always_inline)) bool fault_ipa(const struct exit_syndrome *s, bool s1ptw, u32 fsc,
+							     u64 *ipa)
 {
 	u64 saved, par;
 
@@ -118,7 +119,8 @@ static enum s2_fault_kind fault_kind(u32 fsc)
  * permission fault there means the walker wants to write it (access flag,
  * dirty state): a write, even when it served an instruction fetch.
  */
-static bool decode_s2_fault(const struct exit_syndrome *s, bool iabt, struct s2_fault *f)
+static inline __attribute__((always_inline)) bool decode_s2_fault(const struct exit_syndrome *s, bool iabt,
+								   struct s2_fault *f)
 {
 	u32 iss = ESR_ISS(s->esr);
 	u32 fsc = DABT_DFSC(iss);
@@ -152,7 +154,7 @@ static void handle_dabt(struct vcpu *vcpu, const struct exit_syndrome *s)
 		.reg64 = iss & DABT_SF,
 	};
 	if (fault_data_abort(vcpu, &f, decodable ? &a : NULL, s->far) == FAULT_EMULATED)
-		vcpu_skip_insn(vcpu);
+		vcpu->regs.pc += (s->esr & ESR_IL) ? 4 : 2; /* vcpu_skip_insn, with the syndrome at hand */
 }
 
 static void handle_iabt(struct vcpu *vcpu, const struct exit_syndrome *s)
