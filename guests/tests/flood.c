@@ -36,7 +36,7 @@
 #define SGIS_PER_ROUND 8u   /* then one GICD_ISPENDR and one GICR_ISPENDR0 write */
 #define PHASE_MS 50u        /* vCPU1 alternates WFI and spinning phases this long */
 #define UP_WAIT_MS 5000u
-#define STOP_WAIT_MS 1000u
+#define STOP_WAIT_MS 3000u
 #define DEFAULT_FLOOD_MS 3000u
 #define MIN_SGIS 100000u
 
@@ -199,6 +199,10 @@ void guest_main(void)
 	if (spin_only)
 		report_summary();
 	report(sent >= MIN_SGIS, "flooded: %lu SGIs sent, at least %u", sent, MIN_SGIS);
+	/* A WFI phase ends only after an interrupt wakes vCPU1: a lost wake-up stops the cycle. */
+	report(phases[PHASE_WFI] + phases[PHASE_SPIN] >= flood_ms / PHASE_MS / 4,
+	       "vCPU1 kept cycling: %u phases of %u ms in %u ms", phases[PHASE_WFI] + phases[PHASE_SPIN],
+	       PHASE_MS, flood_ms);
 	for (unsigned int p = 0; p < NR_PHASES; p++)
 		report(got[p][KIND_SGI] > 0 && got[p][KIND_PPI] > 0 && got[p][KIND_SPI] > 0,
 		       "vCPU1 took SGIs, PPIs and SPIs in its %s phases", p == PHASE_WFI ? "WFI" : "spinning");
