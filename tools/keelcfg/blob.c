@@ -126,6 +126,7 @@ static void blob_vm(const struct cfg_system *sys, const struct cfg_vm *vm,
 	out->nr_spis = CFG_NR_SPIS;
 	out->entry_ipa = lay->entry_ipa;
 	blob_vdevs(vm, out);
+	out->nr_ipc_slots = ipc_vm_slots(sys, (u32)(vm - sys->vms), out->ipc_slots, &out->nr_endpoints);
 }
 
 void blob_build(const struct cfg_system *sys, const struct cfg_layout *lays,

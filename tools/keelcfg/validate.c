@@ -468,4 +468,5 @@ void validate_system(const struct cfg_system *sys, const struct platform_desc *p
 	validate_device_sharing(sys, plat, d);
 	validate_stage2_pool(sys, plat, d);
 	validate_ram_books(sys, d);
+	ipc_validate(sys, d); /* /ipc: endpoints and grants (ipc.c) */
 }
