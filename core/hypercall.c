@@ -17,6 +17,11 @@
 #define HC_FLAGS_YIELD 0
 #define HC_FLAGS_NULL 0
 #define HC_FLAGS_RT_REPORT HC_LOG_ERRORS
+/* IPC (core/ipc.c): only check()'s refusals are logged; WOULD_BLOCK and PEER_GONE are outcomes. */
+#define HC_FLAGS_IPC_CALL HC_LOG_ERRORS
+#define HC_FLAGS_IPC_SEND HC_LOG_ERRORS
+#define HC_FLAGS_IPC_RECV HC_LOG_ERRORS
+#define HC_FLAGS_IPC_REPLY_RECV HC_LOG_ERRORS
 
 #define HC_ENTRY(nr, NAME, name, nr_args, args) \
 	[nr] = { hc_##name##_check, hc_##name##_do, #NAME, HC_FLAGS_##NAME },

@@ -15,6 +15,7 @@
 #include <keel/arch/cpu.h>
 #include <keel/cpu.h>
 #include <keel/hypercall.h>
+#include <keel/ipc.h>
 #include <keel/irq.h>
 #include <keel/log.h>
 #include <keel/string.h>
@@ -138,6 +139,7 @@ static void vm_stop_all_vcpus(struct vm *vm, enum vm_state next)
 	vm->state = next;
 	psci_vm_stopping(vm); /* a CPU_ON accepted just before must not start a vCPU in the next run */
 	spin_unlock(&vm->lock);
+	ipc_vm_stopping(vm); /* after the state change, before parking: every IPC peer gets PEER_GONE */
 	for (u32 i = 0; i < vm->nr_vcpus; i++)
 		vcpu_request(&vm->vcpus[i], VCPU_REQ_STOP);
 }
