@@ -19,6 +19,30 @@
 #include "srcmap.h"
 #include "validate.h"
 
+/* One VM's capability table as layout.txt shows it: one line per slot. */
+void ipc_text_vm(const struct cfg_system *sys, u32 vm, char *buf, size_t cap)
+{
+	struct keel_blob_ipc_slot slots[KEEL_MAX_IPC_SLOTS];
+	const struct cfg_endpoint *eps[KEEL_MAX_IPC_SLOTS];
+	u32 owned, n = ipc_vm_slots_named(sys, vm, slots, eps, &owned);
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (u32 i = 0; i < n && len < cap; i++) {
+		const struct keel_blob_ipc_slot *s = &slots[i];
+
+		if (s->rights == KEEL_IPC_RIGHT_RECV)
+			len += (size_t)snprintf(buf + len, cap - len, "  ipc slot %u: receive on endpoint '%s'\n", i,
+						eps[i]->name);
+		else
+			len += (size_t)snprintf(buf + len, cap - len, "  ipc slot %u: %s%s%s endpoint '%s' of vm %s, badge 0x%llx\n",
+						i, s->rights & KEEL_IPC_RIGHT_CALL ? "call" : "",
+						s->rights == (KEEL_IPC_RIGHT_CALL | KEEL_IPC_RIGHT_SEND) ? "/" : "",
+						s->rights & KEEL_IPC_RIGHT_SEND ? "send" : "", eps[i]->name,
+						eps[i]->owner, (unsigned long long)s->badge);
+	}
+}
+
 /* Each string of a string-list property into out[][64]; returns the count written (may exceed cap). */
 static u32 ipc_strings(const void *val, int len, char (*out)[64], u32 cap, bool *ok)
 {
@@ -215,6 +239,12 @@ void ipc_validate(const struct cfg_system *sys, struct diag *d)
 
 u32 ipc_vm_slots(const struct cfg_system *sys, u32 vm, struct keel_blob_ipc_slot *out, u32 *nr_owned)
 {
+	return ipc_vm_slots_named(sys, vm, out, NULL, nr_owned);
+}
+
+u32 ipc_vm_slots_named(const struct cfg_system *sys, u32 vm, struct keel_blob_ipc_slot *out,
+		       const struct cfg_endpoint **names, u32 *nr_owned)
+{
 	const struct cfg_ipc *ipc = &sys->ipc;
 	u32 owned_by[CFG_MAX_VMS] = { 0 }; /* endpoints seen so far per owner: the next one's number */
 	u32 n = 0;
@@ -229,15 +259,20 @@ u32 ipc_vm_slots(const struct cfg_system *sys, u32 vm, struct keel_blob_ipc_slot
 			continue; /* refused by the validator */
 		num = owned_by[owner]++;
 		if ((u32)owner == vm && n < KEEL_MAX_IPC_SLOTS) {
+			if (names)
+				names[n] = ep;
 			out[n++] = (struct keel_blob_ipc_slot){ vm, num, KEEL_IPC_RIGHT_RECV, 0, 0 };
 			(*nr_owned)++;
 			continue;
 		}
 		for (u32 i = 0; i < ep->nr_clients && i < CFG_MAX_CLIENTS; i++)
-			if (validate_find_vm(sys, ep->clients[i]) == (int)vm && n < KEEL_MAX_IPC_SLOTS)
+			if (validate_find_vm(sys, ep->clients[i]) == (int)vm && n < KEEL_MAX_IPC_SLOTS) {
+				if (names)
+					names[n] = ep;
 				out[n++] = (struct keel_blob_ipc_slot){
 					(u32)owner, num, ep->has_rights ? ep->rights : KEEL_IPC_RIGHT_CALL, 0,
 					ep->nr_badges ? ep->badges[i] : vm };
+			}
 	}
 	return n;
 }

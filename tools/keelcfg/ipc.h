@@ -13,6 +13,7 @@
 /* Included by model.h after struct cfg_loc; include model.h, not this file. */
 #include <abi/keel/config_blob.h>
 #include <keel/types.h>
+#include <stddef.h>
 
 #define CFG_MAX_ENDPOINTS 40 /* > KEEL_MAX_VMS * KEEL_MAX_ENDPOINTS_PER_VM, so the validator sees the excess */
 #define CFG_MAX_CLIENTS 16 /* client names kept per endpoint (> KEEL_MAX_VMS) */
@@ -62,5 +63,12 @@ void ipc_validate(const struct cfg_system *sys, struct diag *d);
  * and returns the number of slots; *nr_owned gets the endpoints vm owns.
  */
 u32 ipc_vm_slots(const struct cfg_system *sys, u32 vm, struct keel_blob_ipc_slot *out, u32 *nr_owned);
+
+/* The same, and the endpoint each slot names into names[] (NULL: not wanted). */
+u32 ipc_vm_slots_named(const struct cfg_system *sys, u32 vm, struct keel_blob_ipc_slot *out,
+		       const struct cfg_endpoint **names, u32 *nr_owned);
+
+/* VM vm's slots as text for layout.txt, one line each, into buf (cap bytes, NUL-terminated). */
+void ipc_text_vm(const struct cfg_system *sys, u32 vm, char *buf, size_t cap);
 
 #endif
