@@ -22,6 +22,7 @@
 #define HC_FLAGS_IPC_SEND HC_LOG_ERRORS
 #define HC_FLAGS_IPC_RECV HC_LOG_ERRORS
 #define HC_FLAGS_IPC_REPLY_RECV HC_LOG_ERRORS
+#define HC_FLAGS_DOORBELL HC_LOG_ERRORS /* core/channel.c */
 
 #define HC_ENTRY(nr, NAME, name, nr_args, args) \
 	[nr] = { hc_##name##_check, hc_##name##_do, #NAME, HC_FLAGS_##NAME },

@@ -63,6 +63,7 @@ static void vm_create(struct vm *vm, u32 index, const struct keel_blob_vm *c)
 	if (s2_init(&vm->s2, vm->vmid, &vm->s2_pool))
 		panic("vm %s: no page for its stage-2 root", vm->name);
 	vm_map_devices(vm);
+	channel_map_all(vm); /* shared memory of its notification channels (core/channel.c) */
 	vm->s2_pages_at_boot = vm->s2_pool.nr_used;
 	if (!gm_init(&vm->mem, &vm->s2, c))
 		panic("configuration blob: vm %s: memory regions beyond Keel's limits", vm->name);

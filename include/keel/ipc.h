@@ -66,4 +66,11 @@ bool ipc_vcpu_woken(struct vcpu *vcpu);
  */
 void ipc_vm_stopping(struct vm *vm);
 
+/*
+ * Notification channels (core/channel.c): at boot, map each of vm's
+ * channels into its stage 2 as the blob says (normal memory, never
+ * executable). The DOORBELL call is hc_doorbell_check/do.
+ */
+void channel_map_all(struct vm *vm);
+
 #endif

@@ -88,6 +88,10 @@ static int setup(void **state)
 	b->vms[1].ipc_slots[0] = (struct keel_blob_ipc_slot){ 1, 0, KEEL_IPC_RIGHT_RECV, 0, 0 };
 	b->vms[0].nr_ipc_slots = 1;
 	b->vms[0].ipc_slots[0] = (struct keel_blob_ipc_slot){ 1, 0, KEEL_IPC_RIGHT_CALL, 0, 7 };
+	/* A channel between them: board guest RAM outside both VMs' RAM, at a free IPA, SPI 40 in rt. */
+	b->vms[0].nr_channels = b->vms[1].nr_channels = 1;
+	b->vms[0].channels[0] = (struct keel_blob_channel){ 0x70000000, 0xa0000000, 0x10000, KEEL_CHANNEL_WRITE, 0, 0, 0 };
+	b->vms[1].channels[0] = (struct keel_blob_channel){ 0x70000000, 0xa0000000, 0x10000, 0, 0, 40, 0 };
 	seal(b);
 	memcpy(&blob, &good, sizeof(good));
 	return 0;
@@ -182,6 +186,14 @@ MUT(ipc_slot_call_own, b->vms[1].ipc_slots[0].rights = KEEL_IPC_RIGHT_CALL)
 MUT(ipc_slot_rights_unknown, b->vms[0].ipc_slots[0].rights = 0x10)
 MUT(ipc_slot_rights_none, b->vms[0].ipc_slots[0].rights = 0)
 
+MUT(nr_channels, b->vms[1].nr_channels = KEEL_MAX_CHANNELS_PER_VM + 1)
+MUT(channel_size, b->vms[1].channels[0].size = 0)
+MUT(channel_pa, b->vms[1].channels[0].pa = 0x40000000) /* Keel's own memory */
+MUT(channel_flags, b->vms[1].channels[0].flags = 4)
+MUT(channel_doorbell, b->vms[1].channels[0].doorbell = 200)
+MUT(channel_over_ram, b->vms[1].channels[0].ipa = b->vms[1].mem[0].ipa)
+MUT(channel_over_vdev, b->vms[1].channels[0].ipa = 0x08000000)
+
 #define M(name, recrc, want) { #name, mut_##name, recrc, want }
 
 static const struct mutation mutations[] = {
@@ -245,6 +257,13 @@ static const struct mutation mutations[] = {
 	M(ipc_slot_call_own, true, "vms[1].ipc_slots[0].rights 0x1"),
 	M(ipc_slot_rights_unknown, true, "vms[0].ipc_slots[0].rights 0x10"),
 	M(ipc_slot_rights_none, true, "vms[0].ipc_slots[0].rights 0x0"),
+	M(nr_channels, true, "vms[1].nr_channels 5: above 4"),
+	M(channel_size, true, "vms[1].channels[0]: empty"),
+	M(channel_pa, true, "vms[1].channels[0]: physical 0x40000000+0x10000 is not the board's guest RAM"),
+	M(channel_flags, true, "vms[1].channels[0].flags 0x4: unknown"),
+	M(channel_doorbell, true, "vms[1].channels[0].doorbell 200: not an SPI of the VM"),
+	M(channel_over_ram, true, "vms[1].channels[0]: IPA overlaps mem[0]"),
+	M(channel_over_vdev, true, "vms[1].channels[0]: IPA overlaps vdevs[0]"),
 };
 
 static void test_each_mutation_refused(void **state)

@@ -241,6 +241,30 @@ static void test_abandoned_call(void **state)
 	assert_int_equal(client->regs.x[0], (u64)KEEL_RET_PEER_GONE);
 }
 
+/* DOORBELL: a channel the VM is not a member of is NO_ENDPOINT; else every other member's SPI, not its own. */
+static void test_doorbell(void **state)
+{
+	(void)state;
+	nr_vms = 2;
+	ccfg.nr_channels = 1;
+	ccfg.channels[0] = (struct keel_blob_channel){ 0x50000000, 0x63000000, 0x1000, KEEL_CHANNEL_WRITE, 7, 40, 0 };
+	scfg.nr_channels = 2;
+	scfg.channels[0] = (struct keel_blob_channel){ 0x50000000, 0x64000000, 0x1000, 0, 3, 44, 0 };
+	scfg.channels[1] = (struct keel_blob_channel){ 0x50001000, 0x63000000, 0x1000, 0, 7, 41, 0 };
+	assert_int_equal(ipc(client, KEEL_HC_DOORBELL, 1, 0), KEEL_RET_NO_ENDPOINT);
+	assert_int_equal(fake.nr_injects, 0);
+	assert_int_equal(ipc(client, KEEL_HC_DOORBELL, 0, 0), 0);
+	assert_int_equal(fake.nr_injects, 1);
+	assert_int_equal(fake.inject_vm, 0);
+	assert_int_equal(fake.inject_intid, 41); /* the server's doorbell of channel 7 */
+	assert_int_equal(ipc(server, KEEL_HC_DOORBELL, 0, 0), 0); /* channel 3: no other member */
+	assert_int_equal(fake.nr_injects, 1);
+	assert_int_equal(ipc(server, KEEL_HC_DOORBELL, 1, 0), 0);
+	assert_int_equal(fake.inject_vm, 1);
+	assert_int_equal(fake.inject_intid, 40);
+	nr_vms = 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -253,6 +277,7 @@ int main(void)
 		cmocka_unit_test_setup(test_server_reset, setup),
 		cmocka_unit_test_setup(test_client_reset, setup),
 		cmocka_unit_test_setup(test_abandoned_call, setup),
+		cmocka_unit_test_setup(test_doorbell, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

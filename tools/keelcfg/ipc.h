@@ -43,11 +43,37 @@ struct cfg_endpoint {
 	struct cfg_loc badges_loc;
 };
 
+/* /channels/<name>: shared memory between named VMs, with a doorbell interrupt in each. */
+struct cfg_channel {
+	char name[64];
+	char node[256];
+	struct cfg_loc loc;
+	int nr_defs;
+	struct cfg_loc other_def;
+	bool has_reg, has_phys;
+	u64 ipa, size, pa;
+	struct cfg_loc reg_loc, phys_loc;
+	u32 nr_members; /* as written, may exceed CFG_MAX_CLIENTS */
+	char members[CFG_MAX_CLIENTS][64];
+	struct cfg_loc members_loc;
+	u32 nr_access;
+	bool writable[CFG_MAX_CLIENTS]; /* "rw" (true) or "ro" */
+	struct cfg_loc access_loc;
+	u32 nr_doorbells; /* 0: none */
+	u32 doorbells[CFG_MAX_CLIENTS];
+	struct cfg_loc doorbells_loc;
+};
+
+#define CFG_MAX_CHANNELS 40
+
 struct cfg_ipc {
 	bool given;
 	struct cfg_loc loc;
 	u32 nr_endpoints; /* as written, may exceed CFG_MAX_ENDPOINTS */
 	struct cfg_endpoint endpoints[CFG_MAX_ENDPOINTS];
+	u32 nr_channels; /* as written, may exceed CFG_MAX_CHANNELS */
+	struct cfg_channel channels[CFG_MAX_CHANNELS];
+	struct cfg_loc channels_loc;
 };
 
 /* Parse /ipc of fdt into sys->ipc, reporting shape errors (types, unknown properties) into d. */
@@ -70,5 +96,16 @@ u32 ipc_vm_slots_named(const struct cfg_system *sys, u32 vm, struct keel_blob_ip
 
 /* VM vm's slots as text for layout.txt, one line each, into buf (cap bytes, NUL-terminated). */
 void ipc_text_vm(const struct cfg_system *sys, u32 vm, char *buf, size_t cap);
+
+struct platform_desc;
+
+/* Parse /channels of fdt into sys->ipc.channels (channel.c). */
+void channel_parse(const void *fdt, const struct srcmap *map, struct cfg_system *sys, struct diag *d);
+/* The channel rules (docs/configuration.md) against the board plat; pure. */
+void channel_validate(const struct cfg_system *sys, const struct platform_desc *plat, struct diag *d);
+/* VM vm's channels in declaration order into out (KEEL_MAX_CHANNELS_PER_VM); returns how many. */
+u32 channel_vm_records(const struct cfg_system *sys, u32 vm, struct keel_blob_channel *out);
+/* Stage-2 table pages VM vm's channel mappings may need (a safe upper bound). */
+u32 channel_s2_pages(const struct cfg_system *sys, u32 vm);
 
 #endif

@@ -32,6 +32,7 @@
 #define KEEL_VDEV_NR_ARGS 4
 #define KEEL_MAX_ENDPOINTS_PER_VM 4 /* IPC endpoints one VM owns (serves) */
 #define KEEL_MAX_IPC_SLOTS 8 /* IPC capability slots per VM: its own endpoints and its grants */
+#define KEEL_MAX_CHANNELS_PER_VM 4 /* shared-memory notification channels a VM is a member of */
 
 /*
  * Pages Keel sets aside for all VMs' stage-2 tables. keelcfg gives each VM a
@@ -159,6 +160,26 @@ struct keel_blob_ipc_slot {
 	uint64_t badge;
 };
 
+/*
+ * A notification channel as one member VM sees it (core/channel.c): a range
+ * of physical memory outside every VM's RAM, mapped at the same IPA into
+ * exactly the channel's members, normal memory, never executable, writable
+ * if KEEL_CHANNEL_WRITE; and the doorbell: the SPI raised in this member
+ * when another member rings the channel (0: none). Members of one channel
+ * carry the same id.
+ */
+#define KEEL_CHANNEL_WRITE (1u << 0)
+
+struct keel_blob_channel {
+	uint64_t ipa;
+	uint64_t pa;
+	uint64_t size;
+	uint32_t flags; /* KEEL_CHANNEL_* */
+	uint32_t id;
+	uint32_t doorbell; /* INTID, an SPI of this VM, or 0 */
+	uint32_t pad;
+};
+
 struct keel_blob_vm {
 	char name[KEEL_VM_NAME_LEN]; /* NUL-terminated */
 	uint32_t nr_vcpus;
@@ -186,6 +207,9 @@ struct keel_blob_vm {
 	uint32_t nr_endpoints; /* IPC endpoints this VM owns, numbered 0..nr_endpoints - 1 */
 	uint32_t nr_ipc_slots;
 	struct keel_blob_ipc_slot ipc_slots[KEEL_MAX_IPC_SLOTS]; /* slot n is the guest's capability n */
+	uint32_t nr_channels;
+	uint32_t pad1;
+	struct keel_blob_channel channels[KEEL_MAX_CHANNELS_PER_VM]; /* the guest's channel n */
 };
 
 struct keel_blob_header {

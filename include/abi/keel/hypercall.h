@@ -46,6 +46,12 @@
  *   IPC_RECV       wait on an endpoint the VM owns for the next message.
  *   IPC_REPLY_RECV answer the call this vCPU received last (if its caller is
  *                  still waiting), then receive as IPC_RECV.
+ *   DOORBELL       x1 = one of the VM's notification channels (0, 1, ... in
+ *                  the order of the configuration's /channels): raise each
+ *                  other member's doorbell interrupt. Returns 0, or
+ *                  NO_ENDPOINT for a channel the VM is not a member of.
+ *                  The peer polls and clears it as any SPI (GICD_ISPENDR,
+ *                  GICD_ICPENDR) or takes it as an interrupt.
  */
 #ifndef KEEL_ABI_HYPERCALL_H
 #define KEEL_ABI_HYPERCALL_H
@@ -63,7 +69,8 @@
 	X(0x06, IPC_CALL, ipc_call, 6, (slot, w0, w1, w2, w3, w4))      \
 	X(0x07, IPC_SEND, ipc_send, 6, (slot, w0, w1, w2, w3, w4))      \
 	X(0x08, IPC_RECV, ipc_recv, 1, (slot))                          \
-	X(0x09, IPC_REPLY_RECV, ipc_reply_recv, 6, (slot, w0, w1, w2, w3, w4))
+	X(0x09, IPC_REPLY_RECV, ipc_reply_recv, 6, (slot, w0, w1, w2, w3, w4)) \
+	X(0x0a, DOORBELL, doorbell, 1, (channel))
 
 /* The IDs, KEEL_HC_CONSOLE_WRITE and so on. */
 enum keel_hypercall_id {
