@@ -5,7 +5,8 @@
  * Parsing records what was written, the validator refuses what Keel must
  * never see (unknown VMs, grants to the owner itself, twice the same name,
  * more than Keel's tables hold), and ipc_vm_slots() computes each VM's
- * capability table, the one thing the blob carries.
+ * capability table, the one thing the blob carries. The /channels node
+ * (shared memory with doorbells) is here too, implemented in channel.c.
  */
 #ifndef KEELCFG_IPC_H
 #define KEELCFG_IPC_H
