@@ -212,6 +212,77 @@ static const char *blob_check_vdevs(const struct keel_blob_vm *v, u32 i, char *m
 	return NULL;
 }
 
+/*
+ * Notification channels (core/channel.c): a range in the IPA space clear of
+ * the VM's RAM and devices, physical memory that is the board's guest RAM
+ * (keelcfg keeps it clear of every VM's RAM), known flags, a doorbell that
+ * is an SPI of the VM.
+ */
+static const char *blob_check_channels(const struct keel_blob_vm *v, u32 i, const struct platform_desc *plat,
+				       char *msg, u32 msg_size)
+{
+	if (v->nr_channels > KEEL_MAX_CHANNELS_PER_VM)
+		return BLOB_FAIL("vms[%u].nr_channels %u: above %u", i, v->nr_channels, KEEL_MAX_CHANNELS_PER_VM);
+	for (u32 k = 0; k < v->nr_channels; k++) {
+		const struct keel_blob_channel *ch = &v->channels[k];
+
+		if (!blob_range_ok(ch->ipa, ch->size, BLOB_IPA_LIMIT) || !blob_range_ok(ch->pa, ch->size, ~0ull))
+			return BLOB_FAIL("vms[%u].channels[%u]: empty, unaligned or beyond the IPA space", i, k);
+		if (!blob_inside(ch->pa, ch->size, &plat->guest_ram))
+			return BLOB_FAIL("vms[%u].channels[%u]: physical 0x%lx+0x%lx is not the board's guest RAM", i,
+					 k, (unsigned long)ch->pa, (unsigned long)ch->size);
+		if (ch->flags & ~KEEL_CHANNEL_WRITE)
+			return BLOB_FAIL("vms[%u].channels[%u].flags 0x%x: unknown", i, k, ch->flags);
+		if (ch->doorbell && (ch->doorbell < 32 || ch->doorbell >= 32 + v->nr_spis))
+			return BLOB_FAIL("vms[%u].channels[%u].doorbell %u: not an SPI of the VM", i, k, ch->doorbell);
+		for (u32 m = 0; m < v->nr_mem; m++)
+			if (ch->ipa < v->mem[m].ipa + v->mem[m].size && v->mem[m].ipa < ch->ipa + ch->size)
+				return BLOB_FAIL("vms[%u].channels[%u]: IPA overlaps mem[%u]", i, k, m);
+		for (u32 d = 0; d < v->nr_vdevs; d++)
+			if (ch->ipa < v->vdevs[d].ipa + v->vdevs[d].size && v->vdevs[d].ipa < ch->ipa + ch->size)
+				return BLOB_FAIL("vms[%u].channels[%u]: IPA overlaps vdevs[%u]", i, k, d);
+		for (u32 d = 0; d < v->nr_mmio; d++)
+			if (ch->ipa < v->mmio[d].ipa + v->mmio[d].size && v->mmio[d].ipa < ch->ipa + ch->size)
+				return BLOB_FAIL("vms[%u].channels[%u]: IPA overlaps mmio[%u]", i, k, d);
+	}
+	return NULL;
+}
+
+/*
+ * IPC capability slots (core/ipc.c), once every VM's own counts passed: a
+ * slot names an endpoint that exists, holds RECV exactly on the VM's own
+ * endpoints and CALL/SEND only on other VMs', and nothing else.
+ */
+static const char *blob_check_ipc(const struct keel_blob *b, u32 i, const struct platform_desc *plat, char *msg,
+				  u32 msg_size)
+{
+	const struct keel_blob_vm *v = &b->vms[i];
+	const char *err;
+
+	if (v->nr_endpoints > KEEL_MAX_ENDPOINTS_PER_VM)
+		return BLOB_FAIL("vms[%u].nr_endpoints %u: above %u", i, v->nr_endpoints, KEEL_MAX_ENDPOINTS_PER_VM);
+	if (v->nr_ipc_slots > KEEL_MAX_IPC_SLOTS)
+		return BLOB_FAIL("vms[%u].nr_ipc_slots %u: above %u", i, v->nr_ipc_slots, KEEL_MAX_IPC_SLOTS);
+	if ((err = blob_check_channels(v, i, plat, msg, msg_size)))
+		return err;
+	for (u32 k = 0; k < v->nr_ipc_slots; k++) {
+		const struct keel_blob_ipc_slot *s = &v->ipc_slots[k];
+		bool own = s->vm == i;
+
+		if (s->vm >= b->header.nr_vms)
+			return BLOB_FAIL("vms[%u].ipc_slots[%u].vm %u: the blob has %u VMs", i, k, s->vm,
+					 b->header.nr_vms);
+		if (s->endpoint >= b->vms[s->vm].nr_endpoints || s->endpoint >= KEEL_MAX_ENDPOINTS_PER_VM)
+			return BLOB_FAIL("vms[%u].ipc_slots[%u].endpoint %u: vm %u has %u endpoints", i, k,
+					 s->endpoint, s->vm, b->vms[s->vm].nr_endpoints);
+		if (!s->rights || (s->rights & ~KEEL_IPC_RIGHTS_ALL) ||
+		    (own ? s->rights != KEEL_IPC_RIGHT_RECV : (s->rights & KEEL_IPC_RIGHT_RECV)))
+			return BLOB_FAIL("vms[%u].ipc_slots[%u].rights 0x%x: RECV on its own endpoints, CALL/SEND on others'",
+					 i, k, s->rights);
+	}
+	return NULL;
+}
+
 static const char *blob_check_vm(const struct keel_blob *b, u32 i, const struct platform_desc *plat, u32 nr_cpus,
 				 u32 *vcpus_on, char *msg, u32 msg_size)
 {
@@ -240,6 +311,9 @@ const char *blob_verify_contents(const struct keel_blob *b, const struct platfor
 		nr_cpus = KEEL_MAX_CPUS; /* the blob describes no more */
 	for (u32 i = 0; i < b->header.nr_vms; i++)
 		if ((err = blob_check_vm(b, i, plat, nr_cpus, vcpus_on, msg, msg_size)))
+			return err;
+	for (u32 i = 0; i < b->header.nr_vms; i++)
+		if ((err = blob_check_ipc(b, i, plat, msg, msg_size)))
 			return err;
 	for (u32 n = 0; n < KEEL_MAX_CPUS; n++)
 		if ((err = blob_check_cpu(b, n, nr_cpus, msg, msg_size)))

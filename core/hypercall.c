@@ -17,6 +17,12 @@
 #define HC_FLAGS_YIELD 0
 #define HC_FLAGS_NULL 0
 #define HC_FLAGS_RT_REPORT HC_LOG_ERRORS
+/* IPC (core/ipc.c): only check()'s refusals are logged; WOULD_BLOCK and PEER_GONE are outcomes. */
+#define HC_FLAGS_IPC_CALL HC_LOG_ERRORS
+#define HC_FLAGS_IPC_SEND HC_LOG_ERRORS
+#define HC_FLAGS_IPC_RECV HC_LOG_ERRORS
+#define HC_FLAGS_IPC_REPLY_RECV HC_LOG_ERRORS
+#define HC_FLAGS_DOORBELL HC_LOG_ERRORS /* core/channel.c */
 
 /* A call's guest-buffer copy may take locks of its own: never under vm->lock. */
 #define HC_FLAGS_OK(nr, NAME, name, nr_args, args) \

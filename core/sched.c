@@ -82,6 +82,8 @@ static u64 handle_requests(struct vcpu *v, u64 now)
 		req |= __atomic_fetch_and(&v->requests, VCPU_REQ_START, __ATOMIC_ACQUIRE);
 		now = arch_counter(); /* loading took a while */
 	}
+	if ((req & VCPU_REQ_IPC) && ipc_vcpu_woken(v)) /* after STOP: a parked vCPU stays parked */
+		v->sched.wake_at = now;
 	if ((__atomic_load_n(&v->requests, __ATOMIC_ACQUIRE) & VCPU_REQ_START) && psci_take_start(v))
 		v->sched.wake_at = now;
 	if (v->state == VCPU_WAITING && vgic_vcpu_has_pending(v)) {

@@ -15,6 +15,7 @@
 #include <keel/arch/cpu.h>
 #include <keel/cpu.h>
 #include <keel/hypercall.h>
+#include <keel/ipc.h>
 #include <keel/irq.h>
 #include <keel/log.h>
 #include <keel/string.h>
@@ -62,6 +63,7 @@ static void vm_create(struct vm *vm, u32 index, const struct keel_blob_vm *c)
 	if (s2_init(&vm->s2, vm->vmid, &vm->s2_pool))
 		panic("vm %s: no page for its stage-2 root", vm->name);
 	vm_map_devices(vm);
+	channel_map_all(vm); /* shared memory of its notification channels (core/channel.c) */
 	vm->s2_pages_at_boot = vm->s2_pool.nr_used;
 	if (!gm_init(&vm->mem, &vm->s2, c))
 		panic("configuration blob: vm %s: memory regions beyond Keel's limits", vm->name);
@@ -138,6 +140,7 @@ static void vm_stop_all_vcpus(struct vm *vm, enum vm_state next)
 	vm->state = next;
 	psci_vm_stopping(vm); /* a CPU_ON accepted just before must not start a vCPU in the next run */
 	spin_unlock(&vm->lock);
+	ipc_vm_stopping(vm); /* after the state change, before parking: every IPC peer gets PEER_GONE */
 	for (u32 i = 0; i < vm->nr_vcpus; i++)
 		vcpu_request(&vm->vcpus[i], VCPU_REQ_STOP);
 }

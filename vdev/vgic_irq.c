@@ -332,6 +332,29 @@ bool vgic_inject(struct vm *vm, struct vcpu *target, u32 intid, bool level)
 	return vgic_drive(vm, target, intid, level, true);
 }
 
+/*
+ * Set intid's pending latch, as a guest write of its GICD_ISPENDR bit would
+ * (GICv3 4.1.2), whatever its trigger mode: the guest clears it with
+ * GICD_ICPENDR or by taking it. For a doorbell (core/channel.c), which is
+ * an event, not a line that stays high.
+ */
+bool vgic_set_pending(struct vm *vm, u32 intid)
+{
+	struct vgic_irq *irq;
+	u32 kick;
+
+	spin_lock(&vm_vgic(vm)->lock);
+	irq = vgic_get_irq(vm, NULL, intid);
+	if (!irq) {
+		spin_unlock(&vm_vgic(vm)->lock);
+		return false;
+	}
+	kick = vgic_irq_latch(vm, irq);
+	spin_unlock(&vm_vgic(vm)->lock);
+	vgic_kick(vm, kick);
+	return true;
+}
+
 /* The device's output line is now level; an edge-configured INTID latches on 0 to 1. */
 bool vgic_set_level(struct vm *vm, struct vcpu *target, u32 intid, bool level)
 {

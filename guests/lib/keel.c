@@ -8,7 +8,7 @@
 #define KEEL_STUB_DEFINE(nr, NAME, name, nr_args, args)                     \
 	struct smccc_res keel_hc_##name(KEEL_STUB_PARAMS_##nr_args args)    \
 	{                                                                   \
-		return smccc_hvc(KEEL_HC_##NAME, KEEL_STUB_ARGS_##nr_args args); \
+		return KEEL_STUB_HVC_##nr_args(KEEL_HC_##NAME, KEEL_STUB_ARGS_##nr_args args); \
 	}
 KEEL_HYPERCALLS(KEEL_STUB_DEFINE)
 #undef KEEL_STUB_DEFINE

@@ -12,6 +12,13 @@
  *   1a. vm->mem.lock       a VM's RAM fill state, dirty log, stage-2 tables
  *                          and table pool (core/guest_mem.c): a leaf, taken
  *                          with no other lock held and nothing taken under it
+ *   1b. ipc_lock           synchronous IPC between VMs (core/ipc.c): one
+ *                          lock for every endpoint queue and every vCPU's IPC
+ *                          state, because an exchange involves two VMs. Taken
+ *                          with no other lock held; under it only
+ *                          vcpu_request (no lock). A VM's state is read
+ *                          there without its lock: stopping changes it
+ *                          under vm->lock first, then takes ipc_lock.
  *   2. console_in_lock     console input and focus (core/console.c); it
  *                          delivers a byte to the focused VM's vUART
  *   3. vuart->lock         a VM's emulated PL011 (vdev/vuart_pl011.c); it

@@ -13,6 +13,7 @@
 #define KEEL_VCPU_H
 
 #include <keel/types.h>
+#include <keel/ipc.h>
 #include <keel/sched.h>
 #include <keel/vgic.h>
 
@@ -47,6 +48,7 @@ enum vcpu_state {
 	VCPU_OFF, /* never started, or PSCI CPU_OFF */
 	VCPU_RUNNABLE,
 	VCPU_WAITING, /* WFI: runnable again on an interrupt */
+	VCPU_IPC_BLOCKED, /* waiting in IPC: runnable again only when IPC wakes it (core/ipc.c) */
 };
 
 /* Bits of vcpu->requests, set by any CPU, acted on by the vCPU's own CPU. */
@@ -54,6 +56,7 @@ enum vcpu_state {
 #define VCPU_REQ_START (1u << 1) /* PSCI CPU_ON: reset to boot_pc/boot_x0 and run */
 #define VCPU_REQ_STOP (1u << 2) /* the VM is stopping or resetting: park */
 #define VCPU_REQ_VM_BOOT (1u << 3) /* vCPU 0 only: build the VM's RAM and start it, on this CPU */
+#define VCPU_REQ_IPC (1u << 4) /* IPC delivered a message or a result: load it, wake (ipc_vcpu_woken) */
 
 struct vm;
 
@@ -74,6 +77,7 @@ struct vcpu {
 	bool ptimer_in_use; /* the hardware EL1 physical timer backs it while loaded (arch/aarch64/ptimer.c) */
 	u64 nr_exits;
 	struct sched_entity sched;
+	struct ipc_vcpu ipc; /* synchronous IPC state, under the IPC lock (keel/ipc.h) */
 };
 
 /*

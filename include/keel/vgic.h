@@ -117,6 +117,8 @@ bool vgic_retire_hw_if_deasserted(struct vcpu *vcpu, u32 intid, bool asserted);
  */
 bool vgic_inject(struct vm *vm, struct vcpu *target, u32 intid, bool level);
 bool vgic_set_level(struct vm *vm, struct vcpu *target, u32 intid, bool level);
+/* Latch SPI intid pending as a GICD_ISPENDR write does, for either trigger mode (a doorbell). */
+bool vgic_set_pending(struct vm *vm, u32 intid);
 
 /* Inject a physical interrupt Keel acknowledged (priority-dropped, not
  * deactivated) so that the guest's deactivation completes it in hardware.

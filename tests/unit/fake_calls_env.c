@@ -16,6 +16,7 @@
 #include <keel/hypercall.h>
 #include <keel/irq.h>
 #include <keel/log.h>
+#include <keel/stage2.h>
 #include <keel/sched.h>
 #include <keel/vgic.h>
 #include <keel/vuart.h>
@@ -24,6 +25,7 @@
 
 struct fake_calls fake;
 struct vm vms[KEEL_MAX_VMS];
+u32 nr_vms;
 
 void fake_vm_reset(struct vm *vm, struct keel_blob_vm *cfg, u32 nr_vcpus)
 {
@@ -98,6 +100,20 @@ enum gm_result gm_copy_from_guest(struct guest_mem *gm, void *dst, ipaddr_t at, 
 void vcpu_request(struct vcpu *vcpu, u32 req)
 {
 	__atomic_fetch_or(&vcpu->requests, req, __ATOMIC_SEQ_CST);
+}
+
+bool vgic_set_pending(struct vm *vm, u32 intid)
+{
+	fake.nr_injects++;
+	fake.inject_vm = vm->index;
+	fake.inject_intid = intid;
+	return true;
+}
+
+int s2_map(struct stage2 *s2, ipaddr_t ipa, paddr_t pa, u64 size, u32 flags)
+{
+	(void)s2, (void)ipa, (void)pa, (void)size, (void)flags;
+	return 0;
 }
 
 void vcpu_power_down(struct vcpu *vcpu)

@@ -17,6 +17,8 @@ struct fake_calls {
 	u32 nr_logs;
 	u32 power_downs; /* vcpu_power_down calls */
 	u32 firmware_calls[4]; /* arch_smc_call of WORKAROUND_1, 2, 3, other */
+	u32 nr_injects; /* vgic_set_pending calls (channel doorbells), the last one's VM index and INTID */
+	u32 inject_vm, inject_intid;
 };
 extern struct fake_calls fake;
 

@@ -82,6 +82,16 @@ static int setup(void **state)
 	b->cpus[2] = (struct keel_blob_cpu){ .policy = KEEL_SCHED_TIME_TABLE, .nr_windows = 1,
 					     .major_frame_ns = 10000000 };
 	b->cpus[2].windows[0] = (struct keel_blob_window){ 0, 5000000, 1, 0 };
+	/* rt serves one IPC endpoint, granted to linux for calls with badge 7. */
+	b->vms[1].nr_endpoints = 1;
+	b->vms[1].nr_ipc_slots = 1;
+	b->vms[1].ipc_slots[0] = (struct keel_blob_ipc_slot){ 1, 0, KEEL_IPC_RIGHT_RECV, 0, 0 };
+	b->vms[0].nr_ipc_slots = 1;
+	b->vms[0].ipc_slots[0] = (struct keel_blob_ipc_slot){ 1, 0, KEEL_IPC_RIGHT_CALL, 0, 7 };
+	/* A channel between them: board guest RAM outside both VMs' RAM, at a free IPA, SPI 40 in rt. */
+	b->vms[0].nr_channels = b->vms[1].nr_channels = 1;
+	b->vms[0].channels[0] = (struct keel_blob_channel){ 0x70000000, 0xa0000000, 0x10000, KEEL_CHANNEL_WRITE, 0, 0, 0 };
+	b->vms[1].channels[0] = (struct keel_blob_channel){ 0x70000000, 0xa0000000, 0x10000, 0, 0, 40, 0 };
 	seal(b);
 	memcpy(&blob, &good, sizeof(good));
 	return 0;
@@ -115,7 +125,7 @@ struct mutation {
 	}
 
 MUT(magic, b->header.magic ^= 1)
-MUT(version, b->header.version = 3)
+MUT(version, b->header.version = 4)
 MUT(nr_vms, b->header.nr_vms = 3)
 MUT(platform, strcpy(b->header.platform, "rpi4"))
 MUT(flip, b->vms[1].entry_ipa ^= 0x1000)
@@ -166,11 +176,29 @@ MUT(mmio_not_device, b->vms[0].mmio[0].pa = b->vms[0].mmio[0].ipa = 0x08000000) 
 MUT(mmio_moved, b->vms[0].mmio[0].ipa = 0x0a000000)
 MUT(s2_pages_big, b->vms[0].s2_table_pages = KEEL_STAGE2_POOL_PAGES + 1)
 
+MUT(nr_endpoints, b->vms[1].nr_endpoints = KEEL_MAX_ENDPOINTS_PER_VM + 1)
+MUT(nr_ipc_slots, b->vms[0].nr_ipc_slots = KEEL_MAX_IPC_SLOTS + 1)
+MUT(ipc_slot_vm, b->vms[0].ipc_slots[0].vm = NR_VMS)
+MUT(ipc_slot_endpoint, b->vms[0].ipc_slots[0].endpoint = 1)
+MUT(ipc_slot_no_endpoints, b->vms[1].nr_endpoints = 0)
+MUT(ipc_slot_recv_other, b->vms[0].ipc_slots[0].rights = KEEL_IPC_RIGHT_RECV)
+MUT(ipc_slot_call_own, b->vms[1].ipc_slots[0].rights = KEEL_IPC_RIGHT_CALL)
+MUT(ipc_slot_rights_unknown, b->vms[0].ipc_slots[0].rights = 0x10)
+MUT(ipc_slot_rights_none, b->vms[0].ipc_slots[0].rights = 0)
+
+MUT(nr_channels, b->vms[1].nr_channels = KEEL_MAX_CHANNELS_PER_VM + 1)
+MUT(channel_size, b->vms[1].channels[0].size = 0)
+MUT(channel_pa, b->vms[1].channels[0].pa = 0x40000000) /* Keel's own memory */
+MUT(channel_flags, b->vms[1].channels[0].flags = 4)
+MUT(channel_doorbell, b->vms[1].channels[0].doorbell = 200)
+MUT(channel_over_ram, b->vms[1].channels[0].ipa = b->vms[1].mem[0].ipa)
+MUT(channel_over_vdev, b->vms[1].channels[0].ipa = 0x08000000)
+
 #define M(name, recrc, want) { #name, mut_##name, recrc, want }
 
 static const struct mutation mutations[] = {
 	M(magic, false, "magic 0x4c45454a: not a Keel configuration blob"),
-	M(version, false, "version 3, Keel reads version 4"),
+	M(version, false, "version 4, Keel reads version 5"),
 	M(nr_vms, false, "size"),
 	M(platform, false, "is for platform 'rpi4', this Keel is for 'qemu-virt'"),
 	M(flip, false, "checksum"),
@@ -220,6 +248,22 @@ static const struct mutation mutations[] = {
 	M(window_other_cpu, true, "cpus[2].windows[0].vcpu 0: not a vCPU of vm 0 on this CPU"),
 	M(window_len, true, "cpus[2].windows[0]: empty or outside the major frame"),
 	M(frame, true, "cpus[2].major_frame_ns 0"),
+	M(nr_endpoints, true, "vms[1].nr_endpoints 5: above 4"),
+	M(nr_ipc_slots, true, "vms[0].nr_ipc_slots 9: above 8"),
+	M(ipc_slot_vm, true, "vms[0].ipc_slots[0].vm 2: the blob has 2 VMs"),
+	M(ipc_slot_endpoint, true, "vms[0].ipc_slots[0].endpoint 1: vm 1 has 1 endpoints"),
+	M(ipc_slot_no_endpoints, true, "vms[0].ipc_slots[0].endpoint 0: vm 1 has 0 endpoints"),
+	M(ipc_slot_recv_other, true, "vms[0].ipc_slots[0].rights 0x4"),
+	M(ipc_slot_call_own, true, "vms[1].ipc_slots[0].rights 0x1"),
+	M(ipc_slot_rights_unknown, true, "vms[0].ipc_slots[0].rights 0x10"),
+	M(ipc_slot_rights_none, true, "vms[0].ipc_slots[0].rights 0x0"),
+	M(nr_channels, true, "vms[1].nr_channels 5: above 4"),
+	M(channel_size, true, "vms[1].channels[0]: empty"),
+	M(channel_pa, true, "vms[1].channels[0]: physical 0x40000000+0x10000 is not the board's guest RAM"),
+	M(channel_flags, true, "vms[1].channels[0].flags 0x4: unknown"),
+	M(channel_doorbell, true, "vms[1].channels[0].doorbell 200: not an SPI of the VM"),
+	M(channel_over_ram, true, "vms[1].channels[0]: IPA overlaps mem[0]"),
+	M(channel_over_vdev, true, "vms[1].channels[0]: IPA overlaps vdevs[0]"),
 };
 
 static void test_each_mutation_refused(void **state)

@@ -58,6 +58,70 @@ static void expect_one(const char *a, const char *b)
 		assert_true(diag_find(&d, b) >= 0);
 }
 
+/* An endpoint at /ipc/name owned by owner, granted to the clients (NULL-terminated), at line. */
+static struct cfg_endpoint *ipc_ep(const char *name, const char *owner, const char *const *clients, int line)
+{
+	struct cfg_endpoint *ep = &sys.ipc.endpoints[sys.ipc.nr_endpoints++];
+
+	memset(ep, 0, sizeof(*ep));
+	sys.ipc.given = true;
+	snprintf(ep->name, sizeof(ep->name), "%s", name);
+	snprintf(ep->node, sizeof(ep->node), "/ipc/%s", name);
+	ep->loc = ep->owner_loc = ep->clients_loc = fix_loc(line);
+	ep->nr_defs = 1;
+	ep->has_owner = true;
+	snprintf(ep->owner, sizeof(ep->owner), "%s", owner);
+	for (; clients[ep->nr_clients]; ep->nr_clients++)
+		snprintf(ep->clients[ep->nr_clients], sizeof(ep->clients[0]), "%s", clients[ep->nr_clients]);
+	return ep;
+}
+
+/* Capability slots in declaration order, the owner's RECV, the clients' rights and badges; then the refusals. */
+static void test_ipc(void **state)
+{
+	static const char *const to_ticker[] = { "ticker", NULL }, *const to_linux[] = { "linux", NULL };
+	struct keel_blob_ipc_slot slots[KEEL_MAX_IPC_SLOTS];
+	struct cfg_endpoint *ep;
+	u32 owned;
+
+	(void)state;
+	ipc_ep("a", "linux", to_ticker, 80);
+	ep = ipc_ep("b", "ticker", to_linux, 81);
+	ep->has_rights = true;
+	ep->rights = KEEL_IPC_RIGHT_SEND;
+	ep = ipc_ep("c", "linux", to_ticker, 82);
+	ep->nr_badges = 1;
+	ep->badges[0] = 99;
+	run();
+	assert_int_equal(d.nr_msgs, 0);
+	assert_int_equal(ipc_vm_slots(&sys, 0, slots, &owned), 3); /* linux: a (own), b, c (own) */
+	assert_int_equal(owned, 2);
+	assert_true(slots[0].vm == 0 && slots[0].endpoint == 0 && slots[0].rights == KEEL_IPC_RIGHT_RECV);
+	assert_true(slots[1].vm == 1 && slots[1].endpoint == 0 && slots[1].rights == KEEL_IPC_RIGHT_SEND &&
+		    slots[1].badge == 0);
+	assert_true(slots[2].vm == 0 && slots[2].endpoint == 1 && slots[2].rights == KEEL_IPC_RIGHT_RECV);
+	assert_int_equal(ipc_vm_slots(&sys, 1, slots, &owned), 3); /* ticker: a, b (own), c */
+	assert_int_equal(owned, 1);
+	assert_true(slots[0].vm == 0 && slots[0].endpoint == 0 && slots[0].rights == KEEL_IPC_RIGHT_CALL &&
+		    slots[0].badge == 1);
+	assert_true(slots[2].vm == 0 && slots[2].endpoint == 1 && slots[2].badge == 99);
+
+	snprintf(sys.ipc.endpoints[0].clients[0], 64, "linux");
+	expect_one("test.dts:80: node /ipc/a: endpoint granted to its own owner 'linux'", NULL);
+	snprintf(sys.ipc.endpoints[0].clients[0], 64, "nobody");
+	expect_one("test.dts:80: node /ipc/a: client 'nobody' is not a VM", NULL);
+	snprintf(sys.ipc.endpoints[0].clients[0], 64, "ticker");
+	snprintf(sys.ipc.endpoints[1].owner, 64, "rtos");
+	expect_one("test.dts:81: node /ipc/b: owner 'rtos' is not a VM", NULL);
+	snprintf(sys.ipc.endpoints[1].owner, 64, "ticker");
+	sys.ipc.endpoints[2].nr_badges = 2;
+	expect_one("2 badges for 1 clients", NULL);
+	sys.ipc.endpoints[2].nr_badges = 1;
+	for (int i = 0; i < 3; i++)
+		ipc_ep("more", "linux", to_ticker, 90 + i);
+	expect_one("test.dts:92: node /ipc/more: vm 'linux' owns more than 4 endpoints", NULL);
+}
+
 static void test_good_system(void **state)
 {
 	(void)state;
@@ -599,6 +663,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_schedcheck_refuses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schedcheck_servers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parse_sched, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ipc, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -122,10 +122,12 @@ static void blob_vm(const struct cfg_system *sys, const struct cfg_vm *vm,
 	for (u32 i = 0; i < vm->nr_vcpus; i++)
 		out->servers[i] = blob_server(sys, vm, i);
 
-	out->s2_table_pages = validate_s2_tables(vm, plat);
+	out->s2_table_pages = validate_s2_tables(vm, plat) + channel_s2_pages(sys, (u32)(vm - sys->vms));
 	out->nr_spis = CFG_NR_SPIS;
 	out->entry_ipa = lay->entry_ipa;
 	blob_vdevs(vm, out);
+	out->nr_ipc_slots = ipc_vm_slots(sys, (u32)(vm - sys->vms), out->ipc_slots, &out->nr_endpoints);
+	out->nr_channels = channel_vm_records(sys, (u32)(vm - sys->vms), out->channels);
 }
 
 void blob_build(const struct cfg_system *sys, const struct cfg_layout *lays,

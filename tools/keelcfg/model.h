@@ -52,6 +52,8 @@ struct cfg_loc {
 	int line;
 };
 
+#include "ipc.h" /* IPC endpoints (struct cfg_ipc), which use struct cfg_loc */
+
 /* An image named by the configuration, and what the probe found in it. */
 struct cfg_image {
 	bool given;
@@ -203,6 +205,8 @@ struct cfg_system {
 
 	/* Set by schedcheck_system(): the analysis failed and --unsafe forced it. */
 	bool sched_forced;
+
+	struct cfg_ipc ipc; /* /ipc: endpoints and grants (ipc.h) */
 };
 
 /*

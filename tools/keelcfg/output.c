@@ -169,6 +169,12 @@ static void text_vm(struct output_text *t, const struct cfg_system *sys, const s
 			 (unsigned long long)(dev->mmio.base + dev->mmio.size - 1), dev->irq);
 	}
 	text_sched_vm(t, sys, vm);
+	{
+		char ipc[KEEL_MAX_IPC_SLOTS * 160]; /* its IPC capability slots (ipc.c) */
+
+		ipc_text_vm(sys, (u32)(vm - sys->vms), ipc, sizeof(ipc));
+		text_add(t, "%s", ipc);
+	}
 }
 
 char *output_layout(const struct cfg_system *sys, const struct cfg_layout *lays,

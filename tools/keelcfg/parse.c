@@ -452,6 +452,8 @@ void parse_system(const void *fdt, const struct srcmap *map, struct cfg_system *
 		return;
 	}
 	parse_root(&c, sys);
+	ipc_parse(fdt, map, sys, d); /* /ipc: endpoints (ipc.c) */
+	channel_parse(fdt, map, sys, d); /* /channels: shared memory and doorbells (channel.c) */
 	node = fdt_subnode_offset(fdt, 0, "cpus");
 	if (node >= 0)
 		parse_cpus(&c, sys, node);

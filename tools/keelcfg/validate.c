@@ -405,7 +405,7 @@ static void validate_stage2_pool(const struct cfg_system *sys, const struct plat
 
 	for (u32 i = 0; i < validate_nr_vms(sys); i++) {
 		const struct cfg_vm *vm = &sys->vms[i];
-		u32 pages = validate_s2_tables(vm, plat);
+		u32 pages = validate_s2_tables(vm, plat) + channel_s2_pages(sys, i); /* channel.c */
 
 		total += pages;
 		if (total > KEEL_STAGE2_POOL_PAGES)
@@ -468,4 +468,6 @@ void validate_system(const struct cfg_system *sys, const struct platform_desc *p
 	validate_device_sharing(sys, plat, d);
 	validate_stage2_pool(sys, plat, d);
 	validate_ram_books(sys, d);
+	ipc_validate(sys, d); /* /ipc: endpoints and grants (ipc.c) */
+	channel_validate(sys, plat, d); /* /channels (channel.c) */
 }

@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #define KEEL_BLOB_MAGIC 0x4c45454bu /* "KEEL" in memory order */
-#define KEEL_BLOB_VERSION 4u
+#define KEEL_BLOB_VERSION 5u
 
 #define KEEL_MAX_VMS 8
 #define KEEL_MAX_VCPUS_PER_VM 4
@@ -30,6 +30,9 @@
 #define KEEL_MAX_WINDOWS 16
 #define KEEL_MAX_VDEVS 8 /* virtual device records per VM */
 #define KEEL_VDEV_NR_ARGS 4
+#define KEEL_MAX_ENDPOINTS_PER_VM 4 /* IPC endpoints one VM owns (serves) */
+#define KEEL_MAX_IPC_SLOTS 8 /* IPC capability slots per VM: its own endpoints and its grants */
+#define KEEL_MAX_CHANNELS_PER_VM 4 /* shared-memory notification channels a VM is a member of */
 
 /*
  * Pages Keel sets aside for all VMs' stage-2 tables. keelcfg gives each VM a
@@ -134,6 +137,49 @@ struct keel_blob_server {
 	uint32_t pad;
 };
 
+/*
+ * Rights of an IPC capability slot (synchronous IPC, core/ipc.c). A VM holds
+ * RECV on each endpoint it owns and nothing else on it; a client holds CALL
+ * and/or SEND on an endpoint of another VM, as the configuration granted.
+ */
+#define KEEL_IPC_RIGHT_CALL (1u << 0)
+#define KEEL_IPC_RIGHT_SEND (1u << 1)
+#define KEEL_IPC_RIGHT_RECV (1u << 2)
+#define KEEL_IPC_RIGHTS_ALL (KEEL_IPC_RIGHT_CALL | KEEL_IPC_RIGHT_SEND | KEEL_IPC_RIGHT_RECV)
+
+/*
+ * One slot of a VM's IPC capability table: endpoint number `endpoint` of VM
+ * `vm` (0..that VM's nr_endpoints - 1), the rights held, and the badge the
+ * server receives with every message sent through this slot.
+ */
+struct keel_blob_ipc_slot {
+	uint32_t vm;
+	uint32_t endpoint;
+	uint32_t rights; /* KEEL_IPC_RIGHT_* */
+	uint32_t pad;
+	uint64_t badge;
+};
+
+/*
+ * A notification channel as one member VM sees it (core/channel.c): a range
+ * of physical memory outside every VM's RAM, mapped at the same IPA into
+ * exactly the channel's members, normal memory, never executable, writable
+ * if KEEL_CHANNEL_WRITE; and the doorbell: the SPI raised in this member
+ * when another member rings the channel (0: none). Members of one channel
+ * carry the same id.
+ */
+#define KEEL_CHANNEL_WRITE (1u << 0)
+
+struct keel_blob_channel {
+	uint64_t ipa;
+	uint64_t pa;
+	uint64_t size;
+	uint32_t flags; /* KEEL_CHANNEL_* */
+	uint32_t id;
+	uint32_t doorbell; /* INTID, an SPI of this VM, or 0 */
+	uint32_t pad;
+};
+
 struct keel_blob_vm {
 	char name[KEEL_VM_NAME_LEN]; /* NUL-terminated */
 	uint32_t nr_vcpus;
@@ -158,6 +204,12 @@ struct keel_blob_vm {
 	struct keel_blob_mmio mmio[KEEL_MAX_PASSTHROUGH_MMIO];
 	struct keel_blob_server servers[KEEL_MAX_VCPUS_PER_VM]; /* one per vCPU */
 	struct keel_blob_vdev vdevs[KEEL_MAX_VDEVS]; /* its virtual devices, nr_vdevs of them */
+	uint32_t nr_endpoints; /* IPC endpoints this VM owns, numbered 0..nr_endpoints - 1 */
+	uint32_t nr_ipc_slots;
+	struct keel_blob_ipc_slot ipc_slots[KEEL_MAX_IPC_SLOTS]; /* slot n is the guest's capability n */
+	uint32_t nr_channels;
+	uint32_t pad1;
+	struct keel_blob_channel channels[KEEL_MAX_CHANNELS_PER_VM]; /* the guest's channel n */
 };
 
 struct keel_blob_header {

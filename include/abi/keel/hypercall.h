@@ -30,6 +30,28 @@
  *                  run of the VM, misses <= jobs, worst response at most
  *                  KEEL_RT_REPORT_WORST_MAX_NS; else INVALID_PARAMETER and
  *                  the report is dropped. Returns 0.
+ *
+ * Synchronous IPC between VMs (docs/ipc.md). x1 names a capability slot of
+ * the calling VM (keelcfg assigns them, docs/configuration.md) in its low 32
+ * bits, with KEEL_IPC_NONBLOCK as the only flag above: "fail with
+ * WOULD_BLOCK instead of waiting". A message is five words, x2..x6. Whoever
+ * receives one gets x0 = its kind (KEEL_IPC_KIND_*), x1 = the badge of the
+ * client's slot, x2..x6 = the words; a reply reaches the caller as x0 = 0,
+ * x1 = 0, x2..x6. Errors are x0 < 0 and nothing else changes: DENIED (the
+ * slot lacks the right), NO_ENDPOINT (no such slot), WOULD_BLOCK, PEER_GONE
+ * (the other VM reset or powered off, before or during the exchange),
+ * INVALID_PARAMETER (unknown flag bits).
+ *   IPC_CALL       send on a CALL slot and wait for the reply.
+ *   IPC_SEND       send on a SEND slot; returns 0 once a receiver took it.
+ *   IPC_RECV       wait on an endpoint the VM owns for the next message.
+ *   IPC_REPLY_RECV answer the call this vCPU received last (if its caller is
+ *                  still waiting), then receive as IPC_RECV.
+ *   DOORBELL       x1 = one of the VM's notification channels (0, 1, ... in
+ *                  the order of the configuration's /channels): raise each
+ *                  other member's doorbell interrupt. Returns 0, or
+ *                  NO_ENDPOINT for a channel the VM is not a member of.
+ *                  The peer polls and clears it as any SPI (GICD_ISPENDR,
+ *                  GICD_ICPENDR) or takes it as an interrupt.
  */
 #ifndef KEEL_ABI_HYPERCALL_H
 #define KEEL_ABI_HYPERCALL_H
@@ -43,7 +65,12 @@
 	X(0x02, VM_IDENTITY, vm_identity, 0, ())                        \
 	X(0x03, YIELD, yield, 0, ())                                    \
 	X(0x04, NULL, null, 0, ())                                      \
-	X(0x05, RT_REPORT, rt_report, 3, (jobs, misses, worst_ns))
+	X(0x05, RT_REPORT, rt_report, 3, (jobs, misses, worst_ns))     \
+	X(0x06, IPC_CALL, ipc_call, 6, (slot, w0, w1, w2, w3, w4))      \
+	X(0x07, IPC_SEND, ipc_send, 6, (slot, w0, w1, w2, w3, w4))      \
+	X(0x08, IPC_RECV, ipc_recv, 1, (slot))                          \
+	X(0x09, IPC_REPLY_RECV, ipc_reply_recv, 6, (slot, w0, w1, w2, w3, w4)) \
+	X(0x0a, DOORBELL, doorbell, 1, (channel))
 
 /* The IDs, KEEL_HC_CONSOLE_WRITE and so on. */
 enum keel_hypercall_id {
@@ -59,5 +86,14 @@ enum keel_hypercall_id {
 #define KEEL_RET_NOT_SUPPORTED (-1)
 #define KEEL_RET_INVALID_PARAMETER (-2)
 #define KEEL_RET_DENIED (-3)
+#define KEEL_RET_NO_ENDPOINT (-4)
+#define KEEL_RET_WOULD_BLOCK (-5)
+#define KEEL_RET_PEER_GONE (-6)
+
+#define KEEL_IPC_SLOT_MASK 0xffffffffull
+#define KEEL_IPC_NONBLOCK (1ull << 32) /* in x1: return WOULD_BLOCK rather than wait */
+#define KEEL_IPC_NR_WORDS 5 /* message words, in x2..x6 */
+#define KEEL_IPC_KIND_SEND 0 /* x0 of a received message: one-way, no reply expected */
+#define KEEL_IPC_KIND_CALL 1 /* the sender waits for IPC_REPLY_RECV */
 
 #endif

@@ -19,10 +19,18 @@
 #define KEEL_STUB_PARAMS_1(a) uint64_t a
 #define KEEL_STUB_PARAMS_2(a, b) uint64_t a, uint64_t b
 #define KEEL_STUB_PARAMS_3(a, b, c) uint64_t a, uint64_t b, uint64_t c
+#define KEEL_STUB_PARAMS_6(a, b, c, d, e, f) uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e, uint64_t f
+/* Calls of up to three arguments go through smccc_hvc, six-argument ones (IPC) through smccc_hvc6. */
+#define KEEL_STUB_HVC_0 smccc_hvc
+#define KEEL_STUB_HVC_1 smccc_hvc
+#define KEEL_STUB_HVC_2 smccc_hvc
+#define KEEL_STUB_HVC_3 smccc_hvc
+#define KEEL_STUB_HVC_6 smccc_hvc6
 #define KEEL_STUB_ARGS_0() 0, 0, 0
 #define KEEL_STUB_ARGS_1(a) a, 0, 0
 #define KEEL_STUB_ARGS_2(a, b) a, b, 0
 #define KEEL_STUB_ARGS_3(a, b, c) a, b, c
+#define KEEL_STUB_ARGS_6(a, b, c, d, e, f) a, b, c, d, e, f
 
 #define KEEL_STUB_DECLARE(nr, NAME, name, nr_args, args) \
 	struct smccc_res keel_hc_##name(KEEL_STUB_PARAMS_##nr_args args);

@@ -26,6 +26,25 @@ struct smccc_res {
 	(struct smccc_res){ (int64_t)_x0, _x1, _x2, _x3 }; \
 })
 
+/* The same with six arguments, x1..x6 (Keel's IPC calls); results still x0..x3. */
+static inline struct smccc_res smccc_hvc6(uint32_t fid, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+					  uint64_t a5, uint64_t a6)
+{
+	register uint64_t x0 __asm__("x0") = fid;
+	register uint64_t x1 __asm__("x1") = a1;
+	register uint64_t x2 __asm__("x2") = a2;
+	register uint64_t x3 __asm__("x3") = a3;
+	register uint64_t x4 __asm__("x4") = a4;
+	register uint64_t x5 __asm__("x5") = a5;
+	register uint64_t x6 __asm__("x6") = a6;
+
+	__asm__ volatile("hvc #0"
+			 : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4), "+r"(x5), "+r"(x6)
+			 :
+			 : "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x16", "x17", "memory");
+	return (struct smccc_res){ (int64_t)x0, x1, x2, x3 };
+}
+
 static inline struct smccc_res smccc_hvc(uint32_t fid, uint64_t a1, uint64_t a2, uint64_t a3)
 {
 	return SMCCC_CALL("hvc #0", fid, a1, a2, a3);
