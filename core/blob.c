@@ -244,6 +244,9 @@ static const char *blob_check_channels(const struct keel_blob_vm *v, u32 i, cons
 		for (u32 d = 0; d < v->nr_mmio; d++)
 			if (ch->ipa < v->mmio[d].ipa + v->mmio[d].size && v->mmio[d].ipa < ch->ipa + ch->size)
 				return BLOB_FAIL("vms[%u].channels[%u]: IPA overlaps mmio[%u]", i, k, d);
+		for (u32 o = 0; o < k; o++)
+			if (ch->ipa < v->channels[o].ipa + v->channels[o].size && v->channels[o].ipa < ch->ipa + ch->size)
+				return BLOB_FAIL("vms[%u].channels[%u]: IPA overlaps channels[%u]", i, k, o);
 	}
 	return NULL;
 }

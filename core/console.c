@@ -67,10 +67,6 @@
 
 /* Lock order: console_in_lock early, console_out_lock last of all (include/keel/locking.h). */
 /* FIFO lock: a CPU waiting to print gets the UART after at most one item per CPU ahead of it. */
-struct ticket_lock {
-	volatile u32 next; /* the ticket the next arrival takes */
-	volatile u32 serving; /* the ticket that holds the lock */
-};
 
 /*
  * A VM's output waiting for the UART. head, tail and push count bytes ever
@@ -97,17 +93,14 @@ static bool console_escape; /* the last byte was a lone Ctrl-A; under console_in
 
 static void out_lock(void)
 {
-	u32 me = __atomic_fetch_add(&console_out_lock.next, 1, __ATOMIC_RELAXED);
-
-	while (__atomic_load_n(&console_out_lock.serving, __ATOMIC_ACQUIRE) != me)
-		;
+	ticket_lock(&console_out_lock);
 	console_out_owner = arch_cpu_index();
 }
 
 static void out_unlock(void)
 {
 	console_out_owner = NO_OWNER;
-	__atomic_store_n(&console_out_lock.serving, console_out_lock.serving + 1, __ATOMIC_RELEASE);
+	ticket_unlock(&console_out_lock);
 }
 
 /*

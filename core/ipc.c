@@ -37,7 +37,8 @@ struct ipc_endpoint {
 	struct vcpu *receivers;
 };
 
-static struct spinlock ipc_lock = SPINLOCK_INIT; /* place 1b, include/keel/locking.h */
+/* Place 1b, include/keel/locking.h. A ticket lock: every VM with a slot can make CPUs contend for it. */
+static struct ticket_lock ipc_lock;
 static struct ipc_endpoint ipc_endpoints[KEEL_MAX_VMS][KEEL_MAX_ENDPOINTS_PER_VM]; /* by owner VM index */
 
 static void ipc_queue_add(struct vcpu **head, struct vcpu *v)
@@ -154,7 +155,7 @@ static void ipc_send_common(struct vcpu *self, const struct hc_args *in, bool is
 			       in->x[4], in->x[5], in->x[6] } };
 	struct vcpu *r;
 
-	spin_lock(&ipc_lock);
+	ticket_lock(&ipc_lock);
 	if (!ipc_vm_alive(&vms[s->vm]) || !ipc_vm_alive(self->vm)) {
 		out->x0 = KEEL_RET_PEER_GONE;
 	} else if ((r = ipc_queue_pop(&ep->receivers))) {
@@ -178,7 +179,7 @@ static void ipc_send_common(struct vcpu *self, const struct hc_args *in, bool is
 		ipc_queue_add(&ep->senders, self);
 		ipc_block(self, out);
 	}
-	spin_unlock(&ipc_lock);
+	ticket_unlock(&ipc_lock);
 }
 
 /* RECV under ipc_lock: take the first queued message, or wait, or refuse. */
@@ -244,9 +245,9 @@ s64 hc_ipc_recv_check(const struct vcpu *vcpu, const struct hc_args *in)
 
 void hc_ipc_recv_do(struct vcpu *vcpu, const struct hc_args *in, struct hc_result *out)
 {
-	spin_lock(&ipc_lock);
+	ticket_lock(&ipc_lock);
 	ipc_recv_locked(vcpu, in->x[1], out);
-	spin_unlock(&ipc_lock);
+	ticket_unlock(&ipc_lock);
 }
 
 s64 hc_ipc_reply_recv_check(const struct vcpu *vcpu, const struct hc_args *in)
@@ -259,7 +260,7 @@ void hc_ipc_reply_recv_do(struct vcpu *vcpu, const struct hc_args *in, struct hc
 {
 	struct vcpu *caller;
 
-	spin_lock(&ipc_lock);
+	ticket_lock(&ipc_lock);
 	caller = vcpu->ipc.reply_to;
 	if (caller) {
 		struct ipc_msg reply = { { 0, 0, in->x[2], in->x[3], in->x[4], in->x[5], in->x[6] } };
@@ -270,14 +271,14 @@ void hc_ipc_reply_recv_do(struct vcpu *vcpu, const struct hc_args *in, struct hc
 	ipc_recv_locked(vcpu, in->x[1], out);
 	if (caller && vcpu->state == VCPU_IPC_BLOCKED)
 		ipc_handoff(caller, out); /* the server waits again: straight back to the caller */
-	spin_unlock(&ipc_lock);
+	ticket_unlock(&ipc_lock);
 }
 
 bool ipc_vcpu_woken(struct vcpu *vcpu)
 {
 	bool woke = false;
 
-	spin_lock(&ipc_lock);
+	ticket_lock(&ipc_lock);
 	if (vcpu->ipc.deliver && vcpu->state == VCPU_IPC_BLOCKED) {
 		for (u32 i = 0; i < ARRAY_SIZE(vcpu->ipc.in.x); i++)
 			vcpu->regs.x[i] = vcpu->ipc.in.x[i];
@@ -285,15 +286,36 @@ bool ipc_vcpu_woken(struct vcpu *vcpu)
 		woke = true;
 	}
 	vcpu->ipc.deliver = false;
-	spin_unlock(&ipc_lock);
+	ticket_unlock(&ipc_lock);
 	return woke;
+}
+
+/* Under ipc_lock: forget what v was doing in IPC; whoever waits on it is told PEER_GONE. */
+static void ipc_vcpu_forget(struct vcpu *v)
+{
+	if (v->ipc.wait == IPC_SENDING)
+		ipc_queue_remove(&ipc_endpoints[v->ipc.ep_vm][v->ipc.ep].senders, v);
+	if (v->ipc.wait == IPC_RECEIVING)
+		ipc_queue_remove(&ipc_endpoints[v->ipc.ep_vm][v->ipc.ep].receivers, v);
+	if (v->ipc.wait == IPC_AWAIT_REPLY && v->ipc.server)
+		v->ipc.server->ipc.reply_to = NULL; /* its server's reply will go nowhere */
+	if (v->ipc.reply_to)
+		ipc_wake_error(v->ipc.reply_to, KEEL_RET_PEER_GONE);
+	v->ipc = (struct ipc_vcpu){ 0 };
+}
+
+void ipc_vcpu_stopping(struct vcpu *v)
+{
+	ticket_lock(&ipc_lock);
+	ipc_vcpu_forget(v);
+	ticket_unlock(&ipc_lock);
 }
 
 void ipc_vm_stopping(struct vm *vm)
 {
 	struct vcpu *c;
 
-	spin_lock(&ipc_lock);
+	ticket_lock(&ipc_lock);
 	for (u32 e = 0; e < KEEL_MAX_ENDPOINTS_PER_VM; e++) {
 		struct ipc_endpoint *ep = &ipc_endpoints[vm->index][e];
 
@@ -301,16 +323,7 @@ void ipc_vm_stopping(struct vm *vm)
 			ipc_wake_error(c, KEEL_RET_PEER_GONE); /* other VMs' clients */
 		ep->receivers = NULL; /* vm's own vCPUs, cleared below */
 	}
-	for (u32 i = 0; i < vm->nr_vcpus; i++) {
-		struct vcpu *v = &vm->vcpus[i];
-
-		if (v->ipc.wait == IPC_SENDING)
-			ipc_queue_remove(&ipc_endpoints[v->ipc.ep_vm][v->ipc.ep].senders, v);
-		if (v->ipc.wait == IPC_AWAIT_REPLY && v->ipc.server)
-			v->ipc.server->ipc.reply_to = NULL; /* its server's reply will go nowhere */
-		if (v->ipc.reply_to)
-			ipc_wake_error(v->ipc.reply_to, KEEL_RET_PEER_GONE);
-		v->ipc = (struct ipc_vcpu){ 0 };
-	}
-	spin_unlock(&ipc_lock);
+	for (u32 i = 0; i < vm->nr_vcpus; i++)
+		ipc_vcpu_forget(&vm->vcpus[i]);
+	ticket_unlock(&ipc_lock);
 }

@@ -12,6 +12,7 @@
  * one of OFF, ON_PENDING (OFF with VCPU_REQ_START set) or ON.
  */
 #include <keel/hypercall.h>
+#include <keel/ipc.h>
 #include <keel/vcpu.h>
 #include <keel/vm.h>
 
@@ -94,6 +95,7 @@ static void psci_version_do(struct vcpu *vcpu, const struct hc_args *in, struct 
 static void psci_cpu_off_do(struct vcpu *vcpu, const struct hc_args *in, struct hc_result *out)
 {
 	(void)in;
+	ipc_vcpu_stopping(vcpu);
 	vcpu_power_down(vcpu);
 	out->x0 = PSCI_RET_SUCCESS; /* not seen: the vCPU does not run again until CPU_ON */
 }

@@ -83,13 +83,21 @@ struct vcpu *exit_handoff_take(struct cpu *cpu)
 	return NULL;
 }
 
-/* The scheduler's pick, acting on requests and charging time, unless a valid handoff overrides it. */
+/*
+ * The scheduler's pick, acting on requests and charging time. A handoff
+ * never overrides the policy: a vCPU another one hands the CPU to runs now
+ * only if the policy picks it too (its priority, budget or window allow),
+ * so two VMs calling each other cannot take a third VM's window or budget.
+ * What the handoff saves is the request and kick a cross-CPU wake-up needs.
+ * Donating the caller's budget to the server (seL4 MCS style) would let it
+ * run even when the policy would not; not done.
+ */
 static struct vcpu *pick_next(struct cpu *cpu)
 {
 	struct vcpu *vcpu = sched_pick(cpu);
-	struct vcpu *next = exit_handoff_take(cpu);
 
-	return next ? next : vcpu;
+	exit_handoff_take(cpu); /* consumed either way: it names this exit's wish only */
+	return vcpu;
 }
 
 void cpu_run_loop(struct cpu *cpu)

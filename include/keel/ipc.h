@@ -52,6 +52,13 @@ struct ipc_vcpu {
 s64 ipc_slot_check(const struct vcpu *vcpu, u64 x1, u32 right);
 
 /*
+ * vcpu is switching itself off (PSCI CPU_OFF): it leaves every queue, and a
+ * caller it held gets PEER_GONE, so no client waits on a vCPU that is off
+ * and a later CPU_ON does not start it owing a reply.
+ */
+void ipc_vcpu_stopping(struct vcpu *vcpu);
+
+/*
  * On the vCPU's own CPU, for a VCPU_REQ_IPC request: if a message or a
  * result was delivered to it while it was blocked, load it into x0..x6 and
  * make it runnable. Returns whether it woke.

@@ -193,6 +193,8 @@ MUT(channel_flags, b->vms[1].channels[0].flags = 4)
 MUT(channel_doorbell, b->vms[1].channels[0].doorbell = 200)
 MUT(channel_over_ram, b->vms[1].channels[0].ipa = b->vms[1].mem[0].ipa)
 MUT(channel_over_vdev, b->vms[1].channels[0].ipa = 0x08000000)
+MUT(channel_over_channel, b->vms[1].nr_channels = 2; b->vms[1].channels[1] = b->vms[1].channels[0];
+    b->vms[1].channels[1].ipa += 0x8000; b->vms[1].channels[1].pa = 0xa0100000)
 
 #define M(name, recrc, want) { #name, mut_##name, recrc, want }
 
@@ -262,6 +264,7 @@ static const struct mutation mutations[] = {
 	M(channel_pa, true, "vms[1].channels[0]: physical 0x40000000+0x10000 is not the board's guest RAM"),
 	M(channel_flags, true, "vms[1].channels[0].flags 0x4: unknown"),
 	M(channel_doorbell, true, "vms[1].channels[0].doorbell 200: not an SPI of the VM"),
+	M(channel_over_channel, true, "vms[1].channels[1]: IPA overlaps channels[0]"),
 	M(channel_over_ram, true, "vms[1].channels[0]: IPA overlaps mem[0]"),
 	M(channel_over_vdev, true, "vms[1].channels[0]: IPA overlaps vdevs[0]"),
 };

@@ -208,6 +208,28 @@ static void test_server_reset(void **state)
 	assert_null(server->ipc.reply_to);
 }
 
+/*
+ * A server vCPU switches itself off (PSCI CPU_OFF) while it holds a call and
+ * while it waits in RECV: its caller gets PEER_GONE, it leaves the receive
+ * queue, and a later CPU_ON does not start it owing a reply.
+ */
+static void test_server_cpu_off(void **state)
+{
+	(void)state;
+	ipc(client, KEEL_HC_IPC_CALL, SLOT_CALL, 0);
+	ipc(server, KEEL_HC_IPC_RECV, SLOT_OWN, 0); /* holds client's call */
+	ipc_vcpu_stopping(server);
+	wake(client);
+	assert_int_equal(client->regs.x[0], (u64)KEEL_RET_PEER_GONE);
+	assert_null(server->ipc.reply_to);
+	/* Waiting in RECV, then off: a new call must not be handed to it. */
+	ipc(server, KEEL_HC_IPC_RECV, SLOT_OWN, 0);
+	assert_int_equal(server->ipc.wait, IPC_RECEIVING);
+	ipc_vcpu_stopping(server);
+	assert_int_equal(server->ipc.wait, IPC_IDLE);
+	assert_int_equal(ipc(client, KEEL_HC_IPC_CALL, SLOT_CALL | KEEL_IPC_NONBLOCK, 0), KEEL_RET_WOULD_BLOCK);
+}
+
 /* The client's VM resets while its call is served: the reply goes nowhere, nobody is woken. */
 static void test_client_reset(void **state)
 {
@@ -275,6 +297,7 @@ int main(void)
 		cmocka_unit_test_setup(test_caller_queued, setup),
 		cmocka_unit_test_setup(test_send, setup),
 		cmocka_unit_test_setup(test_server_reset, setup),
+		cmocka_unit_test_setup(test_server_cpu_off, setup),
 		cmocka_unit_test_setup(test_client_reset, setup),
 		cmocka_unit_test_setup(test_abandoned_call, setup),
 		cmocka_unit_test_setup(test_doorbell, setup),

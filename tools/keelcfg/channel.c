@@ -234,6 +234,17 @@ static void channel_validate_members(const struct cfg_system *sys, const struct 
 			diag_error(d, &ch->reg_loc, ch->node,
 				   "IPA 0x%llx+0x%llx overlaps RAM or a device of member '%s'",
 				   (unsigned long long)ch->ipa, (unsigned long long)ch->size, ch->members[i]);
+		/* Two channels of one member at overlapping IPAs could not both be mapped. */
+		for (u32 o = 0; o < c && ch->has_reg; o++) {
+			const struct cfg_channel *other = &sys->ipc.channels[o];
+
+			for (u32 k = 0; k < MIN(other->nr_members, (u32)CFG_MAX_CLIENTS); k++)
+				if (other->has_reg && !strcmp(other->members[k], ch->members[i]) &&
+				    channel_overlap(ch->ipa, ch->size, other->ipa, other->size))
+					diag_error(d, &ch->reg_loc, ch->node,
+						   "IPA range overlaps channel '%s' in member '%s'", other->name,
+						   ch->members[i]);
+		}
 		if (i < ch->nr_doorbells)
 			channel_validate_doorbell(sys, plat, c, i, vm, d);
 	}

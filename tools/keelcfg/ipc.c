@@ -180,6 +180,12 @@ static void ipc_validate_parties(const struct cfg_system *sys, const struct cfg_
 	if (ep->nr_badges && ep->nr_badges != ep->nr_clients)
 		diag_error(d, &ep->badges_loc, ep->node, "%u badges for %u clients: give one per client, or none",
 			   ep->nr_badges, ep->nr_clients);
+	for (u32 i = 0; i < MIN(ep->nr_badges, (u32)CFG_MAX_CLIENTS); i++)
+		for (u32 j = 0; j < i; j++)
+			if (ep->badges[i] == ep->badges[j])
+				diag_error(d, &ep->badges_loc, ep->node,
+					   "badge 0x%x is given twice: the server could not tell those clients apart",
+					   ep->badges[i]);
 }
 
 static void ipc_validate_endpoint(const struct cfg_system *sys, u32 e, struct diag *d)
