@@ -265,25 +265,31 @@ static uint64_t rnd_value(void)
 	}
 }
 
-/* An offset into a window: mostly word-aligned (where registers are), sometimes any byte. */
-static uint64_t rnd_offset(uint64_t size)
+/*
+ * An address in a window of size bytes at base for an access of width bytes:
+ * mostly inside and naturally aligned (where the registers are), sometimes at
+ * any byte (an unaligned device access aborts), sometimes a little past the end.
+ */
+static uint64_t rnd_in_window(uint64_t base, uint64_t size, unsigned int width)
 {
-	uint64_t off = rnd_below(size + WINDOW_OVERRUN);
+	uint64_t off = rnd_below(rnd_below(8) ? size : size + WINDOW_OVERRUN);
 
-	return rnd_below(4) ? off & ~3ull : off;
+	return base + (rnd_below(4) ? off & ~(uint64_t)(width - 1) : off);
 }
 
 static void fuzz_mmio(void)
 {
+	unsigned int width = rnd_width();
 	uint64_t addr;
 
-	switch (rnd_below(3)) {
-	case 0: addr = PLAT_GICD_BASE + rnd_offset(GICD_SIZE); break;
-	case 1: addr = PLAT_GICR_BASE + rnd_offset(GICR_FRAMES * PLAT_GICR_STRIDE); break;
-	default: addr = PLAT_UART_BASE + rnd_offset(UART_SIZE); break;
+	switch (rnd_below(4)) {
+	case 0: addr = rnd_in_window(PLAT_GICD_BASE, GICD_SIZE, width); break;
+	case 1: addr = rnd_in_window(PLAT_GICR_BASE, PLAT_GICR_STRIDE, width); break; /* this vCPU's frames */
+	case 2: addr = rnd_in_window(PLAT_GICR_BASE, GICR_FRAMES * PLAT_GICR_STRIDE, width); break;
+	default: addr = rnd_in_window(PLAT_UART_BASE, UART_SIZE, width); break;
 	}
 	st.mmio++;
-	if (access_caught(addr, rnd_width(), rnd_below(2), rnd_value()))
+	if (access_caught(addr, width, rnd_below(2), rnd_value()))
 		st.mmio_aborts++;
 }
 
