@@ -41,7 +41,7 @@ u32 vm_stage2_pages_used(void)
 	return n;
 }
 
-/* Passed-through device regions; RAM is mapped as the guest touches it (vm_populate_ram). */
+/* Passed-through device regions; RAM is mapped as the guest touches it (core/guest_mem.c). */
 static void vm_map_devices(struct vm *vm)
 {
 	const struct keel_blob_vm *c = vm->cfg;
