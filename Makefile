@@ -24,6 +24,10 @@ TARGET_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-bui
 	-nostdlib -mgeneral-regs-only -mstrict-align -fno-stack-protector -fno-pic \
 	-fno-common -mcpu=cortex-a57 -mno-outline-atomics -Iinclude
 TARGET_ASFLAGS := -g -Iinclude -D__ASSEMBLY__
+# Keel itself: no frame-pointer chain (nothing at EL2 walks one; gdb unwinds
+# with the DWARF tables), which takes two instructions off most calls on
+# every exit path.
+KEEL_CFLAGS := $(TARGET_CFLAGS) -fomit-frame-pointer
 
 all: deps keel tools guests
 
@@ -47,7 +51,7 @@ keel: $(BUILD)/keel.bin
 $(BUILD)/keel/%.c.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC_TARGET) $(TARGET_CFLAGS) -MMD -MP -c $< -o $@
+	@$(CC_TARGET) $(KEEL_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/keel/%.S.o: %.S $(BUILD)/keel/asm-offsets.h | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)

@@ -126,7 +126,6 @@ void cpu_run_loop(struct cpu *cpu)
 		reason = arch_guest_enter(vcpu);
 		vgic_sync_lrs(vcpu); /* first: clears the maintenance condition before IRQs are taken */
 		vcpu_timers_resample(vcpu);
-		cpu->nr_exits++;
 		exit_handle(vcpu, reason);
 	}
 }

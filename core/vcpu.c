@@ -86,7 +86,7 @@ static void vcpu_timer_resample(struct vcpu *vcpu, u32 intid)
 		irq_release_vcpu_timer(intid); /* it fires again when the guest re-arms the timer */
 }
 
-void vcpu_timers_resample(struct vcpu *vcpu)
+void vcpu_timers_resample_slow(struct vcpu *vcpu)
 {
 	vcpu_timer_resample(vcpu, IRQ_PPI_VIRT_TIMER);
 	vcpu_timer_resample(vcpu, IRQ_PPI_PHYS_TIMER);

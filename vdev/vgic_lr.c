@@ -17,11 +17,14 @@
  * list register. Every state change keeps it so under the lock
  * (vgic_irq_requeue); a flush walks only its set bits, once, and an entry
  * with nothing pending reads two words and returns. A sync walks only the
- * list registers in use. ICH_HCR_EL2 is written only when it changes.
+ * list registers in use. ICH_HCR_EL2 is written only when it changes. The
+ * tests for an idle entry or exit are inline (vgic_flush_needed() and
+ * vgic_sync_needed() in include/keel/vgic.h) so that an exit with nothing
+ * to do calls nothing here.
  *
  * Everything runs on the vCPU's own physical CPU under vm_vgic(vm)->lock (the
  * list-register shadow in struct vgic_cpu is that CPU's alone), except the
- * lock-free checks for an idle entry or exit, which vgic_flush_lrs()
+ * lock-free checks for an idle entry or exit, which vgic_flush_lrs_slow()
  * explains.
  */
 #include <keel/arch/gic.h>
@@ -149,32 +152,29 @@ static bool vgic_lr_fill_free(struct vm *vm, struct vcpu *vcpu)
  * urgent interrupts: active ones first, then enabled pending ones by
  * priority. If some remain unlisted, set ICH_HCR_EL2.UIE so the guest's
  * draining of the list registers raises a maintenance interrupt and a new
- * flush. Call on vcpu's physical CPU with its virtual CPU interface loaded,
- * immediately before entering the guest, without vm_vgic(vm)->lock held.
- * Costs a few loads when nothing waits for a list register.
+ * flush. Called through vgic_flush_lrs() (include/keel/vcpu.h) only when
+ * vgic_flush_needed() saw work, on vcpu's physical CPU with its virtual CPU
+ * interface loaded, immediately before entering the guest, without
+ * vm_vgic(vm)->lock held.
+ *
+ * The test for "nothing waits" is made without the lock. This is safe
+ * against an injector on another CPU: it sets the want bit under the lock
+ * and only then posts VCPU_REQ_KICK (vcpu_request) and sends the kick SGI,
+ * after a DSB (gicv3_send_sgi). If the test misses the bit, that SGI is
+ * still to come and, taken at EL2 as soon as the guest runs (HCR_EL2.IMO),
+ * makes the vCPU exit and flush again: the same as if the injection had
+ * come just after a locked scan. If the request was already seen (the run
+ * loop reads requests with acquire before each entry), so is the bit.
+ * Injections made on this CPU (its traps, its interrupt handlers) precede
+ * the test in program order.
  */
-void vgic_flush_lrs(struct vcpu *vcpu)
+void vgic_flush_lrs_slow(struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
 	struct vgic_cpu *vc = &vcpu->vgic;
 	u32 hcr = (vc->hcr & ~ICH_HCR_UIE) | ICH_HCR_EN;
-	u64 any = 0;
 
-	/*
-	 * The common case, checked without the lock: nothing waits. This is
-	 * safe against an injector on another CPU: it sets the want bit under
-	 * the lock and only then posts VCPU_REQ_KICK (vcpu_request) and sends
-	 * the kick SGI, after a DSB (gicv3_send_sgi). If this load misses the
-	 * bit, that SGI is still to come and, taken at EL2 as soon as the guest
-	 * runs (HCR_EL2.IMO), makes the vCPU exit and flush again: the same as
-	 * if the injection had come just after a locked scan. If the request
-	 * was already seen (the run loop reads requests with acquire before
-	 * each entry), so is the bit. Injections made on this CPU (its traps,
-	 * its interrupt handlers) precede this call in program order.
-	 */
-	for (u32 w = 0; w < VGIC_WANT_WORDS; w++)
-		any |= __atomic_load_n(&vc->want[w], __ATOMIC_RELAXED);
-	if (any) {
+	if (vgic_want_any(vc)) {
 		spin_lock(&vm_vgic(vm)->lock);
 		if (vgic_lr_fill_free(vm, vcpu))
 			hcr |= ICH_HCR_UIE;
@@ -214,13 +214,13 @@ static u32 vgic_lr_fold(struct vm *vm, struct vcpu *vcpu, struct vgic_irq *irq, 
 /*
  * Read back every list register the last flush filled, update the
  * interrupts' pending and active state from what the guest did, empty the
- * list registers and clear ICH_HCR_EL2.UIE. Call on vcpu's physical CPU
- * right after every guest exit, before anything looks at the vCPU's
- * interrupt state (vgic_vcpu_has_pending, vgic_maintenance), without
- * vm_vgic(vm)->lock held. With no list register in use it takes no lock and
- * touches no register unless UIE must be cleared.
+ * list registers and clear ICH_HCR_EL2.UIE. Called through vgic_sync_lrs()
+ * (include/keel/vcpu.h) right after every guest exit that left a list
+ * register in use or UIE set, on vcpu's physical CPU, before anything looks
+ * at the vCPU's interrupt state (vgic_vcpu_has_pending, vgic_maintenance),
+ * without vm_vgic(vm)->lock held.
  */
-void vgic_sync_lrs(struct vcpu *vcpu)
+void vgic_sync_lrs_slow(struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
 	struct vgic_cpu *vc = &vcpu->vgic;

@@ -22,7 +22,6 @@ struct cpu {
 	struct vcpu *current; /* vCPU whose state is loaded, or NULL */
 	u32 nr_vcpus;
 	struct vcpu *vcpus[CPU_MAX_VCPUS]; /* vCPUs pinned here */
-	u64 nr_exits;
 	u64 nr_irqs;
 	struct cpu_sched sched;
 };

@@ -14,6 +14,7 @@
 
 #include <keel/types.h>
 #include <keel/ipc.h>
+#include <keel/platform.h>
 #include <keel/sched.h>
 #include <keel/vgic.h>
 
@@ -91,6 +92,20 @@ static inline bool vgic_hw_pending(const struct vcpu *vcpu, u32 intid)
 	return irq->hw && __atomic_load_n(&irq->pending_latch, __ATOMIC_RELAXED);
 }
 
+/* Before entering the guest: fill list registers from pending state. */
+static inline void vgic_flush_lrs(struct vcpu *vcpu)
+{
+	if (vgic_flush_needed(&vcpu->vgic))
+		vgic_flush_lrs_slow(vcpu);
+}
+
+/* After leaving the guest: fold list-register state back into the interrupts. */
+static inline void vgic_sync_lrs(struct vcpu *vcpu)
+{
+	if (vgic_sync_needed(&vcpu->vgic))
+		vgic_sync_lrs_slow(vcpu);
+}
+
 /* Put the vCPU in its architectural reset state, entering at pc with x0. */
 void vcpu_reset(struct vcpu *vcpu, u64 pc, u64 x0);
 
@@ -101,7 +116,13 @@ void vcpu_reset(struct vcpu *vcpu, u64 pc, u64 x0);
  * "The Generic Timer": the timer's interrupt output follows ISTATUS). The
  * emulated physical timer's trapped writes call it again once applied.
  */
-void vcpu_timers_resample(struct vcpu *vcpu);
+void vcpu_timers_resample_slow(struct vcpu *vcpu);
+static inline void vcpu_timers_resample(struct vcpu *vcpu)
+{
+	/* Inline: on nearly every exit neither timer's interrupt is latched. */
+	if (vgic_hw_pending(vcpu, IRQ_PPI_VIRT_TIMER) || vgic_hw_pending(vcpu, IRQ_PPI_PHYS_TIMER))
+		vcpu_timers_resample_slow(vcpu);
+}
 
 /* On the vCPU's own CPU: switch it off (PSCI CPU_OFF, VM stop) and unload its state. */
 void vcpu_power_down(struct vcpu *vcpu);

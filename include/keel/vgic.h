@@ -24,6 +24,7 @@
 #ifndef KEEL_VGIC_H
 #define KEEL_VGIC_H
 
+#include <keel/arch/gic.h>
 #include <keel/spinlock.h>
 #include <keel/types.h>
 
@@ -125,10 +126,36 @@ bool vgic_set_pending(struct vm *vm, u32 intid);
  * The link lasts until the interrupt is deactivated or the vGIC reset. */
 bool vgic_inject_hw(struct vm *vm, struct vcpu *target, u32 intid, u32 hw_intid);
 
-/* Before entering the guest: fill list registers from pending state. */
-void vgic_flush_lrs(struct vcpu *vcpu);
-/* After leaving the guest: fold list-register state back into the interrupts. */
-void vgic_sync_lrs(struct vcpu *vcpu);
+/* Is some interrupt waiting for a list register of this vCPU? Lock-free (vdev/vgic_lr.c). */
+static inline bool vgic_want_any(const struct vgic_cpu *vc)
+{
+	u64 any = 0;
+
+	for (u32 w = 0; w < VGIC_WANT_WORDS; w++)
+		any |= __atomic_load_n(&vc->want[w], __ATOMIC_RELAXED);
+	return any;
+}
+
+/*
+ * The run loop's tests around each guest entry, inline because nearly every
+ * exit (a hypercall, an MMIO access) has nothing to list or fold: entry must
+ * list something or switch ICH_HCR_EL2 to "enabled, no underflow interrupt";
+ * exit must fold a used list register or clear UIE. The work itself is
+ * vgic_flush_lrs_slow() / vgic_sync_lrs_slow(), reached through
+ * vgic_flush_lrs() / vgic_sync_lrs() (include/keel/vcpu.h).
+ */
+static inline bool vgic_flush_needed(const struct vgic_cpu *vc)
+{
+	return vgic_want_any(vc) || (vc->hcr & (ICH_HCR_UIE | ICH_HCR_EN)) != ICH_HCR_EN;
+}
+
+static inline bool vgic_sync_needed(const struct vgic_cpu *vc)
+{
+	return vc->lr_used || (vc->hcr & ICH_HCR_UIE);
+}
+
+void vgic_flush_lrs_slow(struct vcpu *vcpu);
+void vgic_sync_lrs_slow(struct vcpu *vcpu);
 /* Does the vCPU have an interrupt that should end its WFI? */
 bool vgic_vcpu_has_pending(struct vcpu *vcpu);
 /* A write to ICC_SGI1R_EL1 (or SGI0R/ASGI1R) trapped from the vCPU. */

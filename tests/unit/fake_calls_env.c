@@ -207,6 +207,6 @@ struct vcpu *sched_pick(struct cpu *cpu) { (void)cpu; return NULL; }
 void sched_arm_timer(struct cpu *cpu) { (void)cpu; }
 void sched_entering(struct cpu *cpu, struct vcpu *vcpu) { (void)cpu; (void)vcpu; }
 void irq_handle_pending(struct cpu *cpu) { (void)cpu; }
-void vgic_flush_lrs(struct vcpu *vcpu) { (void)vcpu; }
-void vgic_sync_lrs(struct vcpu *vcpu) { (void)vcpu; }
-void vcpu_timers_resample(struct vcpu *vcpu) { (void)vcpu; }
+void vgic_flush_lrs_slow(struct vcpu *vcpu) { (void)vcpu; }
+void vgic_sync_lrs_slow(struct vcpu *vcpu) { (void)vcpu; }
+void vcpu_timers_resample_slow(struct vcpu *vcpu) { (void)vcpu; }
