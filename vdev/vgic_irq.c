@@ -13,6 +13,7 @@
  * is pending only through its latch, because the physical GIC holds the
  * line's state and signals Keel again only after the guest deactivates it.
  */
+#include <keel/arch/cpu.h>
 #include <keel/arch/gic.h>
 #include <keel/irq.h>
 #include <keel/log.h>
@@ -254,7 +255,10 @@ void vgic_route_spi(struct vm *vm, struct vgic_irq *irq)
 /*
  * Only a vCPU that can act on new interrupt state now is kicked: one loaded
  * on its CPU (it re-flushes its list registers) or waiting in WFI (it
- * wakes). One that is off, or runnable but switched out for another vCPU,
+ * wakes). This CPU's own loaded, runnable vCPU gets no request at all: Keel
+ * is handling its exit or an interrupt that stopped it, and the run loop
+ * flushes its list registers before it enters it again (a request would
+ * only cost a pass through the scheduler, on every timer interrupt). One that is off, or runnable but switched out for another vCPU,
  * finds the state when it next enters (vgic_flush_lrs reads the want
  * bitmap): kicking it would only make its CPU, and whoever runs there,
  * pay for this VM's interrupt traffic. The want bits were written under
@@ -272,6 +276,8 @@ void vgic_kick_mask(struct vm *vm, u32 mask)
 		if (i >= vm->nr_vcpus)
 			continue;
 		v = &vm->vcpus[i];
+		if (v->pcpu == arch_cpu_index() && v->loaded && v->state == VCPU_RUNNABLE)
+			continue; /* this CPU's own running vCPU: it flushes before it enters again */
 		if (__atomic_load_n(&v->loaded, __ATOMIC_RELAXED) || v->state == VCPU_WAITING)
 			vcpu_request(v, VCPU_REQ_KICK);
 	}

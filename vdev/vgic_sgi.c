@@ -31,7 +31,7 @@ static u32 vgic_sgi_targets(const struct vcpu *vcpu, u64 value)
 {
 	const struct vm *vm = vcpu->vm;
 	u32 all = (1u << vm->nr_vcpus) - 1;
-	u32 base, mask = 0;
+	u32 base, mask;
 
 	if (value & SGIR_IRM)
 		return all & ~(1u << vcpu->index);
@@ -39,10 +39,11 @@ static u32 vgic_sgi_targets(const struct vcpu *vcpu, u64 value)
 	    ((value >> SGIR_AFF2_SHIFT) & SGIR_AFF_MASK) ||
 	    ((value >> SGIR_AFF3_SHIFT) & SGIR_AFF_MASK))
 		return 0; /* no vCPU has a non-zero Aff1, Aff2 or Aff3 */
+	/* TargetList bit b names Aff0 = RS * 16 + b: a shift, not a loop (this is every IPI's path). */
 	base = (u32)((value >> SGIR_RS_SHIFT) & SGIR_RS_MASK) * 16;
-	for (u32 bit = 0; bit < 16; bit++)
-		if ((value & BIT(bit)) && base + bit < vm->nr_vcpus)
-			mask |= 1u << (base + bit);
+	if (base >= 32)
+		return 0; /* vCPU indices are below 32 */
+	mask = (u32)((value & SGIR_TARGET_LIST_MASK) << base);
 	return mask & all;
 }
 

@@ -85,6 +85,13 @@ void irq_release_spi(u32 intid)
 	fake_irq_released_count++;
 }
 
+u32 fake_vgic_this_cpu = 0xff; /* by default no vCPU is on the CPU that injects */
+
+u32 arch_cpu_index(void)
+{
+	return fake_vgic_this_cpu;
+}
+
 void vcpu_request(struct vcpu *vcpu, u32 req)
 {
 	__atomic_fetch_or(&vcpu->requests, req, __ATOMIC_SEQ_CST);

@@ -15,6 +15,8 @@ extern u32 fake_vgic_log_count;
 extern char fake_vgic_last_log[256];
 /* Calls to vcpu_request(vcpu, VCPU_REQ_KICK) per vCPU index since the last setup. */
 extern u32 fake_vgic_kicks[KEEL_MAX_VCPUS_PER_VM];
+/* What arch_cpu_index() answers: the physical CPU the code under test runs on. */
+extern u32 fake_vgic_this_cpu;
 
 /* irq_release_spi calls since the last setup, and the first 16 INTIDs released. */
 extern u32 fake_irq_released[16];

@@ -650,6 +650,41 @@ static void test_sgi_flood_kicks_bounded(void **state)
 	assert_int_equal(fake_vgic_kicks[1], 0);
 }
 
+/*
+ * An interrupt for the vCPU whose exit this CPU is handling (a timer or a
+ * device interrupt that stopped it, an SGI to itself) posts no request: the
+ * run loop flushes before it enters again, and a request would only send
+ * every such interrupt through the scheduler. The same vCPU waiting in WFI
+ * must still be woken, and a vCPU on another CPU still kicked.
+ */
+static void test_own_running_vcpu_not_requested(void **state)
+{
+	struct vcpu *v1 = &vm.vcpus[1];
+
+	(void)state;
+	vm_vgic(&vm)->ctlr = 0x2;
+	priv(1, 3)->group1 = priv(1, 3)->enabled = true;
+	priv(1, 4)->group1 = priv(1, 4)->enabled = true;
+	fake_vgic_this_cpu = v1->pcpu;
+	fake_vgic_clear_kicks(&vm);
+	vgic_sgi_write(&vm.vcpus[0], SGIR(3, 0x2), true);
+	assert_int_equal(fake_vgic_kicks[1], 0);
+	assert_int_equal(v1->requests, 0);
+	assert_true(vgic_vcpu_has_pending(v1)); /* the flush before entry lists it */
+
+	v1->state = VCPU_WAITING;
+	vgic_sgi_write(&vm.vcpus[0], SGIR(4, 0x2), true);
+	assert_int_equal(fake_vgic_kicks[1], 1);
+
+	v1->state = VCPU_RUNNABLE;
+	fake_vgic_this_cpu = v1->pcpu + 1;
+	priv(1, 5)->group1 = priv(1, 5)->enabled = true;
+	fake_vgic_clear_kicks(&vm);
+	vgic_sgi_write(&vm.vcpus[0], SGIR(5, 0x2), true);
+	assert_int_equal(fake_vgic_kicks[1], 1);
+	fake_vgic_this_cpu = 0xff;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -673,6 +708,7 @@ int main(void)
 		cmocka_unit_test_setup(test_sgi_groups, setup_4x32),
 		cmocka_unit_test_setup(test_sgi_kicks_deliverable_targets, setup_4x32),
 		cmocka_unit_test_setup(test_sgi_flood_kicks_bounded, setup_4x32),
+		cmocka_unit_test_setup(test_own_running_vcpu_not_requested, setup_4x32),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
