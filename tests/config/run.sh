@@ -234,9 +234,9 @@ fi
 graph_scratch() {
 	local name=$1 dts=$2 root_dir=$work/scratch-root f
 	rm -rf "$root_dir" "$work/out/$name".* && mkdir -p "$root_dir/build/guests"
-	for f in $(sed -n 's|.*kernel = "build/guests/\([^"]*\)".*|\1|p' "$dts" | sort -u); do
+	while read -r f; do
 		cp "$img/raw.bin" "$root_dir/build/guests/$f"
-	done
+	done < <(sed -n 's|.*kernel = "build/guests/\([^"]*\)".*|\1|p' "$dts" | sort -u)
 	(cd "$root_dir" && PATH=$3 "$keelcfg" --graph "$root/$work/out/$name.dot" "$root/$dts") \
 		>"$work/out/$name.table" 2>"$work/out/$name.err"
 	status=$?
