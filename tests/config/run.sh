@@ -10,6 +10,9 @@
 # configs/demo.dts and configs/rt/*.dts are also built, against dummy images,
 # so they stay valid; rt-bad.dts must be refused unless forced with --unsafe,
 # and a forced blob must carry the UNSAFE flag.
+# good-secure's comm.txt holds the communication table; --graph is run on
+# configs/tests/ipc.dts and channel.dts and their edges checked, with and
+# without (a stand-in for) Graphviz's dot on PATH.
 # A "// args: ..." line adds keelcfg options. Images are small dummy files made
 # here under build/tests/config/img (the big ones sparse), so no kernel is needed.
 # Prints PASS/FAIL per case and ends with "N passed, N failed".
@@ -213,6 +216,97 @@ if [ "$status" -eq 1 ] && grep -qF "overlaps /vms/a/memory@40000000" "$work/out/
 	pass "unsafe-needed"
 else
 	fail "unsafe-needed" "shared memory accepted without --unsafe"
+fi
+
+# The communication table: comm.txt beside the other outputs, secure VMs marked;
+# none for a system without endpoints or channels.
+if grep -Eq '^store +vault\* +a +call/send +0x51$' "$work/out/good-secure/comm.txt" 2>/dev/null &&
+	grep -Eq '^private +vault2\* +rw +none$' "$work/out/good-secure/comm.txt" &&
+	[ ! -e "$work/out/good-full/comm.txt" ]; then
+	pass "comm-table"
+else
+	fail "comm-table" "comm.txt of good-secure lacks its grants and channels, or good-full has one"
+fi
+
+# keelcfg --graph on a system test's configuration, alone (no --out), in a scratch
+# root holding dummy images at the paths it names. $1 case, $2 source, $3 the PATH
+# keelcfg runs with. Leaves $work/out/$1.dot, .table (stdout), .err; sets $status.
+graph_scratch() {
+	local name=$1 dts=$2 root_dir=$work/scratch-root f
+	rm -rf "$root_dir" "$work/out/$name".* && mkdir -p "$root_dir/build/guests"
+	while read -r f; do
+		cp "$img/raw.bin" "$root_dir/build/guests/$f"
+	done < <(sed -n 's|.*kernel = "build/guests/\([^"]*\)".*|\1|p' "$dts" | sort -u)
+	(cd "$root_dir" && PATH=$3 "$keelcfg" --graph "$root/$work/out/$name.dot" "$root/$dts") \
+		>"$work/out/$name.table" 2>"$work/out/$name.err"
+	status=$?
+}
+
+# Passes $1 if the graph $1.dot has exactly the edges given as $2..., one per line.
+check_edges() {
+	local name=$1 dot=$work/out/$1.dot missing="" e
+	shift
+	for e in "$@"; do
+		grep -qxF -- "$(printf '\t%s' "$e")" "$dot" || missing="$missing [$e]"
+	done
+	if [ -n "$missing" ]; then
+		fail "$name" "edges missing from $dot:$missing"
+	elif [ "$(grep -c -- ' -> ' "$dot")" -ne $# ]; then
+		fail "$name" "$(grep -c -- ' -> ' "$dot") edges in $dot, want $#"
+	else
+		pass "$name"
+	fi
+}
+
+# PATH directories: dtc alone (no Graphviz), and dtc with a stand-in for dot that
+# records its arguments and writes the SVG, so both paths are tested on any machine.
+mkdir -p "$work/bin-nodot" "$work/bin-fakedot"
+ln -sf "$(command -v dtc)" "$work/bin-nodot/dtc"
+ln -sf "$(command -v dtc)" "$work/bin-fakedot/dtc"
+cat >"$work/bin-fakedot/dot" <<'FAKE'
+#!/bin/bash
+printf '%s\n' "$@" >"${0%/*}/dot.args"
+while [ $# -gt 1 ]; do [ "$1" = -o ] && printf '<svg/>\n' >"$2"; shift; done
+FAKE
+chmod +x "$work/bin-fakedot/dot"
+
+graph_scratch graph-ipc configs/tests/ipc.dts "$root/$work/bin-nodot"
+if [ "$status" -ne 0 ]; then
+	fail graph-ipc "status $status: $(head -c 600 "$work/out/graph-ipc.err")"
+else
+	check_edges graph-ipc \
+		'"ep:near-ep" -> "vm:server" [style=dashed, label="receives"];' \
+		'"vm:near" -> "ep:near-ep" [label="call/send\nbadge 0x11"];' \
+		'"vm:far" -> "ep:near-ep" [label="call/send\nbadge 0x22"];' \
+		'"ep:far-ep" -> "vm:server" [style=dashed, label="receives"];' \
+		'"vm:far" -> "ep:far-ep" [label="call\nbadge 0x23"];' \
+		'"ep:idle" -> "vm:server" [style=dashed, label="receives"];' \
+		'"vm:near" -> "ep:idle" [label="send\nbadge 0x1"];'
+fi
+# Without Graphviz: one line saying so with the command, no SVG, and not an error.
+if [ "$status" -eq 0 ] && grep -qF "(apt-get install graphviz)" "$work/out/graph-ipc.err" &&
+	[ "$(wc -l <"$work/out/graph-ipc.err")" -eq 1 ] && [ ! -e "$work/out/graph-ipc.svg" ] &&
+	grep -Eq '^far-ep +server +far +call +0x23$' "$work/out/graph-ipc.table"; then
+	pass graph-no-graphviz
+else
+	fail graph-no-graphviz "status $status: $(head -c 600 "$work/out/graph-ipc.err")"
+fi
+
+graph_scratch graph-channel configs/tests/channel.dts "$root/$work/bin-fakedot"
+if [ "$status" -ne 0 ]; then
+	fail graph-channel "status $status: $(head -c 600 "$work/out/graph-channel.err")"
+else
+	check_edges graph-channel \
+		'"ch:data" -> "vm:producer" [dir=both, label="rw\ndoorbell INTID 40"];' \
+		'"ch:data" -> "vm:consumer" [label="ro\ndoorbell INTID 41"];'
+fi
+# With dot on PATH: the SVG is drawn beside the .dot, from it.
+if [ -s "$work/out/graph-channel.svg" ] && [ ! -s "$work/out/graph-channel.err" ] &&
+	grep -qxF -- "-Tsvg" "$work/bin-fakedot/dot.args" &&
+	grep -qxF -- "$root/$work/out/graph-channel.dot" "$work/bin-fakedot/dot.args"; then
+	pass graph-svg
+else
+	fail graph-svg "no $work/out/graph-channel.svg drawn by dot: $(head -c 600 "$work/out/graph-channel.err")"
 fi
 
 # A corrupted blob is refused.

@@ -43,8 +43,7 @@ void ipc_text_vm(const struct cfg_system *sys, u32 vm, char *buf, size_t cap)
 	}
 }
 
-/* Each string of a string-list property into out[][64]; returns the count written (may exceed cap). */
-static u32 ipc_strings(const void *val, int len, char (*out)[64], u32 cap, bool *ok)
+u32 ipc_strings(const void *val, int len, char (*out)[64], u32 cap, bool *ok)
 {
 	const char *s = val;
 	u32 n = 0;

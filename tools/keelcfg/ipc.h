@@ -77,6 +77,13 @@ struct cfg_ipc {
 	struct cfg_loc channels_loc;
 };
 
+/*
+ * Each string of a string-list property (val, len bytes) into out[][64], at
+ * most cap of them; returns how many were written in the source (may exceed
+ * cap). *ok is false if one is empty, 64 bytes or longer, or unterminated.
+ */
+u32 ipc_strings(const void *val, int len, char (*out)[64], u32 cap, bool *ok);
+
 /* Parse /ipc of fdt into sys->ipc, reporting shape errors (types, unknown properties) into d. */
 void ipc_parse(const void *fdt, const struct srcmap *map, struct cfg_system *sys, struct diag *d);
 

@@ -6,8 +6,11 @@
  * analysis (schedcheck), place, build;
  * any error stops it before a single output file is written, and every
  * error found up to that stage is reported, each as FILE:LINE: node PATH.
+ * A system with endpoints or channels also gets its communication graph
+ * (commgraph.c): a table in comm.txt and on stdout, and with --graph a
+ * Graphviz file.
  *
- *   keelcfg [--platform NAME] --out DIR [--unsafe] SYSTEM.dts
+ *   keelcfg [--platform NAME] [--out DIR] [--graph FILE.dot] [--unsafe] SYSTEM.dts
  *   keelcfg [--platform NAME] --check-blob FILE
  */
 #include <getopt.h>
@@ -21,6 +24,7 @@
 #include "output.h"
 #include "parse.h"
 #include "place.h"
+#include "policy.h"
 #include "schedcheck.h"
 #include "srcmap.h"
 #include "validate.h"
@@ -29,6 +33,7 @@ struct keelcfg_args {
 	const char *platform;
 	const char *out;
 	const char *check_blob;
+	const char *graph; /* --graph FILE.dot */
 	const char *source;
 	struct validate_opts opts;
 };
@@ -41,15 +46,19 @@ struct keelcfg_build {
 	size_t blob_size;
 	char *loader_args;
 	char *layout;
+	char *comm; /* comm.txt, NULL without endpoints and channels */
 };
 
 static void keelcfg_usage(void)
 {
 	fprintf(stderr,
-		"usage: keelcfg [--platform NAME] --out DIR [--unsafe] SYSTEM.dts\n"
+		"usage: keelcfg [--platform NAME] [--out DIR] [--graph FILE.dot] [--unsafe] SYSTEM.dts\n"
 		"       keelcfg [--platform NAME] --check-blob FILE\n"
 		"Compiles a Keel system description; see docs/configuration.md.\n"
 		"  --out DIR         write keel.cfg, <vm>.dtb, qemu-loader.args, layout.txt\n"
+		"                    (and comm.txt, the communication graph, if there is one)\n"
+		"  --graph FILE.dot  write the communication graph for Graphviz, and FILE.svg\n"
+		"                    if Graphviz is installed (either --out or --graph is needed)\n"
 		"  --unsafe          let two VMs share physical memory, and build a system that\n"
 		"                    fails the schedulability analysis (warnings, not errors)\n"
 		"  --check-blob FILE verify a blob's header and checksum as Keel does\n"
@@ -64,6 +73,7 @@ static int keelcfg_parse_args(int argc, char **argv, struct keelcfg_args *a)
 		{ "out", required_argument, NULL, 'o' },
 		{ "unsafe", no_argument, NULL, 'u' },
 		{ "check-blob", required_argument, NULL, 'c' },
+		{ "graph", required_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -77,12 +87,13 @@ static int keelcfg_parse_args(int argc, char **argv, struct keelcfg_args *a)
 		case 'o': a->out = optarg; break;
 		case 'u': a->opts.unsafe = true; break;
 		case 'c': a->check_blob = optarg; break;
+		case 'g': a->graph = optarg; break;
 		default: return -1;
 		}
 	}
 	if (a->check_blob)
 		return optind == argc ? 0 : -1;
-	if (!a->out || optind != argc - 1)
+	if ((!a->out && !a->graph) || optind != argc - 1)
 		return -1;
 	a->source = argv[optind];
 	return 0;
@@ -150,13 +161,14 @@ static bool keelcfg_make(const struct cfg_system *sys, struct keelcfg_build *b,
 	blob_build(sys, b->lays, &platform, b->blob);
 	b->loader_args = output_loader_args(sys, b->lays, &platform, abs_dir);
 	b->layout = output_layout(sys, b->lays, &platform, b->blob_size);
+	b->comm = commgraph_any(sys) ? commgraph_table(sys) : NULL;
 	return true;
 }
 
 static int keelcfg_write(const struct cfg_system *sys, const struct keelcfg_build *b,
 			 const char *dir)
 {
-	struct output_file files[KEEL_MAX_VMS + 3];
+	struct output_file files[KEEL_MAX_VMS + 4];
 	u32 n = 0;
 
 	files[n++] = (struct output_file){ "keel.cfg", b->blob, b->blob_size };
@@ -168,6 +180,8 @@ static int keelcfg_write(const struct cfg_system *sys, const struct keelcfg_buil
 	files[n++] = (struct output_file){ "qemu-loader.args", b->loader_args,
 					   strlen(b->loader_args) };
 	files[n++] = (struct output_file){ "layout.txt", b->layout, strlen(b->layout) };
+	if (b->comm)
+		files[n++] = (struct output_file){ "comm.txt", b->comm, strlen(b->comm) };
 	return output_write(dir, files, n);
 }
 
@@ -201,10 +215,13 @@ int main(int argc, char **argv)
 	validate_system(&sys, &platform, &args.opts, &d);
 	if (!d.nr_errors)
 		schedcheck_system(&sys, &platform, &args.opts, &d);
-	abs_dir = output_abs_dir(args.out);
+	abs_dir = output_abs_dir(args.out ? args.out : "."); /* --graph alone builds all, writes none */
 	if (!d.nr_errors && abs_dir && keelcfg_make(&sys, &build, abs_dir, &d) &&
-	    !keelcfg_write(&sys, &build, args.out))
+	    (!args.out || !keelcfg_write(&sys, &build, args.out)) &&
+	    (!args.graph || !commgraph_write_graph(&sys, args.graph)))
 		ret = 0;
+	if (!ret && build.comm)
+		fputs(build.comm, stdout);
 	diag_print(&d, stderr);
 	if (d.nr_errors)
 		fprintf(stderr, "keelcfg: %u error%s, nothing written\n", d.nr_errors,
@@ -215,6 +232,7 @@ int main(int argc, char **argv)
 	free(build.blob);
 	free(build.loader_args);
 	free(build.layout);
+	free(build.comm);
 	free(abs_dir);
 	diag_reset(&d);
 	srcmap_free(&map);

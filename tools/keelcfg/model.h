@@ -179,6 +179,13 @@ struct cfg_vm {
 	struct cfg_list period_us;
 	struct cfg_list priority;
 	struct cfg_tasks tasks;
+
+	/* Communication policy (policy.c): secure, and whom a secure VM accepts calls from. */
+	bool secure;
+	struct cfg_loc secure_loc;
+	u32 nr_accept; /* accept-clients as written, may exceed CFG_MAX_CLIENTS */
+	char accept[CFG_MAX_CLIENTS][CFG_NAME_LEN];
+	struct cfg_loc accept_loc;
 };
 
 struct cfg_system {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "parse.h"
+#include "policy.h"
 
 struct parse_ctx {
 	const void *fdt;
@@ -303,7 +304,8 @@ static void parse_vm(struct parse_ctx *c, struct cfg_system *sys, int node)
 		const char *name;
 		const void *val = fdt_getprop_by_offset(c->fdt, prop, &name, &len);
 
-		if (!parse_vm_prop(c, vm, name, val, len)) {
+		if (!parse_vm_prop(c, vm, name, val, len) &&
+		    !policy_parse_vm_prop(vm, name, val, len, c->map, c->d)) { /* secure, accept-clients */
 			struct cfg_loc loc = srcmap_prop(c->map, vm->node, name);
 			diag_error(c->d, &loc, vm->node, "unknown property '%s'", name);
 		}

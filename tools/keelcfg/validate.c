@@ -11,6 +11,7 @@
 #include <keel/stage2.h>
 
 #include "guest_dt.h"
+#include "policy.h"
 #include "s2size.h"
 #include "validate.h"
 
@@ -470,4 +471,5 @@ void validate_system(const struct cfg_system *sys, const struct platform_desc *p
 	validate_ram_books(sys, d);
 	ipc_validate(sys, d); /* /ipc: endpoints and grants (ipc.c) */
 	channel_validate(sys, plat, d); /* /channels (channel.c) */
+	policy_validate(sys, opts->unsafe, d); /* secure VMs (policy.c) */
 }
