@@ -3,7 +3,9 @@
  * into messages. Times in the configuration are microseconds; the analysis
  * works in nanoseconds. A failure names the CPU or task, the parameters that
  * were checked and the number that is too large, so the user knows what to
- * change; under --unsafe it becomes a warning and the blob is marked.
+ * change; under --unsafe it becomes a warning and the blob is marked. The
+ * waits of a VM's synchronous IPC calls (ipc_timing.c) are added to its
+ * task set here, once the servers' responses are known.
  */
 #include <stdarg.h>
 #include <string.h>
@@ -251,15 +253,11 @@ static void sc_tasks_edf(struct schedcheck *sc, const struct cfg_vm *vm,
 bool schedcheck_system(struct cfg_system *sys, const struct platform_desc *plat,
 		       const struct validate_opts *opts, struct diag *d)
 {
-	static struct schedcheck sc; /* large: the IPC terms of every VM */
+	struct schedcheck sc = { .sys = sys, .opts = opts, .d = d,
+				 .overhead_ns = plat->sched_event_overhead_ns };
 	struct analysis_supply s;
 	char what[128];
 
-	memset(&sc, 0, sizeof(sc));
-	sc.sys = sys;
-	sc.opts = opts;
-	sc.d = d;
-	sc.overhead_ns = plat->sched_event_overhead_ns;
 	for (u32 cpu = 0; cpu < plat->nr_cpus; cpu++) {
 		u32 policy = validate_cpu_policy(sys, cpu);
 
