@@ -6,7 +6,8 @@
 #             nothing written in the output directory or beside it.
 # good-*.dts  must build: every output file present, the blob accepted by
 #             "keelcfg --check-blob", every guest tree readable by dtc, and stderr
-#             containing the "// expect:" text if there is one.
+#             containing the "// expect:" text if there is one, and layout.txt
+#             the "// layout:" text if there is one.
 # configs/demo.dts and configs/rt/*.dts are also built, against dummy images,
 # so they stay valid; rt-bad.dts must be refused unless forced with --unsafe,
 # and a forced blob must carry the UNSAFE flag.
@@ -122,6 +123,11 @@ check_good() {
 	fi
 	if [ -n "$expect" ] && ! grep -qF -- "$expect" "$out.err"; then
 		fail "$name" "stderr lacks '$expect'"
+		return
+	fi
+	expect=$(header "$dts" layout)
+	if [ -n "$expect" ] && ! grep -qF -- "$expect" "$out/layout.txt"; then
+		fail "$name" "layout.txt lacks '$expect'"
 		return
 	fi
 	vms=$(sed -n 's/^VM \([a-z0-9_-]*\):.*/\1/p' "$out/layout.txt")

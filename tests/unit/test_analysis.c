@@ -480,6 +480,78 @@ static void test_edf_undecided(void **state)
 	assert_true(res.undecided);
 }
 
+/*
+ * A constant blocking term on a dedicated CPU: a (T 10, C 4, D 10) and
+ * b (T 20, C 5, D 15). dbf is 4 at 10, 9 at 15, 13 at 20, 17 at 30, 22 at
+ * 35: the least slack t - dbf(t) is 6, at 10 and 15. Blocking 6 passes, 7
+ * fails first at t = 10 with 4 + 7 = 11 > 10; blocking 0 is analysis_edf.
+ */
+static void test_edf_blocked(void **state)
+{
+	struct analysis_task ts[] = { task(10, 4, 10), task(20, 5, 15) };
+	struct analysis_edf_result res, plain;
+	struct analysis_supply s;
+
+	(void)state;
+	analysis_supply_dedicated(&s);
+	analysis_edf_blocked(ts, 2, &s, 6, &res);
+	assert_true(res.ok);
+	analysis_edf_blocked(ts, 2, &s, 7, &res);
+	assert_false(res.ok);
+	assert_false(res.undecided);
+	assert_int_equal(res.t_ns, 10);
+	assert_int_equal(res.demand_ns, 11);
+	assert_int_equal(res.supply_ns, 10);
+	ts[1].wcet_ns = 12; /* fails with or without blocking: the same verdict at 0 */
+	analysis_edf_blocked(ts, 2, &s, 0, &res);
+	analysis_edf(ts, 2, &s, &plain);
+	assert_false(res.ok);
+	assert_int_equal(res.t_ns, plain.t_ns);
+	assert_int_equal(res.demand_ns, plain.demand_ns);
+}
+
+/*
+ * The response to a backlog of work behind a server's own tasks. Hand
+ * values on Gamma(2000, 960) with R = 1040 (blackout 2000 + 1040 - 1920 =
+ * 1120): 240 of work alone takes 1120 + 240 = 1360; behind a task (T 5000,
+ * C 500): 1360 -> sbf^-1(740) = 1860 -> 1860. Then brute force on small
+ * random cases: the least t with work + rbf(t) <= sbf(t), scanned unit by unit.
+ */
+static void test_backlog_response(void **state)
+{
+	struct analysis_task ts[3] = { task(5000, 500, 5000) };
+	struct analysis_supply s;
+	u64 seed = 4242;
+
+	(void)state;
+	analysis_supply_periodic(&s, 2000, 1000, 1040, 20);
+	assert_int_equal(analysis_backlog_response(ts, 0, &s, 240, 100000), 1360);
+	assert_int_equal(analysis_backlog_response(ts, 1, &s, 240, 100000), 1860);
+	assert_int_equal(analysis_backlog_response(ts, 1, &s, 240, 1859), UNB);
+	for (int n = 0; n < 400; n++) {
+		u32 nr;
+		u64 work, want = UNB;
+
+		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		nr = (seed >> 60) % 3;
+		work = 1 + (seed >> 40) % 30;
+		analysis_supply_periodic(&s, 5 + (seed >> 10) % 20, 1 + (seed >> 20) % 5, 30, 0);
+		for (u32 i = 0; i < nr; i++) {
+			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+			ts[i] = task(8 + (seed >> 33) % 40, 1 + (seed >> 50) % 3, 50);
+		}
+		for (u64 t = 1; t <= 3000 && want == UNB; t++) {
+			u64 demand = work;
+
+			for (u32 i = 0; i < nr; i++)
+				demand += (t + ts[i].period_ns - 1) / ts[i].period_ns * ts[i].wcet_ns;
+			if (demand <= analysis_sbf(&s, t))
+				want = t;
+		}
+		assert_int_equal(analysis_backlog_response(ts, nr, &s, work, 3000), want);
+	}
+}
+
 static void test_fmt(void **state)
 {
 	char buf[32];
@@ -514,6 +586,8 @@ int main(void)
 		cmocka_unit_test(test_edf),
 		cmocka_unit_test(test_edf_matches_brute),
 		cmocka_unit_test(test_edf_undecided),
+		cmocka_unit_test(test_edf_blocked),
+		cmocka_unit_test(test_backlog_response),
 		cmocka_unit_test(test_fmt),
 	};
 

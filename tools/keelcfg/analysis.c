@@ -328,7 +328,17 @@ static bool edf_horizon(const struct analysis_task *tasks, u32 nr, const struct 
 void analysis_edf(const struct analysis_task *tasks, u32 nr, const struct analysis_supply *s,
 		  struct analysis_edf_result *res)
 {
-	u64 next[32], h, limit, dmax = 0, demand = 0, blackout = 0;
+	analysis_edf_blocked(tasks, nr, s, 0, res);
+}
+
+/*
+ * A constant blocking term keeps the argument above: both sides of
+ * dbf(t) + b <= sbf(t) still repeat with the same slopes after t0.
+ */
+void analysis_edf_blocked(const struct analysis_task *tasks, u32 nr, const struct analysis_supply *s,
+			  u64 blocking_ns, struct analysis_edf_result *res)
+{
+	u64 next[32], h, limit, dmax = 0, demand = blocking_ns, blackout = 0;
 	bool overload;
 
 	memset(res, 0, sizeof(*res));
@@ -370,6 +380,26 @@ void analysis_edf(const struct analysis_task *tasks, u32 nr, const struct analys
 		res->overload = true;
 	else
 		res->undecided = true;
+}
+
+u64 analysis_backlog_response(const struct analysis_task *tasks, u32 nr,
+			      const struct analysis_supply *s, u64 work_ns, u64 limit_ns)
+{
+	u64 t = analysis_sbf_inverse(s, work_ns);
+
+	for (u32 it = 0; it < ANALYSIS_MAX_ITER; it++) {
+		u64 demand = work_ns, next;
+
+		if (t == ANALYSIS_UNBOUNDED || t > limit_ns)
+			return ANALYSIS_UNBOUNDED;
+		for (u32 j = 0; j < nr; j++)
+			demand = sat_add(demand, sat_mul(div_ceil(t, tasks[j].period_ns), tasks[j].wcet_ns));
+		next = analysis_sbf_inverse(s, demand);
+		if (next == t)
+			return t;
+		t = next;
+	}
+	return ANALYSIS_UNBOUNDED;
 }
 
 char *analysis_fmt(u64 ns, char *buf, size_t cap)

@@ -153,6 +153,28 @@ struct analysis_edf_result {
 void analysis_edf(const struct analysis_task *tasks, u32 nr, const struct analysis_supply *s,
 		  struct analysis_edf_result *res);
 
+/*
+ * The same with a blocking term: dbf(t) + blocking_ns <= sbf(t) at every
+ * deadline, for a guest in which one non-preemptible stretch of up to
+ * blocking_ns (a synchronous IPC call in progress) can delay any job once
+ * (Baruah's test with non-preemptive sections, using the largest section at
+ * every t). res->demand_ns includes the blocking.
+ */
+void analysis_edf_blocked(const struct analysis_task *tasks, u32 nr, const struct analysis_supply *s,
+			  u64 blocking_ns, struct analysis_edf_result *res);
+
+/*
+ * How long work_ns of the lowest-priority work of a vCPU takes on supply s
+ * when tasks[0..nr) (any order) run before it: the least t > 0 with
+ *     work_ns + sum_j ceil(t / T_j) C_j <= sbf(t),
+ * found by iterating t = sbf^-1(...) from sbf^-1(work_ns). It bounds an IPC
+ * server's response to the messages in front of and including a client's
+ * (ipc_timing.c); with no tasks it is sbf^-1(work_ns). ANALYSIS_UNBOUNDED if
+ * it exceeds limit_ns.
+ */
+u64 analysis_backlog_response(const struct analysis_task *tasks, u32 nr,
+			      const struct analysis_supply *s, u64 work_ns, u64 limit_ns);
+
 /* Writes ns as "4 ms", "2.4 ms", "500 us" or "12 ns" into buf. Returns buf. */
 char *analysis_fmt(u64 ns, char *buf, size_t cap);
 

@@ -9,12 +9,15 @@
  *           clients = "a", "b";          the VMs granted it
  *           rights = "call", "send";     what the clients may do (default "call")
  *           badges = <10 11>;            optional, one per client (default: VM index)
+ *           service-time-us = <200>;     optional: the server's time per message (ipc_timing.c)
+ *           calls-per-job = <1 2>;       optional, one per client (default 1)
  *       };
  *   };
  */
 #include <libfdt.h>
 #include <string.h>
 
+#include "ipc_timing.h"
 #include "model.h"
 #include "srcmap.h"
 #include "validate.h"
@@ -110,9 +113,9 @@ static void ipc_parse_prop(struct cfg_endpoint *ep, const char *name, const void
 			diag_error(d, &loc, ep->node, "property 'badges' must be a list of cells, one per client");
 		for (u32 i = 0; i < ep->nr_badges && i < CFG_MAX_CLIENTS; i++)
 			ep->badges[i] = fdt32_to_cpu(((const fdt32_t *)val)[i]);
-	} else {
-		diag_error(d, &loc, ep->node, "unknown property '%s' (an endpoint has owner, clients, rights, badges)",
-			   name);
+	} else if (!ipc_timing_parse_prop(ep, name, val, len, &loc, d)) {
+		diag_error(d, &loc, ep->node, "unknown property '%s' (an endpoint has owner, clients, rights, badges, "
+			   "service-time-us, calls-per-job)", name);
 	}
 }
 
@@ -240,6 +243,7 @@ void ipc_validate(const struct cfg_system *sys, struct diag *d)
 	for (u32 e = 0; e < MIN(ipc->nr_endpoints, (u32)CFG_MAX_ENDPOINTS); e++)
 		ipc_validate_endpoint(sys, e, d);
 	ipc_validate_counts(sys, d);
+	ipc_timing_validate(sys, d);
 }
 
 u32 ipc_vm_slots(const struct cfg_system *sys, u32 vm, struct keel_blob_ipc_slot *out, u32 *nr_owned)

@@ -42,6 +42,14 @@ struct cfg_endpoint {
 	u32 nr_badges; /* as written; 0: each client's badge is its VM index */
 	u32 badges[CFG_MAX_CLIENTS];
 	struct cfg_loc badges_loc;
+	/* Timing (ipc_timing.c): the server's time per message, each client's calls per job. */
+	bool has_service;
+	u32 service_us;
+	struct cfg_loc service_loc;
+	u32 nr_calls; /* as written; 0: one call per job per client */
+	u32 calls[CFG_MAX_CLIENTS];
+	struct cfg_loc calls_loc;
+	u64 blocking_ns[CFG_MAX_CLIENTS]; /* set by the analysis: each client's wait per call */
 };
 
 /* /channels/<name>: shared memory between named VMs, with a doorbell interrupt in each. */

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ipc_timing.h"
 #include "output.h"
 #include "validate.h"
 
@@ -173,6 +174,8 @@ static void text_vm(struct output_text *t, const struct cfg_system *sys, const s
 		char ipc[KEEL_MAX_IPC_SLOTS * 160]; /* its IPC capability slots (ipc.c) */
 
 		ipc_text_vm(sys, (u32)(vm - sys->vms), ipc, sizeof(ipc));
+		text_add(t, "%s", ipc);
+		ipc_timing_text_vm(sys, (u32)(vm - sys->vms), ipc, sizeof(ipc)); /* ipc_timing.c */
 		text_add(t, "%s", ipc);
 	}
 }
