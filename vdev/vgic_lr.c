@@ -121,21 +121,53 @@ static void vgic_set_hcr(struct vgic_cpu *vc, u32 hcr)
  * the interrupts in its want bitmap. One pass over the set bits. Returns
  * true if some wanted interrupt is left unlisted. Under vm_vgic(vm)->lock.
  */
+/* The interrupt for want-bitmap bit intid of vcpu. */
+static struct vgic_irq *vgic_want_irq(struct vm *vm, struct vgic_cpu *vc, u32 intid)
+{
+	return intid < VGIC_NR_PRIVATE ? &vc->private_irqs[intid] : &vm_vgic(vm)->spis[intid - VGIC_SPI_BASE];
+}
+
+/* If exactly one bit of vc's want bitmap is set, its INTID; else VGIC_NO_INTID. */
+#define VGIC_NO_INTID 0xffffffffu
+static u32 vgic_want_single(const struct vgic_cpu *vc)
+{
+	u32 intid = VGIC_NO_INTID;
+
+	for (u32 w = 0; w < VGIC_WANT_WORDS; w++) {
+		u64 bits = vc->want[w];
+
+		if (!bits)
+			continue;
+		if ((bits & (bits - 1)) || intid != VGIC_NO_INTID)
+			return VGIC_NO_INTID;
+		intid = w * 64 + (u32)__builtin_ctzll(bits);
+	}
+	return intid;
+}
+
 static bool vgic_lr_fill_free(struct vm *vm, struct vcpu *vcpu)
 {
 	struct vgic_cpu *vc = &vcpu->vgic;
-	u32 nr = MIN(arch_gic_nr_lrs(), VGIC_MAX_LRS);
+	u32 hw_lrs = arch_gic_nr_lrs(); /* once: MIN() would call it twice */
+	u32 nr = MIN(hw_lrs, VGIC_MAX_LRS);
 	u32 free = ((1u << nr) - 1) & ~vc->lr_used;
-	u32 max = bit_count(free), count = 0;
+	u32 max, count = 0, single = vgic_want_single(vc);
 	struct vgic_irq *best[VGIC_MAX_LRS];
 	bool overflow = false;
 
+	/* The common case, one interrupt and a free list register: no ranking. */
+	if (free && single != VGIC_NO_INTID) {
+		struct vgic_irq *irq = vgic_want_irq(vm, vc, single);
+
+		if (irq->target_vcpu == vcpu->index && vgic_irq_wants_lr(vm, irq))
+			vgic_lr_fill(vm, vcpu, (u32)__builtin_ctz(free), irq);
+		return false;
+	}
+	max = bit_count(free);
 	for (u32 w = 0; w < VGIC_WANT_WORDS; w++)
 		for (u64 bits = vc->want[w]; bits; bits &= bits - 1) {
 			u32 intid = w * 64 + (u32)__builtin_ctzll(bits);
-			struct vgic_irq *irq = intid < VGIC_NR_PRIVATE
-						       ? &vc->private_irqs[intid]
-						       : &vm_vgic(vm)->spis[intid - VGIC_SPI_BASE];
+			struct vgic_irq *irq = vgic_want_irq(vm, vc, intid);
 
 			/* Cheap insurance: never list what the bitmap holds wrongly. */
 			if (irq->target_vcpu != vcpu->index || !vgic_irq_wants_lr(vm, irq))
@@ -231,7 +263,10 @@ void vgic_sync_lrs_slow(struct vcpu *vcpu)
 		for (u32 used = vc->lr_used; used; used &= used - 1) {
 			u32 n = (u32)__builtin_ctz(used);
 			u64 lr = arch_gic_read_lr(n);
-			struct vgic_irq *irq = vgic_get_irq(vm, vcpu, vc->lr_intid[n]);
+			u32 intid = vc->lr_intid[n];
+			struct vgic_irq *irq = intid < VGIC_NR_PRIVATE || intid - VGIC_SPI_BASE < vm_vgic(vm)->nr_spis
+						       ? vgic_want_irq(vm, vc, intid)
+						       : NULL;
 
 			if (irq && irq->lr == n)
 				kick |= vgic_lr_fold(vm, vcpu, irq, lr);
