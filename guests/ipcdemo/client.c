@@ -1,9 +1,9 @@
 /*
  * ipcdemo: the bare-metal client of the IPC demo (configs/examples/ipc.dts).
- * It talks to the real-time executive's control service (guests/rtexec/
- * service.h) both ways Keel offers: synchronous IPC calls (GET the control
- * loop's setpoint and reading, SET a new setpoint every few seconds) and the
- * sample stream the executive writes into a ring over a shared channel. It
+ * It talks to the real-time executive's control service
+ * (guest/rtexec_service.h) both ways Keel offers: synchronous IPC calls (GET
+ * the control loop's setpoint and reading, SET a new setpoint every few
+ * seconds) and the sample stream the executive writes into a ring over a shared channel. It
  * sleeps in WFI until the channel's doorbell (rung every RT_SAMPLE_BATCH
  * samples) or its once-a-second tick, drains the ring, checks each sample
  * (magic, increasing seq: a gap is a sample the executive dropped because the
@@ -26,7 +26,7 @@
 #include <guest/sysreg.h>
 #include <guest/timer.h>
 
-#include "../rtexec/service.h"
+#include <guest/rtexec_service.h>
 
 #define TICK_MS 1000
 #define SET_EVERY_TICKS 3

@@ -99,7 +99,7 @@ void rt_report_step(volatile const uint32_t *stop);
 /* Prints the final summary (IRQs masked, timer stopped). */
 void rt_report_final(void);
 
-/* service.c: the optional control service (service.h); nothing happens unless rt_service_on. */
+/* service.c: the optional control service (guest/rtexec_service.h); nothing happens unless rt_service_on. */
 extern bool rt_service_on;
 /* Reads /chosen rtexec,service-* and rtexec,stream-* (after rt_taskset_load); says what it set up. */
 void rt_service_load(void);

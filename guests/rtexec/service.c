@@ -1,5 +1,5 @@
 /*
- * The executive's optional control service (service.h, docs/rtexec.md): off,
+ * The executive's optional control service (guest/rtexec_service.h): off,
  * and without a trace in the output, unless /chosen names an IPC slot in
  * rtexec,service-slot. Then the first task's jobs drive a simulated plant
  * (the reading moves 1/16 of the way to the setpoint per job) and stream
@@ -20,7 +20,7 @@
 #include <guest/ring.h>
 
 #include "rtexec.h"
-#include "service.h"
+#include <guest/rtexec_service.h>
 
 #define RT_SVC_PER_POLL 4
 #define RT_SETPOINT_DEFAULT 20000u /* 20.000 */
