@@ -16,7 +16,9 @@ OBJCOPY := $(CROSS)objcopy
 HOSTCC ?= gcc
 
 CONFIG_NAME := $(basename $(notdir $(CONFIG)))
-CONFIG_OUT := $(BUILD)/configs/$(CONFIG_NAME)
+# build/configs/demo for configs/demo.dts, build/configs/examples/ipc for configs/examples/ipc.dts:
+# configs of one name in two folders (configs/tests/ipc.dts) must not share an output directory.
+CONFIG_OUT := $(BUILD)/$(if $(filter configs/%,$(CONFIG)),$(basename $(CONFIG)),configs/$(CONFIG_NAME))
 
 # Flags for everything that runs at EL2 or in a bare-metal guest: no libc, no
 # FP/SIMD registers (Keel never touches guest FP state behind its back).
@@ -84,6 +86,9 @@ include $(wildcard tools/*/*.mk)
 include $(wildcard guests/*.mk)
 include $(wildcard tests/*.mk)
 include $(wildcard bench/*.mk)
+
+# A compiled configuration places the guest images by their sizes: redo it when one changes.
+$(CONFIG_OUT)/keel.cfg: $(foreach g,$(GUEST_NAMES),$(GUEST_OUT)/$(g).bin)
 
 # --- running -------------------------------------------------------------------
 run: all system

@@ -67,6 +67,7 @@ void guest_main(void)
 	uint64_t iters_per_ms, chunk;
 
 	rt_taskset_load();
+	rt_service_load();
 	iters_per_ms = calibrate();
 	rt_taskset_scale(iters_per_ms);
 	chunk = iters_per_ms * RT_CHUNK_US / 1000;

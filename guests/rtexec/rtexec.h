@@ -99,4 +99,13 @@ void rt_report_step(volatile const uint32_t *stop);
 /* Prints the final summary (IRQs masked, timer stopped). */
 void rt_report_final(void);
 
+/* service.c: the optional control service (guest/rtexec_service.h); nothing happens unless rt_service_on. */
+extern bool rt_service_on;
+/* Reads /chosen rtexec,service-* and rtexec,stream-* (after rt_taskset_load); says what it set up. */
+void rt_service_load(void);
+/* Answers the calls waiting on the service's endpoint, a few at most, never waiting (IRQs masked). */
+void rt_service_poll(void);
+/* A job of t completed at now (IRQs masked): the first task's drive the plant and the samples. */
+void rt_service_job_done(const struct rt_task *t, uint64_t now);
+
 #endif

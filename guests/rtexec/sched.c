@@ -7,8 +7,9 @@
  * with IRQs enabled, as a loop of chunks of RT_CHUNK_US of execution that
  * checks `preempt` between chunks, so a release preempts within one chunk.
  * A preempted job keeps its remaining iterations and resumes when it is again
- * the highest-priority job. With nothing pending the dispatcher prints the
- * pending summary, a character at a time, or sleeps in WFI.
+ * the highest-priority job. With nothing pending the dispatcher answers the
+ * optional service's calls (service.c), then prints the pending summary, a
+ * character at a time, or sleeps in WFI.
  */
 #include <stddef.h>
 
@@ -140,7 +141,11 @@ static void run_job(struct rt_task *t, int idx, uint64_t chunk_iters)
 	irq_disable();
 	running = NO_TASK;
 	if (!t->left_iters) {
-		rt_stats_complete(t, timer_now());
+		uint64_t now = timer_now();
+
+		rt_stats_complete(t, now);
+		if (rt_service_on)
+			rt_service_job_done(t, now);
 		t->head++;
 		t->started = false;
 	}
@@ -150,6 +155,8 @@ static void run_job(struct rt_task *t, int idx, uint64_t chunk_iters)
 static void idle(void)
 {
 	preempt = 0;
+	if (rt_service_on)
+		rt_service_poll();
 	if (!rt_report_busy()) {
 		irq_wait();
 		return;
