@@ -13,7 +13,7 @@ GUEST_OUT ?= $(BUILD)/guests
 
 GUEST_NAMES := ticker rtexec ipcdemo test-hostile test-sentinel test-reset test-smp test-hypercall test-vgic test-passthrough \
 	test-sysreg test-forge test-vcpuoff test-vtimer test-churn test-churn-odd test-flood test-ipc_server test-ipc_client \
-	test-channel test-fuzz test-stream test-hostile_ipc test-hostile_peers
+	test-channel test-fuzz test-stream test-hostile_ipc test-hostile_peers test-fpsimd
 
 # Sources of each guest: ticker, rtexec and ipcdemo in their own directories, test-X in guests/tests/X.c.
 ticker_SRCS := $(wildcard guests/ticker/*.c)
@@ -21,6 +21,7 @@ rtexec_SRCS := $(wildcard guests/rtexec/*.c)
 ipcdemo_SRCS := $(wildcard guests/ipcdemo/*.c)
 $(foreach g,$(filter test-%,$(GUEST_NAMES)),$(eval $(g)_SRCS := guests/tests/$(g:test-%=%).c))
 # The churn test again, linked for RAM at an IPA that is not 2 MiB aligned (configs/tests/churn.dts).
+test-fpsimd_SRCS := guests/tests/fpsimd.c guests/tests/fpsimd_regs.S
 test-churn-odd_SRCS := guests/tests/churn.c
 test-churn-odd_LINK_ADDR := 0x40100000
 

@@ -50,7 +50,7 @@ void arch_cpu_init(struct cpu *cpu)
 	(void)cpu;
 	write_sysreg(hcr_el2, HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB |
 				      HCR_BSU_INNER | HCR_TWI | HCR_TSC | HCR_RW);
-	write_sysreg(cptr_el2, 0x33ff); /* RES1 bits only: nothing trapped */
+	write_sysreg(cptr_el2, CPTR_EL2_RES1 | CPTR_EL2_TFP); /* FP/SIMD: no vCPU owns it yet (vcpu.c) */
 	write_sysreg(cnthctl_el2, 1); /* EL1PCTEN: counter readable, physical timer trapped */
 	write_sysreg(cntvoff_el2, 0);
 	write_sysreg(vpidr_el2, read_sysreg(midr_el1));

@@ -90,7 +90,7 @@
 
 #define EC_UNKNOWN 0x00
 #define EC_WFX 0x01
-#define EC_FP 0x07
+#define EC_FP 0x07 /* FP/SIMD access trapped by CPTR_EL2.TFP (CPACR_EL1 traps go to EL1) */
 #define EC_HVC64 0x16
 #define EC_SMC64 0x17
 #define EC_SYSREG 0x18
@@ -131,5 +131,9 @@ static inline u64 vtcr_value(void)
 {
 	return 25 | (1u << 6) | (1u << 8) | (1u << 10) | (3u << 12) | (2ull << 16) | BIT(31);
 }
+
+/* CPTR_EL2 (Arm ARM D13.2.31, HCR_EL2.E2H == 0): bits 13:12, 9:0 are RES1; TFP traps FP/SIMD. */
+#define CPTR_EL2_RES1 0x33ffull
+#define CPTR_EL2_TFP BIT(10)
 
 #endif

@@ -114,6 +114,13 @@ static void handle_sysreg(struct vcpu *vcpu, const struct exit_syndrome *s)
 	vcpu_skip_insn(vcpu);
 }
 
+/* A first FP/SIMD instruction since this vCPU was loaded: it takes the registers, then retries. */
+static void handle_fp(struct vcpu *vcpu, const struct exit_syndrome *s)
+{
+	(void)s;
+	arch_vcpu_claim_fpsimd(vcpu); /* ELR is the trapped instruction itself */
+}
+
 /* The kind of a stage-2 fault from its status code (Arm ARM D13.2.39, ISS encoding for aborts). */
 static enum s2_fault_kind fault_kind(u32 fsc)
 {
@@ -194,6 +201,7 @@ typedef void (*trap_handler)(struct vcpu *vcpu, const struct exit_syndrome *s);
 static const trap_handler trap_handlers[64] = {
 	[0 ... 63] = handle_unknown,
 	[EC_WFX] = handle_wfx,
+	[EC_FP] = handle_fp,
 	[EC_HVC64] = handle_hvc,
 	[EC_SMC64] = handle_smc,
 	[EC_SYSREG] = handle_sysreg,

@@ -7,6 +7,18 @@
  * they stay in the processor while a vCPU is loaded and are saved only when
  * a different vCPU takes the CPU (arch_vcpu_put): a trap costs only the
  * general registers.
+ *
+ * FP/SIMD is switched lazily, as Linux and KVM do: 32 128-bit registers
+ * cost about 70 instructions each way, and most switches (an IPC call and
+ * its reply, a bare-metal or RTOS guest) go between vCPUs that do not touch
+ * them. Each CPU's FP/SIMD registers belong to one vCPU, fp_owner; any
+ * other vCPU runs with CPTR_EL2.TFP set, and its first FP/SIMD instruction
+ * traps to arch_vcpu_claim_fpsimd(), which saves the owner's registers to
+ * its struct vcpu_fpsimd, loads the caller's and hands the registers over.
+ * So a vCPU's vcpu->fp is current only while it does not own its CPU's
+ * registers. Nothing of one vCPU's FP state is visible to another: the
+ * registers are never readable without the claim. Everything here runs on
+ * the vCPU's own CPU (vCPUs are pinned), so fp_owner needs no lock.
  */
 #include <keel/arch/cpu.h>
 #include <keel/arch/guest.h>
@@ -22,6 +34,32 @@
 void arch_fpsimd_save(struct vcpu_fpsimd *fp);
 void arch_fpsimd_restore(const struct vcpu_fpsimd *fp);
 
+static struct vcpu *fp_owner[PLAT_MAX_CPUS]; /* whose FP/SIMD state each CPU's registers hold */
+
+bool arch_vcpu_claim_fpsimd(struct vcpu *vcpu)
+{
+	u32 cpu = arch_cpu_index();
+	struct vcpu *owner = fp_owner[cpu];
+
+	write_sysreg(cptr_el2, CPTR_EL2_RES1); /* before Keel's own save and restore touch them */
+	isb();
+	if (owner == vcpu)
+		return false; /* TFP was set for its owner: Keel's bug, but harmless now */
+	if (owner)
+		arch_fpsimd_save(&owner->fp);
+	arch_fpsimd_restore(&vcpu->fp);
+	fp_owner[cpu] = vcpu;
+	return true;
+}
+
+/* On load: the registers are this vCPU's already, or its first use claims them. */
+static void load_fpsimd_trap(const struct vcpu *vcpu)
+{
+	bool owned = fp_owner[arch_cpu_index()] == vcpu;
+
+	write_sysreg(cptr_el2, CPTR_EL2_RES1 | (owned ? 0 : CPTR_EL2_TFP));
+}
+
 void arch_vcpu_reset_sysregs(struct vcpu *vcpu)
 {
 	struct vcpu_sysregs *s = &vcpu->sys;
@@ -30,6 +68,8 @@ void arch_vcpu_reset_sysregs(struct vcpu *vcpu)
 	s->sctlr_el1 = SCTLR_EL1_RESET;
 	s->vmpidr_el2 = BIT(31) | vcpu->index; /* Aff0 = vCPU index, uniprocessor bit clear */
 	vcpu->fp = (struct vcpu_fpsimd){ 0 };
+	if (fp_owner[arch_cpu_index()] == vcpu)
+		fp_owner[arch_cpu_index()] = NULL; /* its live registers are stale now: reload from fp */
 	vcpu->vgic.hcr = ICH_HCR_EN;
 	vcpu->vgic.vmcr = 0;
 	for (u32 i = 0; i < 4; i++)
@@ -131,7 +171,7 @@ void arch_vcpu_load(struct vcpu *vcpu)
 	write_sysreg(vmpidr_el2, s->vmpidr_el2);
 	write_sysreg(vttbr_el2, (u64)vcpu->vm->vmid << 48 | (u64)(uintptr_t)vcpu->vm->s2.pt.root);
 	write_sysreg(vtcr_el2, vtcr_value());
-	arch_fpsimd_restore(&vcpu->fp);
+	load_fpsimd_trap(vcpu);
 	load_vgic_interface(vcpu);
 	load_vserror(vcpu);
 	ptimer_load(vcpu);
@@ -182,7 +222,7 @@ void arch_vcpu_put(struct vcpu *vcpu)
 	if (vcpu->vtimer_hw_active)
 		gicv3_clear_active(IRQ_PPI_VIRT_TIMER);
 	ptimer_put(vcpu);
-	arch_fpsimd_save(&vcpu->fp);
+	/* FP/SIMD stays in the registers, this vCPU's until another one claims them. */
 	vcpu->vgic.vmcr = (u32)read_sysreg(ICH_VMCR_EL2);
 	vcpu->vgic.ap0r[0] = (u32)read_sysreg(ICH_AP0R0_EL2);
 	vcpu->vgic.ap1r[0] = (u32)read_sysreg(ICH_AP1R0_EL2);

@@ -33,13 +33,21 @@ enum exit_reason arch_guest_enter(struct vcpu *vcpu);
 /* Read ESR_EL2, FAR_EL2 and HPFAR_EL2 of the exit being handled. */
 void arch_exit_syndrome(struct exit_syndrome *s);
 /*
- * Load the vCPU's system state onto this CPU (EL1 registers, FP/SIMD,
- * timer, GIC virtual interface, stage-2 root, a pending virtual SError) /
- * save it back to memory and leave nothing of it behind for the next vCPU.
- * On the vCPU's own CPU only.
+ * Load the vCPU's system state onto this CPU (EL1 registers, timer, GIC
+ * virtual interface, stage-2 root, a pending virtual SError) / save it back
+ * to memory and leave nothing of it behind for the next vCPU. FP/SIMD moves
+ * lazily: the registers stay with their owner until another vCPU's first
+ * use claims them (arch_vcpu_claim_fpsimd), and no other vCPU can read them
+ * meanwhile. On the vCPU's own CPU only.
  */
 void arch_vcpu_load(struct vcpu *vcpu);
 void arch_vcpu_put(struct vcpu *vcpu);
+/*
+ * vcpu's first FP/SIMD instruction since it was loaded trapped: save the
+ * registers' owner's state, load vcpu's, make vcpu the owner and stop
+ * trapping. False if vcpu owned them already. On vcpu's CPU, loaded.
+ */
+bool arch_vcpu_claim_fpsimd(struct vcpu *vcpu);
 /* Architectural reset values of the vCPU's system registers (no virtual SError pending). */
 void arch_vcpu_reset_sysregs(struct vcpu *vcpu);
 /* Reset the vCPU's general registers: enter at pc with x0, at the guest kernel's level with every exception masked. */
