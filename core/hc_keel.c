@@ -37,11 +37,6 @@ void hc_console_write_do(struct vcpu *vcpu, const struct hc_args *in, struct hc_
 	out->x0 = (s64)len;
 }
 
-s64 hc_vm_identity_check(const struct vcpu *vcpu, const struct hc_args *in)
-{
-	return hc_check_none(vcpu, in);
-}
-
 void hc_vm_identity_do(struct vcpu *vcpu, const struct hc_args *in, struct hc_result *out)
 {
 	(void)in;
@@ -51,22 +46,12 @@ void hc_vm_identity_do(struct vcpu *vcpu, const struct hc_args *in, struct hc_re
 	out->x3 = vcpu->vm->nr_resets;
 }
 
-s64 hc_yield_check(const struct vcpu *vcpu, const struct hc_args *in)
-{
-	return hc_check_none(vcpu, in);
-}
-
 /* A new scheduling decision: background vCPUs take turns, a server keeps its CPU. */
 void hc_yield_do(struct vcpu *vcpu, const struct hc_args *in, struct hc_result *out)
 {
 	(void)in;
 	vcpu->sched.yielded = true;
 	out->x0 = KEEL_RET_SUCCESS;
-}
-
-s64 hc_null_check(const struct vcpu *vcpu, const struct hc_args *in)
-{
-	return hc_check_none(vcpu, in);
 }
 
 void hc_null_do(struct vcpu *vcpu, const struct hc_args *in, struct hc_result *out)

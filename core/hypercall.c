@@ -13,9 +13,9 @@
 
 /* Flags of each of Keel's calls: one line per entry of KEEL_HYPERCALLS, or the build fails. */
 #define HC_FLAGS_CONSOLE_WRITE (HC_GUEST_BUF | HC_LOG_ERRORS)
-#define HC_FLAGS_VM_IDENTITY HC_NO_CHECK
-#define HC_FLAGS_YIELD HC_NO_CHECK
-#define HC_FLAGS_NULL HC_NO_CHECK
+#define HC_FLAGS_VM_IDENTITY 0
+#define HC_FLAGS_YIELD 0
+#define HC_FLAGS_NULL 0
 #define HC_FLAGS_RT_REPORT HC_LOG_ERRORS
 /* IPC (core/ipc.c): only check()'s refusals are logged; WOULD_BLOCK and PEER_GONE are outcomes. */
 #define HC_FLAGS_IPC_CALL HC_LOG_ERRORS
@@ -25,13 +25,17 @@
 #define HC_FLAGS_DOORBELL HC_LOG_ERRORS /* core/channel.c */
 
 /*
- * A call's guest-buffer copy may take locks of its own: never under
- * vm->lock. A call with no check takes no lock, buffer or log either (its
+ * Calls that accept any arguments have no check of their own: their table
+ * entry holds hc_check_none itself, which dispatch skips (the null call's
  * path is one table lookup and a tail call).
  */
-#define HC_FLAGS_OK(nr, NAME, name, nr_args, args)                                             \
-	_Static_assert(!((HC_FLAGS_##NAME & HC_LOCKED) && (HC_FLAGS_##NAME & HC_GUEST_BUF)), #NAME); \
-	_Static_assert(!(HC_FLAGS_##NAME & HC_NO_CHECK) || HC_FLAGS_##NAME == HC_NO_CHECK, #NAME);
+#define hc_vm_identity_check hc_check_none
+#define hc_yield_check hc_check_none
+#define hc_null_check hc_check_none
+
+/* A call's guest-buffer copy may take locks of its own: never under vm->lock. */
+#define HC_FLAGS_OK(nr, NAME, name, nr_args, args) \
+	_Static_assert(!((HC_FLAGS_##NAME & HC_LOCKED) && (HC_FLAGS_##NAME & HC_GUEST_BUF)), #NAME);
 KEEL_HYPERCALLS(HC_FLAGS_OK)
 #undef HC_FLAGS_OK
 
@@ -98,27 +102,17 @@ void hypercall_dispatch(struct vcpu *vcpu, struct hc_args *in, struct hc_result 
 	u32 nr = in->fid & SMCCC_FN_MASK;
 
 	const struct hc_call *c;
-	s64 err;
 
 	if (in->fid != KEEL_HC(nr) || nr >= ARRAY_SIZE(keel_calls) || !keel_calls[nr].check) {
 		out->x0 = KEEL_RET_NOT_SUPPORTED;
 		return;
 	}
 	c = &keel_calls[nr];
-	if (c->flags == HC_NO_CHECK) {
-		c->act(vcpu, in, out); /* the null call's path */
+	if (c->check == hc_check_none && !c->flags) {
+		c->act(vcpu, in, out); /* nothing to check, lock or copy: the null call's path */
 		return;
 	}
-	if (c->flags) {
-		hc_run(c, vcpu, in, out);
-		return;
-	}
-	/* No lock, no guest buffer, nothing to log: hc_run's sequence, straight. */
-	err = c->check(vcpu, in);
-	if (err)
-		out->x0 = err;
-	else
-		c->act(vcpu, in, out);
+	hc_run(c, vcpu, in, out);
 }
 
 void hypercall_vm_starting(struct vm *vm)

@@ -258,13 +258,15 @@ void vgic_route_spi(struct vm *vm, struct vgic_irq *irq)
  * wakes). This CPU's own loaded, runnable vCPU gets no request at all: Keel
  * is handling its exit or an interrupt that stopped it, and the run loop
  * flushes its list registers before it enters it again (a request would
- * only cost a pass through the scheduler, on every timer interrupt). One that is off, or runnable but switched out for another vCPU,
- * finds the state when it next enters (vgic_flush_lrs reads the want
+ * only cost a pass through the scheduler, on every timer interrupt). One
+ * that is off, or runnable but switched out for another vCPU, finds the
+ * state when it next enters (vgic_flush_lrs reads the want
  * bitmap): kicking it would only make its CPU, and whoever runs there,
  * pay for this VM's interrupt traffic. The want bits were written under
  * the vGIC lock before this; the fence orders them before the reads of the
- * vCPU's state, against the fences on the other side (vcpu_wait_for_
- * interrupt after it sets WAITING; the run loop after a vCPU is loaded).
+ * vCPU's state, against the fences on the other side
+ * (vcpu_wait_for_interrupt after it sets WAITING; the run loop after a vCPU
+ * is loaded).
  */
 void vgic_kick_mask(struct vm *vm, u32 mask)
 {
@@ -370,8 +372,9 @@ bool vgic_set_level(struct vm *vm, struct vcpu *target, u32 intid, bool level)
 /*
  * Latch intid pending and link it to physical hw_intid until the next
  * reset of its distributor or redistributor (or vgic_vcpu_off): its list
- * register carries HW=1 so the guest's deactivation deactivates hw_intid (Arm ARM ICH_LR<n>_EL2.HW). hw_intid must be an SGI,
- * PPI or SPI number (below 1020).
+ * register carries HW=1 so the guest's deactivation deactivates hw_intid
+ * (Arm ARM ICH_LR<n>_EL2.HW). hw_intid must be an SGI, PPI or SPI number
+ * (below 1020).
  */
 bool vgic_inject_hw(struct vm *vm, struct vcpu *target, u32 intid, u32 hw_intid)
 {

@@ -116,11 +116,6 @@ static void vgic_set_hcr(struct vgic_cpu *vc, u32 hcr)
 	}
 }
 
-/*
- * Fill vcpu's free list registers, lowest first, with the most urgent of
- * the interrupts in its want bitmap. One pass over the set bits. Returns
- * true if some wanted interrupt is left unlisted. Under vm_vgic(vm)->lock.
- */
 /* The interrupt for want-bitmap bit intid of vcpu. */
 static struct vgic_irq *vgic_want_irq(struct vm *vm, struct vgic_cpu *vc, u32 intid)
 {
@@ -145,6 +140,11 @@ static u32 vgic_want_single(const struct vgic_cpu *vc)
 	return intid;
 }
 
+/*
+ * Fill vcpu's free list registers, lowest first, with the most urgent of
+ * the interrupts in its want bitmap. One pass over the set bits. Returns
+ * true if some wanted interrupt is left unlisted. Under vm_vgic(vm)->lock.
+ */
 static bool vgic_lr_fill_free(struct vm *vm, struct vcpu *vcpu)
 {
 	struct vgic_cpu *vc = &vcpu->vgic;

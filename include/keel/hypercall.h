@@ -51,7 +51,6 @@ typedef void (*hc_do_fn)(struct vcpu *vcpu, const struct hc_args *in, struct hc_
 #define HC_GUEST_BUF (1u << 1) /* x1/x2 name a guest buffer, copied in after check */
 #define HC_SMC64 (1u << 2) /* PSCI: the SMC64 ID is valid too */
 #define HC_LOG_ERRORS (1u << 3) /* a refused call is logged (rate-limited) */
-#define HC_NO_CHECK (1u << 4) /* check() is hc_check_none: any arguments do; dispatch skips it */
 
 struct hc_call {
 	hc_check_fn check;

@@ -651,37 +651,40 @@ static void test_sgi_flood_kicks_bounded(void **state)
 }
 
 /*
- * An interrupt for the vCPU whose exit this CPU is handling (a timer or a
- * device interrupt that stopped it, an SGI to itself) posts no request: the
- * run loop flushes before it enters again, and a request would only send
- * every such interrupt through the scheduler. The same vCPU waiting in WFI
- * must still be woken, and a vCPU on another CPU still kicked.
+ * An interrupt for the vCPU whose exit this CPU is handling (an SGI to
+ * itself, a timer or device interrupt that stopped it) posts no request:
+ * the run loop flushes before it enters again, and a request would only
+ * send every such interrupt through the scheduler. If that vCPU then waits
+ * in WFI, the interrupt must still end the wait; a vCPU of the same VM on
+ * another CPU is still kicked.
  */
 static void test_own_running_vcpu_not_requested(void **state)
 {
-	struct vcpu *v1 = &vm.vcpus[1];
+	struct vcpu *v0 = &vm.vcpus[0], *v1 = &vm.vcpus[1];
 
 	(void)state;
 	vm_vgic(&vm)->ctlr = 0x2;
-	priv(1, 3)->group1 = priv(1, 3)->enabled = true;
-	priv(1, 4)->group1 = priv(1, 4)->enabled = true;
-	fake_vgic_this_cpu = v1->pcpu;
+	for (u32 i = 3; i < 6; i++) {
+		priv(0, i)->group1 = priv(0, i)->enabled = true;
+		priv(1, i)->group1 = priv(1, i)->enabled = true;
+	}
+	fake_vgic_this_cpu = v0->pcpu; /* v0 is loaded there and writes ICC_SGI1R_EL1 */
 	fake_vgic_clear_kicks(&vm);
-	vgic_sgi_write(&vm.vcpus[0], SGIR(3, 0x2), true);
-	assert_int_equal(fake_vgic_kicks[1], 0);
-	assert_int_equal(v1->requests, 0);
-	assert_true(vgic_vcpu_has_pending(v1)); /* the flush before entry lists it */
+	vgic_sgi_write(v0, SGIR(3, 0x1), true); /* to itself */
+	assert_int_equal(fake_vgic_kicks[0], 0);
+	assert_int_equal(v0->requests, 0);
+	assert_true(vgic_vcpu_has_pending(v0)); /* the flush before its entry lists it */
 
-	v1->state = VCPU_WAITING;
-	vgic_sgi_write(&vm.vcpus[0], SGIR(4, 0x2), true);
+	v0->state = VCPU_WAITING; /* it executes WFI next: the SGI is already there to end it */
+	assert_true(vgic_vcpu_has_pending(v0));
+
+	v0->state = VCPU_RUNNABLE;
+	vgic_sgi_write(v0, SGIR(4, 0x2), true); /* to v1, loaded on another CPU */
 	assert_int_equal(fake_vgic_kicks[1], 1);
 
-	v1->state = VCPU_RUNNABLE;
-	fake_vgic_this_cpu = v1->pcpu + 1;
-	priv(1, 5)->group1 = priv(1, 5)->enabled = true;
-	fake_vgic_clear_kicks(&vm);
-	vgic_sgi_write(&vm.vcpus[0], SGIR(5, 0x2), true);
-	assert_int_equal(fake_vgic_kicks[1], 1);
+	v0->state = VCPU_WAITING; /* e.g. injected from this CPU's idle loop: wake it */
+	vgic_sgi_write(v1, SGIR(5, 0x1), true);
+	assert_int_equal(fake_vgic_kicks[0], 1);
 	fake_vgic_this_cpu = 0xff;
 }
 
