@@ -49,6 +49,27 @@ int ring_attach(struct ring_end *end, void *mem, size_t mem_size)
 	return 1;
 }
 
+/*
+ * n bytes (n <= size) into the ring's data at offset at, wrapping once at
+ * size: at most two straight copies, so memcpy's word loop does the work,
+ * not a masked store per byte. The same the other way.
+ */
+static void ring_copy_in(uint8_t *data, uint32_t size, uint32_t at, const uint8_t *in, size_t n)
+{
+	size_t first = n < size - at ? n : size - at;
+
+	__builtin_memcpy(data + at, in, first);
+	__builtin_memcpy(data, in + first, n - first);
+}
+
+static void ring_copy_out(uint8_t *out, const uint8_t *data, uint32_t size, uint32_t at, size_t n)
+{
+	size_t first = n < size - at ? n : size - at;
+
+	__builtin_memcpy(out, data + at, first);
+	__builtin_memcpy(out + first, data, n - first);
+}
+
 size_t ring_write(struct ring_end *end, const void *buf, size_t len)
 {
 	struct ring *r = end->r;
@@ -61,8 +82,7 @@ size_t ring_write(struct ring_end *end, const void *buf, size_t len)
 
 	if (n > len)
 		n = len;
-	for (size_t i = 0; i < n; i++)
-		r->data[(head + (uint32_t)i) & mask] = in[i];
+	ring_copy_in(r->data, end->size, head & mask, in, n);
 	__atomic_store_n(&r->head, head + (uint32_t)n, __ATOMIC_RELEASE);
 	return n;
 }
@@ -79,8 +99,7 @@ size_t ring_read(struct ring_end *end, void *buf, size_t len)
 
 	if (n > len)
 		n = len;
-	for (size_t i = 0; i < n; i++)
-		out[i] = r->data[(tail + (uint32_t)i) & mask];
+	ring_copy_out(out, r->data, end->size, tail & mask, n);
 	__atomic_store_n(&r->tail, tail + (uint32_t)n, __ATOMIC_RELEASE);
 	return n;
 }

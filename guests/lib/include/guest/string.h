@@ -3,6 +3,7 @@
 #define GUEST_STRING_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 void *memset(void *dst, int c, size_t n);
 void *memcpy(void *dst, const void *src, size_t n);
