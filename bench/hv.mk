@@ -30,3 +30,22 @@ bench-switch_SRCS := guests/bench-switch/switch.c guests/bench/sample.c
 $(GUEST_OUT)/obj/bench-switch/%.o: GUEST_CFLAGS += -Iguests/bench
 $(eval $(call guest_rule,bench-switch))
 guests: $(GUEST_OUT)/bench-switch.bin $(GUEST_OUT)/bench-switch.elf
+
+# The IPC and channel benchmark (configs/bench/ipc.dts): a server VM with a
+# vCPU on each of CPUs 0 and 1 and a client on CPU 0, which times calls,
+# sends, doorbells and a stream through a channel's ring.
+#
+#   make bench-ipc           run it under Keel (wall clock)
+#   make bench-ipc ICOUNT=1  the same with -icount shift=0,sleep=off
+bench-ipc-server_SRCS := guests/bench-ipc/server.c
+bench-ipc-client_SRCS := guests/bench-ipc/client.c guests/bench/sample.c
+$(GUEST_OUT)/obj/bench-ipc/%.o: GUEST_CFLAGS += -Iguests/bench
+$(eval $(call guest_rule,bench-ipc-server))
+$(eval $(call guest_rule,bench-ipc-client))
+guests: $(GUEST_OUT)/bench-ipc-server.bin $(GUEST_OUT)/bench-ipc-server.elf \
+	$(GUEST_OUT)/bench-ipc-client.bin $(GUEST_OUT)/bench-ipc-client.elf
+
+bench-ipc: keel tools guests
+	$(BUILD)/tools/keelcfg --out $(BUILD)/bench/ipc configs/bench/ipc.dts
+	bash scripts/run-qemu.sh --timeout 300 $(BUILD)/bench/ipc -- $(BENCH_HV_QEMU_ARGS) </dev/null | grep -a KHV
+.PHONY: bench-ipc

@@ -43,7 +43,23 @@ GOALS = [
     ("trapped MMIO read under 250 instructions (-icount)", "hv-insns-max", "icount", ("mmio_read",), 250),
     ("virtual timer interrupt latency under 2x bare QEMU (-icount)", "hv-vs-native", "icount",
      ("timer_latency",), 2.0),
+    # IPC and channels (bench-ipc, issue 9): judged within each bench-ipc boot.
+    ("IPC call+reply on one CPU at most 500 instructions, Keel's whole path and the guests' loops "
+     "included (-icount)", "ipc-insns-max", "icount", ("ipc_call_same_cpu",), 500),
+    ("doorbell latency at most 2x the null hypercall of the same boot (-icount)", "ipc-ratio-max", "icount",
+     ("doorbell_latency", "hypercall_null"), 2.0),
+    ("channel throughput at least 0.5x the same guest's memcpy (-icount)", "ipc-ratio-min", "icount",
+     ("channel_throughput", "guest_memcpy"), 0.5),
+    ("channel throughput at least 0.5x the same guest's memcpy (wall clock)", "ipc-ratio-min", "wall",
+     ("channel_throughput", "guest_memcpy"), 0.5),
 ]
+
+# bench-ipc's rows in the hv table, in this order, then two ratios of the same
+# boot's medians (row name, numerator, denominator).
+IPC_METRICS = ("ipc_call_same_cpu", "ipc_call_cross_cpu", "ipc_send", "doorbell_latency", "hypercall_null",
+               "channel_throughput", "guest_memcpy")
+IPC_RATIOS = (("doorbell_latency / hypercall_null", "doorbell_latency", "hypercall_null"),
+              ("channel_throughput / guest_memcpy", "channel_throughput", "guest_memcpy"))
 
 
 def summary(values):
@@ -147,8 +163,8 @@ class Report:
         begins = sorted({b["begin"] for b in self.b.boots if b.get("begin")})
         if begins:
             self.w(f"- suite: {'; '.join(begins)}")
-        failed = [b for b in self.b.boots + self.b.hv if not b["ok"]]
-        self.w(f"- boots: {len(self.b.boots) + len(self.b.hv)}, failed: {len(failed)}")
+        failed = [b for b in self.b.boots + self.b.hv + self.b.ipc if not b["ok"]]
+        self.w(f"- boots: {len(self.b.boots) + len(self.b.hv) + len(self.b.ipc)}, failed: {len(failed)}")
         for f in failed:
             what = f.get("variant", "hv")
             self.w(f"  - round {f['round']} {f['mode']} {what} {f['system']}: {f['reason']} ({f['log']})")
@@ -195,7 +211,10 @@ class Report:
             return
         self.w("CNTVCT ticks (62.5 MHz) converted: x16 = ns of virtual time in wall-clock mode, "
                "x16 = guest instructions under -icount shift=0. Natively the guest runs at EL1 "
-               "without a hypervisor.")
+               "without a hypervisor. Rows marked (bench-ipc) come from their own boot under Keel "
+               "(configs/bench/ipc.dts; there is no IPC without Keel); its MB/s rows show ticks per KiB "
+               "moved (MB/s = 64000 / ticks; under -icount, MB per second of virtual time at one "
+               "instruction per ns), and its ratios are taken within each boot (docs/benchmarks-hv.md).")
         self.w()
         for mode in self.modes:
             per = {}
@@ -214,12 +233,43 @@ class Report:
             self.w(f"| metric | unit | native | keel | keel ticks | keel spread |")
             self.w("|---|---|---|---|---|---|")
             for name, sys_vals in sorted(per.items()):
-                n, k, ticks = (summary([m[key] for m in sys_vals.get(s, []) if m])
-                               for s, key in (("native", "median"), ("keel", "median"), ("keel", "ticks")))
-                med = lambda x: fmt(x["median"]) if x else "n/a"
-                spread = f"{k['spread'] * 100:.0f}%" if k and k["n"] > 1 else "-"
-                self.w(f"| {name} | {unit} | {med(n)} | {med(k)} | {med(ticks)} | {spread} |")
+                self.hv_row(name, unit, sys_vals)
+            self.ipc_rows(mode, unit)
             self.w()
+
+    def hv_row(self, name, unit, sys_vals):
+        n, k, ticks = (summary([m[key] for m in sys_vals.get(s, []) if m])
+                       for s, key in (("native", "median"), ("keel", "median"), ("keel", "ticks")))
+        med = lambda x: fmt(x["median"]) if x else "n/a"
+        spread = f"{k['spread'] * 100:.0f}%" if k and k["n"] > 1 else "-"
+        self.w(f"| {name} | {unit} | {med(n)} | {med(k)} | {med(ticks)} | {spread} |")
+
+    def ipc_rows(self, mode, unit):
+        """bench-ipc's metrics (Keel only: "ticks" is per KiB for the MB/s rows), then its ratios."""
+        if self.b.ipc_reason:
+            self.w(f"| bench-ipc | | not run: {self.b.ipc_reason} | | | |")
+            return
+        boots = [r for r in self.b.ipc if r["mode"] == mode and r["ok"]]
+        if not boots:
+            self.w("| bench-ipc | | no successful boot | | | |")
+            return
+        for name in IPC_METRICS:
+            vals = [r["metrics"][name] for r in boots if r["metrics"].get(name)]
+            u = vals[0]["unit"] if vals else unit
+            self.hv_row(f"{name} (bench-ipc)", u, {"keel": vals})
+        for label, a, b in IPC_RATIOS:
+            r = summary(self.ipc_ratios(mode, a, b))
+            spread = f"{r['spread'] * 100:.0f}%" if r and r["n"] > 1 else "-"
+            self.w(f"| {label} (bench-ipc) | ratio | - | {fmt(r['median']) if r else 'n/a'} | - | {spread} |")
+
+    def ipc_ratios(self, mode, a, b):
+        """Per successful bench-ipc boot of mode: the median of a over the median of b."""
+        out = []
+        for r in self.b.ipc:
+            ma, mb = r["metrics"].get(a), r["metrics"].get(b)
+            if r["mode"] == mode and r["ok"] and ma and mb and ma["median"] and mb["median"]:
+                out.append(ma["median"] / mb["median"])
+        return out
 
     def memtotal(self, system, variant="default"):
         vals = [b["mem"]["MemTotal"] for b in self.b.boots
@@ -277,7 +327,24 @@ class Report:
         return ("missed", "Missed: " + ", ".join(missed) + ".") if missed else \
             ("met", ", ".join(d for _, d in checks) + ".")
 
+    def check_ipc_goal(self, kind, mode, names, limit):
+        if kind == "ipc-insns-max":
+            vals = [r["metrics"][names[0]]["median"] for r in self.b.ipc
+                    if r["mode"] == mode and r["ok"] and r["metrics"].get(names[0])]
+            if not vals:
+                return "not measured", ""
+            k = statistics.median(vals)
+            return ("met" if k <= limit else "missed"), f"{names[0]} {fmt(k)} instructions (limit {limit})."
+        ratios = self.ipc_ratios(mode, *names)
+        if not ratios:
+            return "not measured", ""
+        r = statistics.median(ratios)
+        ok = r <= limit if kind == "ipc-ratio-max" else r >= limit
+        return ("met" if ok else "missed"), f"{names[0]} / {names[1]} = {fmt(r)} (limit {limit})."
+
     def check_goal(self, kind, variant, metric, limit):
+        if kind.startswith("ipc-"):
+            return self.check_ipc_goal(kind, variant, metric, limit)
         if kind.startswith("hv-"):
             return self.check_hv_goal(kind, variant, metric, limit)
         rows = self.tables.get(("wall", variant))

@@ -16,7 +16,8 @@ modes (wall clock; -icount shift=0) are measured; docs/benchmarks.md explains
 why, and what the figures mean under emulation.
 
 The hypervisor microbenchmark guest (build/guests/bench-hv.bin, configs/bench/hv.dts)
-runs under Keel and directly on QEMU in each round too.
+runs under Keel and directly on QEMU in each round too, and so does, under Keel
+only, the IPC and channel benchmark (guests/bench-ipc, configs/bench/ipc.dts).
 
 Python 3 standard library only. Run from anywhere; paths are relative to the
 repository. `bench/run.py --help` lists the options.
@@ -51,6 +52,10 @@ VARIANTS = {
 # depends on the instructions run alone, never on the host's timer slack.
 ICOUNT_ARGS = ["-icount", "shift=0,sleep=off"]
 TICK_NS = 16  # CNTVCT at 62.5 MHz; under -icount shift=0 one tick is 16 instructions
+# Metrics printed in ticks per KiB moved: reported as MB/s (under -icount, MB
+# per second of virtual time, one instruction per ns). 1 KiB / (t x 16 ns).
+PER_KIB = ("guest_memcpy", "channel_throughput")
+MBPS_PER_KIB_TICK = 1024 / (TICK_NS * 1e-9) / 1e6  # = 64000
 
 # The goals the benchmarks are judged by (from the issue). Each is checked on
 # the wall-clock tables; "ratio" goals use the ratio column (>1 is slower).
@@ -202,12 +207,22 @@ def parse_hv(lines, system, mode):
             metrics[name] = None  # e.g. "KHV vm_switch - n/a"
             continue
         lo, hi = number(m.group(4) or ""), number(m.group(5) or "")
+        if name in PER_KIB:
+            metrics[name] = per_kib_to_mbps(med, lo, hi, int(m.group(6) or 0))
+            continue
         scale = TICK_NS
         metrics[name] = {"unit": "insns" if mode == "icount" else "ns", "ticks": med,
                          "median": med * scale, "min": lo * scale if lo is not None else None,
                          "max": hi * scale if hi is not None else None,
                          "samples": int(m.group(6) or 0)}
     return metrics, end
+
+
+def per_kib_to_mbps(med, lo, hi, samples):
+    """A ticks-per-KiB metric as MB/s: the fastest sample (fewest ticks) is the max."""
+    mbps = lambda t: MBPS_PER_KIB_TICK / t if t else None
+    return {"unit": "MB/s", "ticks": med, "median": mbps(med), "min": mbps(hi), "max": mbps(lo),
+            "samples": samples}
 
 
 # --- the systems ------------------------------------------------------------------------
@@ -227,6 +242,8 @@ class Bench:
         self.boots = []
         self.hv = []
         self.hv_reason = None
+        self.ipc = []
+        self.ipc_reason = None
 
     # Linux's command line, the same everywhere but for the console device.
     def cmdline(self, system, variant, mode="wall"):
@@ -242,6 +259,8 @@ class Bench:
         need = [(self.image, "make linux"), (self.initrd, "make bench-guest"),
                 (path(BUILD, "keel.bin"), "make keel"), (path(BUILD, "tools", "keelcfg"), "make tools"),
                 (path(BUILD, "guests", "ticker.bin"), "make guests")]
+        if self.args.no_linux:  # the microbenchmarks need no Linux, no initramfs
+            need = need[2:]
         missing = [f"{os.path.relpath(f, ROOT)} (build it with '{how}')" for f, how in need
                    if not os.path.isfile(f)]
         if missing:
@@ -301,6 +320,19 @@ class Bench:
             return
         self.hv_cfg = os.path.join(self.out, "cfg", "hv")
         self.keelcfg("configs/bench/hv.dts", self.hv_cfg)
+
+    def prepare_ipc(self):
+        if self.args.no_hv or self.args.no_ipc:
+            self.ipc_reason = "skipped (--no-hv)" if self.args.no_hv else "skipped (--no-ipc)"
+            return
+        files = [path(BUILD, "guests", f"bench-ipc-{g}.bin") for g in ("server", "client")] + \
+            [path("configs", "bench", "ipc.dts")]
+        missing = [os.path.relpath(f, ROOT) for f in files if not os.path.isfile(f)]
+        if missing:
+            self.ipc_reason = "missing " + ", ".join(missing)
+            return
+        self.ipc_cfg = os.path.join(self.out, "cfg", "ipc")
+        self.keelcfg("configs/bench/ipc.dts", self.ipc_cfg)
 
     @staticmethod
     def xen_smp(mode):
@@ -383,12 +415,31 @@ class Bench:
         self.hv.append(rec)
         log(f"{name}: {len(metrics)} metrics, {'ok' if rec['ok'] else 'FAILED: ' + rec['reason']}")
 
+    def boot_ipc(self, rnd, mode):
+        """bench-ipc under Keel (there is no IPC without it): its client prints the KHV lines."""
+        name = f"r{rnd}-{mode}-ipc-keel"
+        extra = ICOUNT_ARGS if mode == "icount" else []
+        con = Console(["bash", path("scripts", "run-qemu.sh"), self.ipc_cfg, "--"] + extra,
+                      os.path.join(self.logs, name + ".log"))
+        try:
+            state = con.wait_for(lambda l: "KHV-END" in l, self.args.hv_timeout)
+        finally:
+            rc = con.stop()
+        metrics, end = parse_hv(con.lines, "keel", mode)
+        rec = {"round": rnd, "system": "keel", "mode": mode, "ok": state == "done" and end,
+               "log": os.path.relpath(con.log.name, ROOT), "metrics": metrics}
+        if not rec["ok"]:
+            rec["reason"] = f"timeout after {self.args.hv_timeout} s" if state == "timeout" else \
+                f"QEMU exited with status {rc} before KHV-END"
+        self.ipc.append(rec)
+        log(f"{name}: {len(metrics)} metrics, {'ok' if rec['ok'] else 'FAILED: ' + rec['reason']}")
+
     def run(self, modes, variants):
         systems = [s for s in SYSTEMS if s not in self.unavailable]
         for rnd in range(1, self.args.rounds + 1):
             # icount is deterministic: its boots repeat exactly, so fewer rounds.
             for mode in (m for m in modes if m != "icount" or rnd <= self.args.icount_rounds):
-                for variant in variants:
+                for variant in (variants if not self.args.no_linux else []):
                     for system in systems:
                         if system in self.unavailable:
                             continue
@@ -400,6 +451,8 @@ class Bench:
                 if self.hv_reason is None:
                     for system in ("native", "keel"):
                         self.boot_hv(rnd, system, mode)
+                if self.ipc_reason is None:
+                    self.boot_ipc(rnd, mode)
 
 
 def main():
@@ -409,7 +462,10 @@ def main():
     p.add_argument("--quick", action="store_true",
                    help="1 round, default variant, wall clock only, keelbench=--quick")
     p.add_argument("--no-xen", action="store_true", help="skip Xen")
-    p.add_argument("--no-hv", action="store_true", help="skip the bench-hv microbenchmarks")
+    p.add_argument("--no-hv", action="store_true", help="skip the bench-hv and bench-ipc microbenchmarks")
+    p.add_argument("--no-ipc", action="store_true", help="skip the bench-ipc benchmark only")
+    p.add_argument("--no-linux", action="store_true",
+                   help="no Linux boots: only bench-hv and bench-ipc, in the rounds and modes given")
     p.add_argument("--modes", default=",".join(MODES), help="comma-separated: wall,icount")
     p.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated: default,nokaslr")
     p.add_argument("--bench-args", default=None,
@@ -441,13 +497,17 @@ def main():
     started = datetime.datetime.now().astimezone()
     b = Bench(args)
     b.check_inputs()
-    b.prepare_keel(modes, variants)
-    b.prepare_xen()
+    if not args.no_linux:
+        b.prepare_keel(modes, variants)
+        b.prepare_xen()
     b.prepare_hv()
+    b.prepare_ipc()
     if "xen" in b.unavailable:
         log("xen: unavailable (" + b.unavailable["xen"] + ")")
     if b.hv_reason:
         log("bench-hv: not run (" + b.hv_reason + ")")
+    if b.ipc_reason:
+        log("bench-ipc: not run (" + b.ipc_reason + ")")
     try:
         b.run(modes, variants)
     except KeyboardInterrupt:
@@ -460,11 +520,11 @@ def main():
         json.dump({"date": started.isoformat(), "qemu": qemu_version(), "host": " ".join(platform.uname()[:3]),
                    "cpu": cpu_model(), "rounds": args.rounds, "modes": modes, "variants": variants,
                    "unavailable": b.unavailable, "hv_unavailable": b.hv_reason,
-                   "linux": b.boots, "hv": b.hv}, f, indent=1)
+                   "ipc_unavailable": b.ipc_reason, "linux": b.boots, "hv": b.hv, "ipc": b.ipc}, f, indent=1)
     plot(b, report.tables.get(("wall", "default")), os.path.join(b.out, "results.png"))
     log(f"wrote {os.path.relpath(md, ROOT)} and raw.json")
     print("\n".join(report.lines))
-    ok = any(x["ok"] for x in b.boots)
+    ok = any(x["ok"] for x in b.boots + b.hv + b.ipc) if args.no_linux else any(x["ok"] for x in b.boots)
     return 0 if ok else 1
 
 
