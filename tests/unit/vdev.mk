@@ -4,7 +4,7 @@
 # (test_vgic_reset).
 UNIT_TESTS += test_vdev_kinds test_blob test_vgic_reset
 
-VDEV_KINDS_TEST_SRCS := core/vdev.c core/vdev_kinds.c vdev/vgic_irq.c vdev/vgic_dist.c \
+VDEV_KINDS_TEST_SRCS := core/vdev.c core/vdev_kinds.c vdev/vgic_irq.c vdev/vgic_irqregs.c vdev/vgic_dist.c \
 	vdev/vgic_redist.c vdev/vgic_lr.c vdev/vgic_sgi.c vdev/vuart_pl011.c arch/fake/gic.c \
 	tests/unit/fake_vgic_env.c tests/unit/fake_console_sink.c
 

@@ -4,7 +4,7 @@
 # exit proportional to what is pending (test_vgic_want, a seeded property test).
 UNIT_TESTS += test_vgic test_vgic_lr test_vgic_want
 
-VGIC_TEST_SRCS := core/vdev.c vdev/vgic_irq.c vdev/vgic_dist.c vdev/vgic_redist.c vdev/vgic_lr.c \
+VGIC_TEST_SRCS := core/vdev.c vdev/vgic_irq.c vdev/vgic_irqregs.c vdev/vgic_dist.c vdev/vgic_redist.c vdev/vgic_lr.c \
 	vdev/vgic_sgi.c arch/fake/gic.c tests/unit/fake_vgic_env.c
 
 test_vgic_SRCS := tests/unit/test_vgic.c $(VGIC_TEST_SRCS)
