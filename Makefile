@@ -28,8 +28,9 @@ TARGET_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-bui
 TARGET_ASFLAGS := -g -Iinclude -D__ASSEMBLY__
 # Keel itself: no frame-pointer chain (nothing at EL2 walks one; gdb unwinds
 # with the DWARF tables), which takes two instructions off most calls on
-# every exit path.
-KEEL_CFLAGS := $(TARGET_CFLAGS) -fomit-frame-pointer
+# every exit path; and stack canaries in every function with an array or an
+# address-taken local (the guard is set at boot, arch/aarch64/head.S).
+KEEL_CFLAGS := $(filter-out -fno-stack-protector,$(TARGET_CFLAGS)) -fomit-frame-pointer -fstack-protector
 
 all: deps keel tools guests
 

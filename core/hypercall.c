@@ -5,9 +5,11 @@
  * cannot drift apart. The calls themselves are in core/hc_keel.c, PSCI's in
  * core/psci.c; include/keel/hypercall.h has the contract of a call.
  */
+#include <keel/arch/cpu.h>
 #include <keel/guest_mem.h>
 #include <keel/hypercall.h>
 #include <keel/log.h>
+#include <keel/platform.h>
 #include <keel/vcpu.h>
 #include <keel/vm.h>
 
@@ -57,15 +59,25 @@ s64 hc_check_none(const struct vcpu *vcpu, const struct hc_args *in)
  * what is left is whether the guest has readable RAM there. Filling that
  * RAM may stop for a pending interrupt: the call is then made again.
  */
+/*
+ * Each CPU's copy of a call's guest buffer: one call at a time per CPU (Keel
+ * takes no interrupt while it handles one). Not on the stack: the hot path's
+ * frame stays small and free of byte arrays (the stack canary of
+ * -fstack-protector would cost every call), and the bound below is checked.
+ */
+static u8 hc_bufs[PLAT_MAX_CPUS][HC_BUF_MAX];
+
 static s64 hc_copy_in(struct vcpu *vcpu, struct hc_args *in)
 {
 	u64 ipa = in->x[1], len = in->x[2];
+	u8 *buf = hc_bufs[arch_cpu_index()];
 	enum gm_result res;
 
-	CHECK(len <= sizeof(in->buf)); /* a check() that let a longer one through is Keel's bug */
+	CHECK(len <= HC_BUF_MAX); /* a check() that let a longer one through is Keel's bug */
+	in->buf = buf;
 	if (!len)
 		return 0;
-	res = gm_copy_from_guest(&vcpu->vm->mem, in->buf, ipa_of(ipa), len, true);
+	res = gm_copy_from_guest(&vcpu->vm->mem, buf, ipa_of(ipa), len, true);
 	if (res == GM_RETRY)
 		return HC_RESTART;
 	return res == GM_OK ? 0 : KEEL_RET_INVALID_PARAMETER;

@@ -165,6 +165,15 @@ void vm_log_lifecycle(struct vm *vm, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The canary the compiler checks on return (-fstack-protector-strong); set in arch/aarch64/head.S. */
+u64 __stack_chk_guard;
+void __stack_chk_fail(void) __attribute__((noreturn));
+
+void __stack_chk_fail(void)
+{
+	panic("stack canary overwritten in a function called from %p", __builtin_return_address(0));
+}
+
 void panic(const char *fmt, ...)
 {
 	char buf[LOG_LINE_MAX];

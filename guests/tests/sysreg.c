@@ -45,7 +45,7 @@
 #define CNT_CTL_ENABLE 1u
 #define CNT_CTL_IMASK 2u
 #define CNT_CTL_ISTATUS 4u
-#define PTIMER_MS 20u
+#define PTIMER_MS 250u /* margins in host time: a loaded TCG host can stall a vCPU for tens of ms */
 #define PTIMER_IDLE_MS 700u /* longer than the ticker's 500 ms period */
 
 static volatile uint32_t sgis;

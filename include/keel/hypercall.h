@@ -31,7 +31,7 @@ struct vm;
 struct hc_args {
 	u32 fid; /* w0 */
 	u64 x[7]; /* x[1..6]: the arguments, cut to 32 bits for an SMC32 call; x[0] unused */
-	u8 buf[HC_BUF_MAX]; /* HC_GUEST_BUF: the guest's bytes at x[1], x[2] of them */
+	const u8 *buf; /* HC_GUEST_BUF: the guest's bytes at x[1], x[2] of them, in this CPU's copy buffer */
 };
 
 struct hc_result {
