@@ -53,7 +53,8 @@ el2_vectors:
 	guest_vector EXIT_IRQ		/* lower EL, AArch64: IRQ */
 	guest_vector EXIT_FIQ		/* lower EL, AArch64: FIQ */
 	guest_vector EXIT_SERROR	/* lower EL, AArch64: SError */
-	bad_vector 12			/* lower EL, AArch32: Keel runs no AArch32 guests */
+	bad_vector 12			/* lower EL, AArch32: EL1 is AArch64 (HCR_EL2.RW), so never, */
+					/* even from a guest's AArch32 EL0 (Arm ARM D1.10.2) */
 	bad_vector 13
 	bad_vector 14
 	bad_vector 15

@@ -76,6 +76,8 @@
 #define PSTATE_MODE_EL0T 0x0ull
 #define PSTATE_MODE_EL1T 0x4ull
 #define PSTATE_MODE_EL1H 0x5ull
+/* SPSR.M[4]: the interrupted code ran in AArch32 (with HCR_EL2.RW set, only EL0 can). */
+#define PSTATE_AARCH32 0x10ull
 
 /* CNTV_CTL_EL0 / CNTP_CTL_EL0 (Arm ARM D13.8). */
 #define CNT_CTL_ENABLE BIT(0)

@@ -243,7 +243,9 @@ static void inject_sync(struct vcpu *vcpu, u64 esr, u64 far, bool set_far)
 	u64 offset;
 
 	CHECK(vcpu->loaded);
-	if (mode == PSTATE_MODE_EL0T)
+	if (vcpu->regs.pstate & PSTATE_AARCH32)
+		offset = 0x600; /* lower EL, AArch32: the guest's EL0 may run A32/T32 code */
+	else if (mode == PSTATE_MODE_EL0T)
 		offset = 0x400; /* lower EL, AArch64 */
 	else if (mode == PSTATE_MODE_EL1T)
 		offset = 0x000; /* current EL with SP_EL0 */
@@ -258,9 +260,15 @@ static void inject_sync(struct vcpu *vcpu, u64 esr, u64 far, bool set_far)
 	vcpu->regs.pstate = PSTATE_EL1H_MASKED;
 }
 
+/* Whether the guest was at EL0, in AArch64 (EL0t) or AArch32 (any AArch32 mode is EL0 here). */
+static bool below_el1(u64 pstate)
+{
+	return (pstate & PSTATE_AARCH32) || (pstate & PSTATE_MODE_MASK) == PSTATE_MODE_EL0T;
+}
+
 void vcpu_inject_dabt(struct vcpu *vcpu, u64 far)
 {
-	bool from_el0 = (vcpu->regs.pstate & PSTATE_MODE_MASK) == PSTATE_MODE_EL0T;
+	bool from_el0 = below_el1(vcpu->regs.pstate);
 	u64 ec = from_el0 ? EC_DABT_LOW : EC_DABT_CUR;
 	u64 wnr = read_sysreg(esr_el2) & DABT_WNR;
 
@@ -269,7 +277,7 @@ void vcpu_inject_dabt(struct vcpu *vcpu, u64 far)
 
 void vcpu_inject_iabt(struct vcpu *vcpu, u64 far)
 {
-	bool from_el0 = (vcpu->regs.pstate & PSTATE_MODE_MASK) == PSTATE_MODE_EL0T;
+	bool from_el0 = below_el1(vcpu->regs.pstate);
 	u64 ec = from_el0 ? EC_IABT_LOW : EC_IABT_CUR;
 
 	inject_sync(vcpu, (ec << ESR_EC_SHIFT) | ESR_IL | FSC_SYNC_EXTERNAL, far, true);
