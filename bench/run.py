@@ -422,14 +422,14 @@ class Bench:
         con = Console(["bash", path("scripts", "run-qemu.sh"), self.ipc_cfg, "--"] + extra,
                       os.path.join(self.logs, name + ".log"))
         try:
-            state = con.wait_for(lambda l: "KHV-END" in l, self.args.hv_timeout)
+            state = con.wait_for(lambda l: "KHV-END" in l, self.args.ipc_timeout)
         finally:
             rc = con.stop()
         metrics, end = parse_hv(con.lines, "keel", mode)
         rec = {"round": rnd, "system": "keel", "mode": mode, "ok": state == "done" and end,
                "log": os.path.relpath(con.log.name, ROOT), "metrics": metrics}
         if not rec["ok"]:
-            rec["reason"] = f"timeout after {self.args.hv_timeout} s" if state == "timeout" else \
+            rec["reason"] = f"timeout after {self.args.ipc_timeout} s" if state == "timeout" else \
                 f"QEMU exited with status {rc} before KHV-END"
         self.ipc.append(rec)
         log(f"{name}: {len(metrics)} metrics, {'ok' if rec['ok'] else 'FAILED: ' + rec['reason']}")
@@ -477,6 +477,9 @@ def main():
                    "virtual time, which repeat exactly; the full suite takes about 3 minutes per boot)")
     p.add_argument("--timeout", type=int, default=600, help="seconds per Linux boot (default 600)")
     p.add_argument("--hv-timeout", type=int, default=120, help="seconds per bench-hv boot (default 120)")
+    p.add_argument("--ipc-timeout", type=int, default=300,
+                   help="seconds per bench-ipc boot (default 300: its wall-clock channel and doorbell runs "
+                        "slow down most on a loaded host)")
     p.add_argument("--initrd", help="benchmark initramfs (default build/bench/initrd-bench.cpio.gz)")
     args = p.parse_args()
     modes = [m for m in args.modes.split(",") if m]
