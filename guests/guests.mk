@@ -22,6 +22,7 @@ ipcdemo_SRCS := $(wildcard guests/ipcdemo/*.c)
 $(foreach g,$(filter test-%,$(GUEST_NAMES)),$(eval $(g)_SRCS := guests/tests/$(g:test-%=%).c))
 # The churn test again, linked for RAM at an IPA that is not 2 MiB aligned (configs/tests/churn.dts).
 test-fpsimd_SRCS := guests/tests/fpsimd.c guests/tests/fpsimd_regs.S
+test-fuzz_SRCS := guests/tests/fuzz.c guests/tests/fuzz_ops.c
 test-churn-odd_SRCS := guests/tests/churn.c
 test-churn-odd_LINK_ADDR := 0x40100000
 
