@@ -9,7 +9,8 @@
  *  - the distributor and both redistributors on purpose: enable, pending and
  *    active set/clear, priorities, and one SPI whose GICD_IROUTER both vCPUs
  *    flip between them while each sets it pending, plus windows with IRQs
- *    unmasked in which whatever is pending is taken and acknowledged;
+ *    unmasked in which whatever is pending is taken and acknowledged
+ *    (guests/tests/fuzz_smp_gic.c);
  *  - SGI storms to the sibling, to itself, to both, to vCPUs that do not
  *    exist and by broadcast;
  *  - PSCI: CPU_ON of the sibling with good and bad entry points and any
@@ -39,7 +40,6 @@
 #include <guest/guest.h>
 #include <guest/ipc.h>
 #include <guest/keel.h>
-#include <guest/mmio.h>
 #include <guest/platform.h>
 #include <guest/psci.h>
 #include <guest/report.h>
@@ -49,8 +49,9 @@
 #include <guest/timer.h>
 
 #include "fuzz_ops.h"
+#include "fuzz_smp.h"
 
-#define NR_CPUS 2u
+#define NR_CPUS FUZZ_SMP_CPUS
 #define DEFAULT_OPS 60000u
 #define DEFAULT_RESETS 2u
 #define CANARY_WORDS (16 * 1024)
@@ -59,41 +60,17 @@
 #define PEER_SLOT 0u   /* the fuzzer's call/send slot to the peer's endpoint; the peer receives on its 0 */
 #define FUZZ_BADGE 0x66u
 #define BYE_MAGIC 0x66757a7a2d627965ull /* "fuzz-bye": no random word hits it */
-#define SHARED_SPI 48u
 #define WAIT_POLLS 20000000u /* a vCPU lost for this long is reported, not waited for */
 #define BAD_LINES_MAX 8u
 #define POLL_PAUSE 500u
-#define IRQ_WINDOW_MAX 64u
-
-/* GICv3 registers (GICv3 spec 12.9, 12.10, 12.11). */
-#define GICD_CTLR 0x0000u
-#define GICD_ISENABLER 0x0100u
-#define GICD_ICENABLER 0x0180u
-#define GICD_ISPENDR 0x0200u
-#define GICD_ICPENDR 0x0280u
-#define GICD_ISACTIVER 0x0300u
-#define GICD_ICACTIVER 0x0380u
-#define GICD_IPRIORITYR 0x0400u
-#define GICD_ICFGR 0x0c00u
-#define GICD_IROUTER 0x6000u
-#define GICR_WAKER 0x0014u
-#define GICR_SGI_BASE 0x10000u
-#define GICR_IGROUPR0 0x0080u
-#define IROUTER_IRM (1ull << 31)
-
-/* What a vCPU did beyond the generic surfaces, and what it saw that Keel must never answer. */
-struct smp_stats {
-	uint64_t gic, gic_aborts, sgi, sgi_undefs, psci, offs, revived, keel, irqs, spurious;
-	uint64_t bad; /* answers no correct Keel gives: each is also printed (the first few) */
-};
 
 /* One vCPU's state, in memory so that it survives the vCPU's CPU_OFF and CPU_ON. */
 struct vstate {
 	volatile uint64_t ops_done;
 	volatile uint64_t ctx_expect; /* the context ID the sibling passed to the CPU_ON that starts us */
 	volatile uint64_t on_at;      /* when that CPU_ON was made (counter ticks) */
-	uint64_t off_for_worst, start_worst; /* off until the sibling's CPU_ON; CPU_ON until here */
-	volatile uint32_t started, done, window_irqs;
+	uint64_t start_worst, start_sum; /* from a CPU_ON of this vCPU until it arrived: longest, total */
+	volatile uint32_t started, done;
 	struct smp_stats s;
 };
 
@@ -120,6 +97,11 @@ static uint64_t mix(uint64_t x)
 static struct vstate *me_state(void)
 {
 	return &vs[cpu_id() % NR_CPUS];
+}
+
+struct smp_stats *fuzz_smp_stats(void)
+{
+	return &me_state()->s;
 }
 
 /* Records an answer Keel must never give; the first few are printed with what was expected. */
@@ -313,133 +295,6 @@ static void psci_one(unsigned int me)
 	}
 }
 
-/* A 32-bit register of the SPI range: the four banks that cover INTIDs 0..127 (bank 0 is RAZ/WI here). */
-static uint64_t gicd_bank(uint32_t reg)
-{
-	return PLAT_GICD_BASE + reg + 4 * fuzz_rnd_below(4);
-}
-
-/* A redistributor SGI-frame register of either vCPU. */
-static uint64_t gicr_sgi(uint32_t reg)
-{
-	return PLAT_GICR_BASE + fuzz_rnd_below(NR_CPUS) * PLAT_GICR_STRIDE + GICR_SGI_BASE + reg;
-}
-
-/* An IROUTER value: either vCPU, any-of-them (IRM), or an affinity no vCPU has. */
-static uint64_t rnd_route(void)
-{
-	switch (fuzz_rnd_below(6)) {
-	case 0: case 1: case 2: return fuzz_rnd_below(NR_CPUS);
-	case 3: return IROUTER_IRM;
-	case 4: return NR_CPUS + fuzz_rnd_below(200);
-	default: return fuzz_rnd_value();
-	}
-}
-
-/* One access of the interrupt state both vCPUs share, aimed at the registers that change it. */
-static void gic_one(void)
-{
-	static const uint32_t set_clear[] = { GICD_ISENABLER, GICD_ICENABLER, GICD_ISPENDR, GICD_ICPENDR,
-					      GICD_ISACTIVER, GICD_ICACTIVER };
-	struct smp_stats *s = &me_state()->s;
-	uint64_t addr, v = fuzz_rnd_below(2) ? 1ull << fuzz_rnd_below(32) : fuzz_rnd_value();
-	unsigned int width = 4;
-	bool write = fuzz_rnd_below(4) != 0;
-
-	switch (fuzz_rnd_below(10)) {
-	case 0: case 1: /* the shared SPI moves between the vCPUs ... */
-		addr = PLAT_GICD_BASE + GICD_IROUTER + 8 * SHARED_SPI;
-		v = rnd_route();
-		width = 8;
-		write = true;
-		break;
-	case 2: case 3: /* ... while either makes it pending, enables or activates it, or clears that */
-		addr = PLAT_GICD_BASE + set_clear[fuzz_rnd_below(6)] + 4 * (SHARED_SPI / 32);
-		v = 1ull << (SHARED_SPI % 32);
-		write = true;
-		break;
-	case 4: case 5:
-		addr = gicd_bank(set_clear[fuzz_rnd_below(6)]);
-		break;
-	case 6:
-		addr = PLAT_GICD_BASE + GICD_IPRIORITYR + fuzz_rnd_below(128);
-		width = fuzz_rnd_below(2) ? 1 : 4;
-		addr &= ~(uint64_t)(width - 1);
-		break;
-	case 7:
-		addr = gicr_sgi(set_clear[fuzz_rnd_below(6)]);
-		break;
-	case 8:
-		addr = fuzz_rnd_below(2) ? gicr_sgi(GICD_IPRIORITYR + 4 * fuzz_rnd_below(8))
-					 : PLAT_GICD_BASE + GICD_IROUTER + 8 * (32 + fuzz_rnd_below(96));
-		width = addr >= PLAT_GICD_BASE + GICD_IROUTER && addr < PLAT_GICR_BASE ? 8 : 4;
-		if (width == 8)
-			v = rnd_route();
-		break;
-	default: /* enables, group and trigger: keep ARE (bit 4) so the view of the GIC stays GICv3 */
-		addr = fuzz_rnd_below(2) ? PLAT_GICD_BASE + GICD_CTLR : gicd_bank(GICD_ICFGR);
-		if (addr == PLAT_GICD_BASE + GICD_CTLR)
-			v = (v & 0x3u) | 0x10u;
-		break;
-	}
-	s->gic++;
-	if (fuzz_access_caught(addr, width, write, v))
-		s->gic_aborts++;
-}
-
-/* A storm of SGIs: to the sibling, itself, both, vCPUs that do not exist, or everyone but itself. */
-static void sgi_storm(void)
-{
-	struct smp_stats *s = &me_state()->s;
-	uint64_t n = 1 + fuzz_rnd_below(32);
-
-	for (uint64_t i = 0; i < n; i++) {
-		uint64_t intid = fuzz_rnd_below(16) << 24, v;
-
-		switch (fuzz_rnd_below(6)) {
-		case 0: v = 1ull << (cpu_id() ^ 1u); break;
-		case 1: v = 1ull << cpu_id(); break;
-		case 2: v = 3; break;
-		case 3: v = (fuzz_rnd() & 0xfffc) | (fuzz_rnd_below(4) << 16); break; /* Aff1 too */
-		case 4: v = 1ull << 40; break; /* IRM: every vCPU but this one */
-		default: v = fuzz_rnd(); break;
-		}
-		exc_catch_begin();
-		write_sysreg(S3_0_C12_C11_5, v | intid); /* ICC_SGI1R_EL1 */
-		s->sgi++;
-		s->sgi_undefs += exc_catch_end(NULL, NULL);
-	}
-}
-
-/* IRQs, in windows: acknowledge and end whatever came; a storm closes the window (PMR 0). */
-static void on_irq(void)
-{
-	struct vstate *v = me_state();
-	uint64_t iar = read_sysreg(icc_iar1_el1) & 0xffffffu;
-
-	if (++v->window_irqs >= IRQ_WINDOW_MAX)
-		write_sysreg(icc_pmr_el1, 0);
-	if (iar >= 1020) {
-		v->s.spurious++;
-		return;
-	}
-	v->s.irqs++;
-	write_sysreg(icc_eoir1_el1, iar);
-}
-
-static void irq_window(void)
-{
-	me_state()->window_irqs = 0;
-	write_sysreg(icc_pmr_el1, 0xff);
-	write_sysreg(icc_igrpen1_el1, 1);
-	isb();
-	irq_enable();
-	for (volatile uint32_t i = 0; i < 200; i++)
-		;
-	irq_disable();
-	write_sysreg(icc_pmr_el1, 0xff);
-}
-
 /* Keel's own calls, on slots and channels this VM does or does not hold; each answer checked. */
 static void keel_one(void)
 {
@@ -496,9 +351,9 @@ static void smp_one(unsigned int me)
 	else if (r < 490)
 		fuzz_sysreg();
 	else if (r < 690)
-		gic_one();
+		fuzz_smp_gic_op();
 	else if (r < 750)
-		sgi_storm();
+		fuzz_smp_sgi_storm();
 	else if (r < 830)
 		psci_one(me);
 	else if (r < 840)
@@ -507,7 +362,7 @@ static void smp_one(unsigned int me)
 	else if (r < 970)
 		keel_one();
 	else
-		irq_window();
+		fuzz_smp_irq_window();
 }
 
 /* Milliseconds since this run of the VM started. */
@@ -558,25 +413,6 @@ static __attribute__((noreturn)) void fuzz_loop(unsigned int me)
 		wfi();
 }
 
-/*
- * The CPU interface of a vCPU started while its sibling already fuzzes: not
- * gic_init_cpu(), which waits for GICR_WAKER, and the sibling may be writing
- * that register of ours. IRQs stay masked but in windows (irq_window()).
- */
-static void cpu_interface_init(void)
-{
-	uintptr_t rd = PLAT_GICR_BASE + cpu_id() * PLAT_GICR_STRIDE;
-
-	mmio_write32(rd + GICR_WAKER, 0); /* ProcessorSleep off; not waited for */
-	mmio_write32(rd + GICR_SGI_BASE + GICR_IGROUPR0, 0xffffffffu); /* SGIs and PPIs in Group 1, as vcpu 0's */
-	write_sysreg(icc_sre_el1, read_sysreg(icc_sre_el1) | 1);
-	isb();
-	write_sysreg(icc_pmr_el1, 0xff);
-	write_sysreg(icc_bpr1_el1, 0);
-	write_sysreg(icc_igrpen1_el1, 1);
-	isb();
-}
-
 /* Where CPU_ON brings a vCPU (fuzz_smp_entry.S): the first start of vCPU 1, or a vCPU switched off. */
 void fuzz_smp_started(uint64_t ctx, uint64_t cpu)
 {
@@ -587,12 +423,13 @@ void fuzz_smp_started(uint64_t ctx, uint64_t cpu)
 	if (!v->started) {
 		v->started = 1;
 		fuzz_seed(mix(run_seed + cpu));
-		cpu_interface_init();
+		fuzz_smp_cpu_interface_init();
 	} else {
 		uint64_t t = timer_now() - v->on_at;
 
 		v->s.revived++;
 		v->start_worst = t > v->start_worst ? t : v->start_worst;
+		v->start_sum += t;
 	}
 	__atomic_store_n(&off_token, 0, __ATOMIC_SEQ_CST); /* after the check: the sibling may set ctx_expect again */
 	fuzz_loop((unsigned int)cpu);
@@ -620,8 +457,9 @@ static void print_vcpu(unsigned int cpu)
 		      "%lu times off and %lu back, %lu Keel calls, %lu IRQs taken (%lu spurious), %lu unexpected answers",
 		      cpu, s->gic, s->gic_aborts, s->sgi, s->sgi_undefs, s->psci, s->offs, s->revived, s->keel,
 		      s->irqs, s->spurious, s->bad);
-	fuzz_hc_print("fuzz-smp: vcpu %u: worst time from CPU_ON to arrival %lu us", cpu,
-		      vs[cpu].start_worst * 1000000 / timer_freq());
+	fuzz_hc_print("fuzz-smp: vcpu %u: from CPU_ON to arrival %lu us at worst, %lu us on average", cpu,
+		      vs[cpu].start_worst * 1000000 / timer_freq(),
+		      vs[cpu].start_sum * 1000000 / timer_freq() / (s->revived ? s->revived : 1));
 }
 
 /* vCPU 0, both vCPUs done: the sibling must go off, then the counts and the checks. */
@@ -692,7 +530,7 @@ static void fuzzer(void)
 	fdt_memory(&ram_base, &ram_size);
 	run_seed = mix(seed ^ (run * 0x9e3779b97f4a7c15ull));
 	if (run < resets) {
-		reset_vcpu = (uint32_t)(run_seed & 1);
+		reset_vcpu = (uint32_t)(run_seed >> 63);
 		reset_at = ops / 4 + (run_seed >> 8) % (ops / 2);
 	}
 	fuzz_hc_print("fuzz-smp: seed 0x%lx, run %lu of %u: %u operations on each of %u vCPUs, then %s", seed, run,
@@ -704,7 +542,7 @@ static void fuzzer(void)
 		canary[i] = 0xf0230000u ^ (i * 2654435761u);
 	gic_init_dist();
 	gic_init_cpu();
-	exc_set_irq_handler(on_irq);
+	exc_set_irq_handler(fuzz_smp_irq);
 	vs[0].started = 1;
 	off_token = 2; /* vcpu 1 counts as off until it has arrived (fuzz_smp_started) */
 	vs[1].ctx_expect = run_seed;
