@@ -52,7 +52,7 @@
 #include "fuzz_smp.h"
 
 #define NR_CPUS FUZZ_SMP_CPUS
-#define DEFAULT_OPS 60000u
+#define DEFAULT_OPS 50000u
 #define DEFAULT_RESETS 2u
 #define CANARY_WORDS (16 * 1024)
 #define CHANNEL_IPA 0x50000000ull /* configs/tests/fuzz-smp.dts */
@@ -80,6 +80,8 @@ void fuzz_smp_started(uint64_t ctx, uint64_t cpu);
 static struct vstate vs[NR_CPUS];
 /* 0, or 1 + the vCPU that is switching itself off: at most one vCPU is ever off at a time. */
 static volatile uint32_t off_token;
+/* Set by the vCPU that is about to reset the VM: Keel refuses a CPU_ON from then on (INVALID_PARAMS). */
+static volatile uint32_t resetting;
 static uint64_t seed, run, run_seed, ram_base = PLAT_RAM_BASE, ram_size = 0x1000000;
 static uint32_t ops = DEFAULT_OPS, resets = DEFAULT_RESETS, reset_vcpu = NR_CPUS;
 static uint64_t reset_at, run_t0;
@@ -109,6 +111,8 @@ static void bad(const char *what, int64_t got, int64_t want)
 {
 	struct vstate *v = me_state();
 
+	if (resetting && got == PSCI_RET_INVALID_PARAMS)
+		return; /* CPU_ON while the sibling resets the VM: Keel refuses it so (core/psci.c) */
 	if (v->s.bad++ < BAD_LINES_MAX)
 		fuzz_hc_print("FAIL: fuzz-smp: run %lu vcpu %u op %lu: %s returned %ld, expected %ld", run, cpu_id(),
 			      v->ops_done, what, got, want);
@@ -382,6 +386,8 @@ static __attribute__((noreturn)) void reset_now(unsigned int me)
 	fuzz_hc_print("fuzz-smp: run %lu: vcpu %u resets the VM at its operation %lu (vcpu 0 at %lu, vcpu 1 at %lu, "
 		      "%lu unexpected answers, %lu ms)",
 		      run, me, vs[me].ops_done, vs[0].ops_done, vs[1].ops_done, bad_total(), run_ms());
+	resetting = 1;
+	dsb(sy);
 	psci(PSCI_SYSTEM_RESET, fuzz_rnd_arg(), fuzz_rnd_arg(), 0);
 	bad("SYSTEM_RESET", 0, -1);
 	for (;;)
