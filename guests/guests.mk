@@ -13,7 +13,7 @@ GUEST_OUT ?= $(BUILD)/guests
 
 GUEST_NAMES := ticker rtexec ipcdemo test-hostile test-sentinel test-reset test-smp test-hypercall test-vgic test-passthrough \
 	test-sysreg test-forge test-vcpuoff test-vtimer test-churn test-churn-odd test-flood test-ipc_server test-ipc_client \
-	test-channel test-fuzz test-stream test-hostile_ipc test-hostile_peers test-fpsimd test-aarch32
+	test-channel test-fuzz test-fuzz_smp test-stream test-hostile_ipc test-hostile_peers test-fpsimd test-aarch32
 
 # Sources of each guest: ticker, rtexec and ipcdemo in their own directories, test-X in guests/tests/X.c.
 ticker_SRCS := $(wildcard guests/ticker/*.c)
@@ -22,6 +22,8 @@ ipcdemo_SRCS := $(wildcard guests/ipcdemo/*.c)
 $(foreach g,$(filter test-%,$(GUEST_NAMES)),$(eval $(g)_SRCS := guests/tests/$(g:test-%=%).c))
 # The churn test again, linked for RAM at an IPA that is not 2 MiB aligned (configs/tests/churn.dts).
 test-fpsimd_SRCS := guests/tests/fpsimd.c guests/tests/fpsimd_regs.S
+test-fuzz_SRCS := guests/tests/fuzz.c guests/tests/fuzz_ops.c
+test-fuzz_smp_SRCS := guests/tests/fuzz_smp.c guests/tests/fuzz_smp_gic.c guests/tests/fuzz_ops.c guests/tests/fuzz_smp_entry.S
 test-churn-odd_SRCS := guests/tests/churn.c
 test-churn-odd_LINK_ADDR := 0x40100000
 

@@ -1,0 +1,36 @@
+/*
+ * The SMP fuzzer's CPU_ON entry point (guests/tests/fuzz_smp.c). Unlike the
+ * library's smp_secondary_entry it takes its stack from MPIDR_EL1.Aff0, not
+ * from the context ID, so the fuzzer can pass any context and check that it
+ * arrives in x0 unchanged; vCPU 0, switched off and started again by vCPU 1,
+ * comes in here too (on smp_stacks[0], which the library leaves unused).
+ */
+
+/* SCTLR_EL1 RES1 bits (Arm ARM D17.2.118): MMU, caches and alignment checks off, as start.S. */
+#define SCTLR_EL1_RES1 ((1 << 29) | (1 << 28) | (1 << 23) | (1 << 22) | (1 << 20) | (1 << 11))
+#define SMP_STACK_SIZE 0x4000	/* guests/lib/include/guest/smp.h */
+#define FUZZ_SMP_CPUS 2		/* fuzz_smp.c: vCPUs 0 and 1 */
+
+	.text
+	.global fuzz_smp_entry
+fuzz_smp_entry:
+	msr	daifset, #0xf
+	ldr	x9, =SCTLR_EL1_RES1
+	msr	sctlr_el1, x9
+	msr	spsel, #1
+	ldr	x9, =exc_vectors
+	msr	vbar_el1, x9
+	isb
+	mrs	x10, mpidr_el1
+	and	x10, x10, #0xff
+	cmp	x10, #FUZZ_SMP_CPUS
+	b.hs	1f			/* a vCPU this test never starts: park it */
+	ldr	x9, =smp_stacks
+	add	x11, x10, #1
+	mov	x12, #SMP_STACK_SIZE
+	madd	x9, x11, x12, x9	/* the top of smp_stacks[Aff0] */
+	mov	sp, x9
+	mov	x1, x10			/* x0: the context ID, as CPU_ON passed it */
+	bl	fuzz_smp_started
+1:	wfi
+	b	1b
