@@ -108,10 +108,11 @@ void channel_parse(const void *fdt, const struct srcmap *map, struct cfg_system 
 		return;
 	ipc->channels_loc = srcmap_node(map, "/channels", NULL, NULL);
 	fdt_for_each_subnode(sub, fdt, node) {
-		struct cfg_channel *ch = &ipc->channels[ipc->nr_channels];
+		struct cfg_channel *ch;
 
 		if (ipc->nr_channels++ >= CFG_MAX_CHANNELS)
-			continue;
+			continue; /* counted, never pointed past the array: the validator reports the count */
+		ch = &ipc->channels[ipc->nr_channels - 1];
 		memset(ch, 0, sizeof(*ch));
 		snprintf(ch->name, sizeof(ch->name), "%s", fdt_get_name(fdt, sub, NULL));
 		snprintf(ch->node, sizeof(ch->node), "/channels/%s", fdt_get_name(fdt, sub, NULL));
