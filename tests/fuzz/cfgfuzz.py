@@ -18,8 +18,10 @@ holds a dummy file at every image path a seed names. For every input:
     line ("FILE:LINE: [node PATH: ]REASON", or dtc's "FILE:LINE.COL")
     and nothing is written;
   - on exit 0 the blob keelcfg wrote passes Keel's own EL2 check (blobcheck,
-    core/blob.c on the host) and keelcfg --check-blob, and every guest tree
-    is a valid DTB.
+    core/blob.c on the host), the rules of docs/configuration.md that Keel
+    does not re-check (blobcheck --rules: no shared physical memory without
+    --unsafe, no static CPU twice, no RAM over a device, ...) and keelcfg
+    --check-blob, and every guest tree is a valid DTB.
 
 Input I of seed S is made from a generator seeded with "S:I" alone, so
 `--seed S --only I` rebuilds and reruns exactly that input. A failing input is
@@ -553,16 +555,20 @@ def run_one(args, root, data, unsafe):
         if os.path.exists(out):
             return "written", "refused but wrote " + out
         return "refused", None
-    return check_accepted(args, root, out, env)
+    return check_accepted(args, out, env, unsafe)
 
 
-def check_accepted(args, root, out, env):
+def check_accepted(args, out, env, unsafe):
     blob = os.path.join(out, "keel.cfg")
     if not os.path.isfile(blob):
         return "written", "exit 0 without keel.cfg"
     p = subprocess.run([args.blobcheck, blob], env=env, capture_output=True, timeout=args.timeout)
     if p.returncode != 0:
         return "keel-refuses", "keelcfg wrote a blob Keel refuses: " + p.stderr.decode(errors="replace")
+    p = subprocess.run([args.blobcheck, "--rules-unsafe" if unsafe else "--rules", blob], env=env,
+                       capture_output=True, timeout=args.timeout)
+    if p.returncode != 0:
+        return "rules", "keelcfg wrote a blob breaking its documented rules: " + p.stderr.decode(errors="replace")
     p = subprocess.run([args.keelcfg, "--check-blob", blob], env=env, capture_output=True, timeout=args.timeout)
     if p.returncode != 0:
         return "check-blob", "keelcfg --check-blob refuses its own blob: " + p.stderr.decode(errors="replace")
