@@ -425,6 +425,30 @@ class Mutator:
         p.value = [("cells", [hex(self.r.choice([0, 1, 2, 999, 1000, 1001, 10 ** 6, 10 ** 9, 0x7fffffff, 0x80000000,
                                                  0xffffffff])) for _ in range(n)])]
 
+    def m_same_name_value(self):
+        """A property takes the value of another of its name in the tree: shared RAM, CPUs, doorbells, IPAs."""
+        ps = [p for n, _ in self.nodes() for p in n.props if p.value]
+        if not ps:
+            return
+        p = self.r.choice(ps)
+        same = [q for q in ps if q.name == p.name and q is not p]
+        if same:
+            p.value = self.r.choice(same).copy().value
+
+    def m_nudge(self):
+        """A number moved a little: by a page, a 2 MiB span, 16 MiB, one, or to a neighbour CPU or INTID."""
+        ps = [p for n, _ in self.nodes() for p in n.props if p.value and any(k == "cells" and v for k, v in p.value)]
+        if not ps:
+            return
+        cells = self.r.choice([v for k, v in self.r.choice(ps).value if k == "cells" and v])
+        i = self.r.randrange(len(cells))
+        try:
+            x = int(cells[i], 0)
+        except ValueError:
+            return
+        d = self.r.choice([1, 2, 3, 0x1000, 0x200000, 0x1000000, 0x10000000])
+        cells[i] = hex((x + self.r.choice([-d, d])) & 0xffffffff)
+
     def m_crossover(self):
         if not self.donors:
             return
@@ -438,7 +462,8 @@ class Mutator:
     MUTATIONS = ["m_drop_node", "m_dup_node", "m_many_nodes", "m_rename_node", "m_move_node", "m_drop_prop",
                  "m_dup_prop", "m_rename_prop", "m_add_prop", "m_set_value", "m_cells", "m_cells", "m_cells",
                  "m_range", "m_range", "m_string", "m_string", "m_self_reference", "m_self_reference",
-                 "m_rt_edge", "m_rt_edge", "m_crossover"]
+                 "m_rt_edge", "m_rt_edge", "m_crossover", "m_same_name_value", "m_same_name_value",
+                 "m_nudge", "m_nudge", "m_nudge"]
 
     def mutate(self):
         for _ in range(self.r.choice([1, 1, 1, 2, 2, 3, 5])):
@@ -591,6 +616,46 @@ def replay(args, root):
     return 1 if bad else 0
 
 
+def with_parents(root):
+    """Every node of a tree with its parent and path, in walk order."""
+    out = [(root, None, "/")]
+    for n, parent, path in out:
+        for c in n.children:
+            out.append((c, n, (path if path != "/" else "") + "/" + c.name))
+    return out
+
+
+def sweep_inputs(seeds, trees):
+    """Every seed with one property, or one node, left out: each rule that reads a property meets its absence."""
+    for s, tree in zip(seeds, trees):
+        rel = os.path.relpath(s, ROOT)
+        for ni, (node, parent, path) in enumerate(with_parents(tree)):
+            for pi in range(len(node.props)):
+                t = tree.copy()
+                name = with_parents(t)[ni][0].props.pop(pi).name
+                yield emit_tree(t).encode(), s, "%s without %s:%s" % (rel, path, name)
+            if parent is not None:
+                t = tree.copy()
+                n, par, _ = with_parents(t)[ni]
+                par.children.remove(n)
+                yield emit_tree(t).encode(), s, "%s without node %s" % (rel, path)
+
+
+def run_sweep(args, root, seeds, trees):
+    bad = total = 0
+    for data, src, what in sweep_inputs(seeds, trees):
+        kind, why = run_one(args, root, data, False)
+        total += 1
+        if why is not None:
+            bad += 1
+            name = os.path.join(args.work, "crashes", "sweep-%d" % total)
+            with open(name + ".dts", "wb") as f:
+                f.write(data)
+            print("FAILURE %s (%s): %s\n  kept in %s.dts" % (kind, what, why.splitlines()[0], name), flush=True)
+    print("cfgfuzz: sweep of %d inputs, %d failures" % (total, bad))
+    return 1 if bad else 0
+
+
 def make_input(seed, i, seeds, trees, texts):
     rng = random.Random("%d:%d" % (seed, i))
     s = rng.randrange(len(seeds))
@@ -613,6 +678,8 @@ def main():
     ap.add_argument("--start", type=int, default=0, help="the first input's number")
     ap.add_argument("--only", type=int, default=-1, help="run input ONLY of the seed alone")
     ap.add_argument("--timeout", type=int, default=20, help="seconds one input may take")
+    ap.add_argument("--sweep", action="store_true", help="instead of random inputs, every seed with each property "
+                    "and each node left out in turn")
     ap.add_argument("--replay", nargs="+", metavar="DTS", help="run these files once each through the same checks "
                     "(a 'FILE: kind' line each); --unsafe if the file has an '// args: --unsafe' line")
     args = ap.parse_args()
@@ -632,6 +699,8 @@ def main():
 
     if args.replay:
         return replay(args, root)
+    if args.sweep:
+        return run_sweep(args, root, seeds, trees)
 
     counts, failures, seen = {}, 0, set()
     start, i = time.monotonic(), args.start

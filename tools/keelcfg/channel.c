@@ -212,8 +212,8 @@ static void channel_validate_members(const struct cfg_system *sys, const struct 
 	const struct cfg_channel *ch = &sys->ipc.channels[c];
 
 	if (ch->nr_members < 2 || ch->nr_members > KEEL_MAX_VMS)
-		diag_error(d, &ch->members_loc, ch->node, "%u members: a channel joins 2 to %u VMs", ch->nr_members,
-			   KEEL_MAX_VMS);
+		diag_error(d, ch->members_loc.file ? &ch->members_loc : &ch->loc, ch->node,
+			   "%u members: a channel joins 2 to %u VMs", ch->nr_members, KEEL_MAX_VMS);
 	if (ch->nr_access != ch->nr_members)
 		diag_error(d, ch->nr_access ? &ch->access_loc : &ch->loc, ch->node,
 			   "%u access entries for %u members: give one per member", ch->nr_access, ch->nr_members);
