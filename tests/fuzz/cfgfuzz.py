@@ -295,6 +295,15 @@ class Mutator:
         for i in range(self.r.choice([8, 16, 17, 33, 65, 200])):
             d = c.copy()
             d.name = re.sub(r"@.*", "", c.name) + "x%d" % i + (c.name[c.name.index("@"):] if "@" in c.name else "")
+            # Each copy's RAM elsewhere (64 MiB apart), so that copied VMs get past the overlap rule.
+            for n, _ in d.walk():
+                for p in n.props:
+                    cells = [v for k, v in (p.value or []) if k == "cells"]
+                    if p.name == "phys" and cells and len(cells[0]) == 2:
+                        try:
+                            cells[0][1] = hex((int(cells[0][1], 0) + (i + 1) * 0x4000000) & 0xffffffff)
+                        except ValueError:
+                            pass
             parent.children.append(d)
 
     def new_name(self, old):
