@@ -31,6 +31,7 @@ if there was a failure.
 """
 import argparse
 import glob
+import gzip
 import os
 import random
 import re
@@ -621,7 +622,7 @@ def replay(args, root):
     """Each file once, unmutated: the committed regression inputs and the config tests."""
     bad = 0
     for path in args.replay:
-        data = open(path, "rb").read()
+        data = (gzip.open if path.endswith(".gz") else open)(path, "rb").read()
         kind, why = run_one(args, root, data, b"// args: --unsafe" in data)
         print("%s: %s%s" % (path, kind, "\n" + why if why else ""), flush=True)
         bad += why is not None

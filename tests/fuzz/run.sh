@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The configuration fuzzer's part of `make test` (issue 12), run from anywhere:
-#   1. every committed configuration (tests/config/*.dts, configs/**/*.dts) once
+#   1. every committed configuration (tests/config/*.dts, configs/**/*.dts) and
+#      every input a fuzzing run found a bug with (tests/fuzz/regress/*.dts.gz) once
 #      through keelcfg built with ASan/UBSan, with cfgfuzz.py's checks: no
 #      sanitizer report, exit 0 or a refusal naming file and line, and an accepted
 #      blob that Keel's own check (core/blob.c, as build/fuzz/blobcheck) accepts;
@@ -37,7 +38,7 @@ part() { # $1 name, then the cfgfuzz.py arguments
 }
 
 shopt -s globstar
-part cfgfuzz-replay --replay tests/config/*.dts configs/**/*.dts
+part cfgfuzz-replay --replay tests/config/*.dts configs/**/*.dts tests/fuzz/regress/*
 part cfgfuzz-seed --seed "${CFGFUZZ_SEED:-1}" --seconds "${CFGFUZZ_SECONDS:-20}"
 
 echo "$passed passed, $failed failed"
