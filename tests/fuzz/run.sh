@@ -16,7 +16,7 @@ work=$BUILD/fuzz/ci
 passed=0
 failed=0
 
-if ! make -s "$BUILD/fuzz/keelcfg" "$BUILD/fuzz/blobcheck" >/dev/null; then
+if ! MAKEFLAGS= make -s "$BUILD/fuzz/keelcfg" "$BUILD/fuzz/blobcheck" >/dev/null; then
 	echo "FAIL: cannot build the sanitized keelcfg and blobcheck"
 	echo "0 passed, 1 failed"
 	exit 1
