@@ -293,7 +293,7 @@ class Mutator:
             return
         parent = self.r.choice(ns)
         c = self.r.choice(parent.children)
-        for i in range(self.r.choice([8, 16, 17, 33, 65, 200])):
+        for i in range(self.r.choice([3, 4, 5, 8, 16, 17, 33, 65, 200])):
             d = c.copy()
             d.name = re.sub(r"@.*", "", c.name) + "x%d" % i + (c.name[c.name.index("@"):] if "@" in c.name else "")
             # Each copy's RAM elsewhere (64 MiB apart), so that copied VMs get past the overlap rule.
