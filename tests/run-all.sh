@@ -3,6 +3,7 @@
 #   0. the include layering of the tree        tests/check-layering.sh (and its self-test)
 #   1. host unit tests (cmocka, ASan/UBSan)    build/unit/*
 #   2. configuration checks (tools/keelcfg)    tests/config/run.sh
+#      and a short configuration fuzzing run    tests/fuzz/run.sh
 #   3. system tests booting Keel under QEMU    tests/system/run.sh
 # Each tier prints its own lines; the last line here is "N passed, N failed".
 set -u
@@ -59,7 +60,7 @@ for t in "$BUILD"/unit/test_*; do
 	failed=$((failed + f))
 done
 
-for tier in config system; do
+for tier in config fuzz system; do
 	script=tests/$tier/run.sh
 	[ -f "$script" ] || continue
 	echo "== $tier tests"

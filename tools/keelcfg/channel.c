@@ -108,10 +108,11 @@ void channel_parse(const void *fdt, const struct srcmap *map, struct cfg_system 
 		return;
 	ipc->channels_loc = srcmap_node(map, "/channels", NULL, NULL);
 	fdt_for_each_subnode(sub, fdt, node) {
-		struct cfg_channel *ch = &ipc->channels[ipc->nr_channels];
+		struct cfg_channel *ch;
 
 		if (ipc->nr_channels++ >= CFG_MAX_CHANNELS)
-			continue;
+			continue; /* counted, never pointed past the array: the validator reports the count */
+		ch = &ipc->channels[ipc->nr_channels - 1];
 		memset(ch, 0, sizeof(*ch));
 		snprintf(ch->name, sizeof(ch->name), "%s", fdt_get_name(fdt, sub, NULL));
 		snprintf(ch->node, sizeof(ch->node), "/channels/%s", fdt_get_name(fdt, sub, NULL));
@@ -211,8 +212,8 @@ static void channel_validate_members(const struct cfg_system *sys, const struct 
 	const struct cfg_channel *ch = &sys->ipc.channels[c];
 
 	if (ch->nr_members < 2 || ch->nr_members > KEEL_MAX_VMS)
-		diag_error(d, &ch->members_loc, ch->node, "%u members: a channel joins 2 to %u VMs", ch->nr_members,
-			   KEEL_MAX_VMS);
+		diag_error(d, ch->members_loc.file ? &ch->members_loc : &ch->loc, ch->node,
+			   "%u members: a channel joins 2 to %u VMs", ch->nr_members, KEEL_MAX_VMS);
 	if (ch->nr_access != ch->nr_members)
 		diag_error(d, ch->nr_access ? &ch->access_loc : &ch->loc, ch->node,
 			   "%u access entries for %u members: give one per member", ch->nr_access, ch->nr_members);

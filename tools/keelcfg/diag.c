@@ -9,11 +9,31 @@
 
 #include "model.h"
 
+/*
+ * A message is one line: a control character from the source (a newline in a
+ * path string, say) would start a line that names no file and could be mistaken
+ * for another message, so each is written as \xNN.
+ */
+static void diag_escape(char *dst, size_t size, const char *src)
+{
+	size_t n = 0;
+
+	for (; *src && n + 5 < size; src++) {
+		unsigned char ch = (unsigned char)*src;
+
+		if (ch < 0x20 || ch == 0x7f)
+			n += (size_t)snprintf(dst + n, size - n, "\\x%02x", ch);
+		else
+			dst[n++] = (char)ch;
+	}
+	dst[n] = '\0';
+}
+
 static void diag_add(struct diag *d, bool error, const struct cfg_loc *loc, const char *node,
 		     const char *fmt, va_list ap)
 {
 	char head[CFG_NODE_LEN + CFG_FILE_LEN + 64] = "";
-	char body[4096];
+	char raw[4096], body[4 * sizeof(raw)];
 	char **msgs;
 	char *msg;
 	size_t len;
@@ -24,7 +44,8 @@ static void diag_add(struct diag *d, bool error, const struct cfg_loc *loc, cons
 		len = strlen(head);
 		snprintf(head + len, sizeof(head) - len, "node %s: ", node);
 	}
-	vsnprintf(body, sizeof(body), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	diag_escape(body, sizeof(body), raw);
 
 	len = strlen(head) + strlen(body) + sizeof("warning: ");
 	msg = malloc(len);

@@ -136,10 +136,12 @@ void ipc_parse(const void *fdt, const struct srcmap *map, struct cfg_system *sys
 		diag_error(d, &loc, "/ipc", "unknown property '%s' (/ipc holds one node per endpoint)", name);
 	}
 	fdt_for_each_subnode(sub, fdt, node) {
-		struct cfg_endpoint *ep = &ipc->endpoints[ipc->nr_endpoints];
+		struct cfg_endpoint *ep;
 
+		/* Counted past the array, so the validator reports the excess, but never pointed past it. */
 		if (ipc->nr_endpoints++ >= CFG_MAX_ENDPOINTS)
 			continue; /* the validator reports the count */
+		ep = &ipc->endpoints[ipc->nr_endpoints - 1];
 		memset(ep, 0, sizeof(*ep));
 		snprintf(ep->name, sizeof(ep->name), "%s", fdt_get_name(fdt, sub, NULL));
 		snprintf(ep->node, sizeof(ep->node), "/ipc/%s", fdt_get_name(fdt, sub, NULL));

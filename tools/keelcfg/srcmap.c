@@ -55,12 +55,19 @@ static int srcmap_add(struct srcmap *map, const char *key, const char *note)
 	const char *end = note + strlen(note);
 	const char *p = note, *comma;
 
-	e = realloc(map->entries, (map->nr_entries + 1) * sizeof(*e));
-	if (!e)
-		return -1;
-	map->entries = e;
+	/* Grown by doubling: a description of many thousand lines must not cost a copy per line. */
+	if (map->nr_entries == map->cap_entries) {
+		u32 cap = map->cap_entries ? 2 * map->cap_entries : 64;
+
+		e = realloc(map->entries, cap * sizeof(*e));
+		if (!e)
+			return -1;
+		map->entries = e;
+		map->cap_entries = cap;
+	}
 	e = &map->entries[map->nr_entries];
 	memset(e, 0, sizeof(*e));
+	e->order = map->nr_entries;
 	while (p < end) {
 		struct cfg_loc loc;
 
@@ -153,6 +160,20 @@ static int srcmap_line(struct srcmap *map, char *line, char stack[][CFG_NODE_LEN
 	return 0; /* /memreserve/ and the like: nothing to map */
 }
 
+static int srcmap_key_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct srcmap_entry *)a)->key, ((const struct srcmap_entry *)b)->key);
+}
+
+/* By key, then by order, so equal keys keep the order dtc printed them in. */
+static int srcmap_cmp(const void *a, const void *b)
+{
+	const struct srcmap_entry *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+
+	return c ? c : (x->order > y->order) - (x->order < y->order);
+}
+
 int srcmap_parse(struct srcmap *map, const char *text)
 {
 	char stack[SRCMAP_MAX_DEPTH][CFG_NODE_LEN];
@@ -164,15 +185,23 @@ int srcmap_parse(struct srcmap *map, const char *text)
 	for (line = strtok_r(copy, "\n", &save); line && !ret; line = strtok_r(NULL, "\n", &save))
 		ret = srcmap_line(map, line, stack, &depth);
 	free(copy);
+	if (!ret && map->nr_entries)
+		qsort(map->entries, map->nr_entries, sizeof(*map->entries), srcmap_cmp);
 	return ret;
 }
 
+/* A binary search: every lookup by a linear one made a description of many nodes quadratic. */
 static const struct srcmap_entry *srcmap_find(const struct srcmap *map, const char *key)
 {
-	for (u32 i = 0; i < map->nr_entries; i++)
-		if (!strcmp(map->entries[i].key, key))
-			return &map->entries[i];
-	return NULL;
+	const struct srcmap_entry want = { .key = (char *)key, .order = 0 };
+	const struct srcmap_entry *e;
+
+	if (!map->nr_entries)
+		return NULL;
+	e = bsearch(&want, map->entries, map->nr_entries, sizeof(*e), srcmap_key_cmp);
+	while (e && e > map->entries && !strcmp(e[-1].key, key))
+		e--; /* the first written of equal keys */
+	return e;
 }
 
 struct cfg_loc srcmap_node(const struct srcmap *map, const char *path, int *nr_defs,

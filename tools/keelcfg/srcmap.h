@@ -15,11 +15,13 @@ struct srcmap_entry {
 	struct cfg_loc loc; /* first place it was written */
 	struct cfg_loc second; /* second place, if nr_defs > 1 */
 	int nr_defs;
+	u32 order; /* its place in dtc's output: the first of two equal keys wins */
 };
 
 struct srcmap {
-	struct srcmap_entry *entries;
+	struct srcmap_entry *entries; /* sorted by key once parsed, for a binary search */
 	u32 nr_entries;
+	u32 cap_entries;
 	char **files; /* interned file names the locations point at */
 	u32 nr_files;
 	const char *fallback_file; /* used when a path is not in the map */

@@ -8,6 +8,7 @@
 #include <libfdt.h>
 #include <string.h>
 
+#include <keel/cpu.h>
 #include <keel/stage2.h>
 
 #include "guest_dt.h"
@@ -154,6 +155,28 @@ static void validate_cpu_sharing(const struct cfg_system *sys, struct diag *d)
 						   vb->affinity_loc.file, vb->affinity_loc.line);
 				}
 			}
+		}
+	}
+}
+
+/*
+ * Keel keeps at most CPU_MAX_VCPUS vCPUs on one physical CPU, shared or not,
+ * and refuses a blob with more at boot (core/blob.c): refuse it here, at the
+ * cpu-affinity that goes past the limit.
+ */
+static void validate_cpu_load(const struct cfg_system *sys, const struct platform_desc *plat, struct diag *d)
+{
+	for (u32 cpu = 0; cpu < plat->nr_cpus; cpu++) {
+		u32 on = 0;
+
+		for (u32 a = 0; a < validate_nr_vms(sys); a++) {
+			const struct cfg_vm *vm = &sys->vms[a];
+
+			for (u32 i = 0; i < MIN(vm->nr_affinity, (u32)CFG_MAX_LIST); i++)
+				if (vm->affinity[i] == cpu && ++on == CPU_MAX_VCPUS + 1)
+					diag_error(d, &vm->affinity_loc, vm->node,
+						   "vCPU %u makes %u vCPUs on physical CPU %u: Keel runs at most %u "
+						   "on one CPU", i, on, cpu, CPU_MAX_VCPUS);
 		}
 	}
 }
@@ -464,6 +487,7 @@ void validate_system(const struct cfg_system *sys, const struct platform_desc *p
 		validate_guest_props(sys, vm, d);
 	}
 	validate_cpu_sharing(sys, d);
+	validate_cpu_load(sys, plat, d);
 	validate_sched(sys, plat, d);
 	validate_phys_overlap(sys, opts, d);
 	validate_device_sharing(sys, plat, d);
