@@ -16,9 +16,10 @@ $(FUZZ_KEELCFG): $(KEELCFG_SRCS) $(KEELCFG_HDRS) tests/fuzz.mk | $(DEPS_STAMP)
 	@echo "  HOSTCC  $@ (ASan/UBSan)"
 	@$(HOSTCC) $(FUZZ_SAN_CFLAGS) $(KEELCFG_SRCS) -o $@ -lfdt
 
-# Keel's blob check and what it links on the host, as test_blob (tests/unit/vdev.mk).
+# Keel's blob check and what it links on the host, as test_blob (keep in step with
+# VDEV_KINDS_TEST_SRCS in tests/unit/vdev.mk).
 FUZZ_BLOBCHECK_SRCS := tests/fuzz/blobcheck.c core/blob.c lib/crc32.c lib/format.c \
-	platform/qemu-virt/platform.c core/vdev.c core/vdev_kinds.c vdev/vgic_irq.c vdev/vgic_dist.c \
+	platform/qemu-virt/platform.c core/vdev.c core/vdev_kinds.c vdev/vgic_irq.c vdev/vgic_irqregs.c vdev/vgic_dist.c \
 	vdev/vgic_redist.c vdev/vgic_lr.c vdev/vgic_sgi.c vdev/vuart_pl011.c arch/fake/gic.c \
 	tests/unit/fake_vgic_env.c tests/unit/fake_console_sink.c
 
