@@ -312,27 +312,25 @@ class Bench:
         if self.args.no_hv:
             self.hv_reason = "skipped (--no-hv)"
             return
-        files = [path(BUILD, "guests", "bench-hv.bin"), path(BUILD, "guests", "bench-hv.elf"),
-                 path("configs", "bench", "hv.dts")]
-        missing = [os.path.relpath(f, ROOT) for f in files if not os.path.isfile(f)]
-        if missing:
-            self.hv_reason = "missing " + ", ".join(missing)
-            return
-        self.hv_cfg = os.path.join(self.out, "cfg", "hv")
-        self.keelcfg("configs/bench/hv.dts", self.hv_cfg)
+        files = [path(BUILD, "guests", "bench-hv.bin"), path(BUILD, "guests", "bench-hv.elf")]
+        self.hv_cfg, self.hv_reason = self.prepare_guest_config("hv", files)
 
     def prepare_ipc(self):
         if self.args.no_hv or self.args.no_ipc:
             self.ipc_reason = "skipped (--no-hv)" if self.args.no_hv else "skipped (--no-ipc)"
             return
-        files = [path(BUILD, "guests", f"bench-ipc-{g}.bin") for g in ("server", "client")] + \
-            [path("configs", "bench", "ipc.dts")]
-        missing = [os.path.relpath(f, ROOT) for f in files if not os.path.isfile(f)]
+        files = [path(BUILD, "guests", f"bench-ipc-{g}.bin") for g in ("server", "client")]
+        self.ipc_cfg, self.ipc_reason = self.prepare_guest_config("ipc", files)
+
+    def prepare_guest_config(self, name, images):
+        """Compile configs/bench/NAME.dts once its images exist: (config dir, None) or (None, reason)."""
+        dts = os.path.join("configs", "bench", f"{name}.dts")
+        missing = [os.path.relpath(f, ROOT) for f in images + [path(dts)] if not os.path.isfile(f)]
         if missing:
-            self.ipc_reason = "missing " + ", ".join(missing)
-            return
-        self.ipc_cfg = os.path.join(self.out, "cfg", "ipc")
-        self.keelcfg("configs/bench/ipc.dts", self.ipc_cfg)
+            return None, "missing " + ", ".join(missing)
+        cfg = os.path.join(self.out, "cfg", name)
+        self.keelcfg(dts, cfg)
+        return cfg, None
 
     @staticmethod
     def xen_smp(mode):

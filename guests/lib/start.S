@@ -6,20 +6,10 @@
  * vector table and call C.
  */
 
-/* SCTLR_EL1 RES1 bits (Arm ARM D17.2.118): MMU, caches and alignment checks off. */
-#define SCTLR_EL1_RES1 ((1 << 29) | (1 << 28) | (1 << 23) | (1 << 22) | (1 << 20) | (1 << 11))
+#include <guest/cpu_setup.h>
+
 #define BOOT_STACK_SIZE 0x4000
 #define SMP_STACK_SIZE 0x4000
-
-.macro cpu_setup
-	msr	daifset, #0xf
-	ldr	x9, =SCTLR_EL1_RES1
-	msr	sctlr_el1, x9
-	msr	spsel, #1
-	ldr	x9, =exc_vectors
-	msr	vbar_el1, x9
-	isb
-.endm
 
 	.section .text.boot, "ax"
 	.global _start

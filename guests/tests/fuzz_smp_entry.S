@@ -6,21 +6,15 @@
  * comes in here too (on smp_stacks[0], which the library leaves unused).
  */
 
-/* SCTLR_EL1 RES1 bits (Arm ARM D17.2.118): MMU, caches and alignment checks off, as start.S. */
-#define SCTLR_EL1_RES1 ((1 << 29) | (1 << 28) | (1 << 23) | (1 << 22) | (1 << 20) | (1 << 11))
+#include <guest/cpu_setup.h>
+
 #define SMP_STACK_SIZE 0x4000	/* guests/lib/include/guest/smp.h */
 #define FUZZ_SMP_CPUS 2		/* fuzz_smp.c: vCPUs 0 and 1 */
 
 	.text
 	.global fuzz_smp_entry
 fuzz_smp_entry:
-	msr	daifset, #0xf
-	ldr	x9, =SCTLR_EL1_RES1
-	msr	sctlr_el1, x9
-	msr	spsel, #1
-	ldr	x9, =exc_vectors
-	msr	vbar_el1, x9
-	isb
+	cpu_setup
 	mrs	x10, mpidr_el1
 	and	x10, x10, #0xff
 	cmp	x10, #FUZZ_SMP_CPUS
