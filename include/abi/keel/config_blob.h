@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #define KEEL_BLOB_MAGIC 0x4c45454bu /* "KEEL" in memory order */
-#define KEEL_BLOB_VERSION 5u
+#define KEEL_BLOB_VERSION 6u
 
 #define KEEL_MAX_VMS 8
 #define KEEL_MAX_VCPUS_PER_VM 4
@@ -90,7 +90,33 @@ enum keel_vdev_kind {
 	KEEL_VDEV_GICV3_DIST = 1, /* size 64 KiB; args[0]: SPIs implemented (multiple of 32) */
 	KEEL_VDEV_GICV3_REDIST = 2, /* size 128 KiB per vCPU, in vCPU order */
 	KEEL_VDEV_PL011 = 3, /* size 4 KiB; irq: its SPI */
+	/*
+	 * virtio-mmio version 2 devices (docs/virtio.md): size 4 KiB each, irq
+	 * an SPI of the VM (level: high while InterruptStatus is not 0), served by Keel's back ends (vdev/virtio_*.c).
+	 */
+	KEEL_VDEV_VIRTIO_CONSOLE = 4, /* args: see KEEL_VIRTIO_CONSOLE_* */
+	KEEL_VDEV_VIRTIO_NET = 5, /* args: see KEEL_VIRTIO_NET_* */
 };
+
+/*
+ * A virtio console's one port, connected to Keel's console (its output is
+ * printed under the VM's name, and console input focused on the VM goes to
+ * it) or to a virtio console of another VM (a byte stream both ways).
+ * args[0] = KEEL_VIRTIO_CONSOLE_TO_*; for TO_PEER args[1] is the peer VM's
+ * index and args[2] the index of the peer's device record in its vdevs[],
+ * and that record names this one back.
+ */
+#define KEEL_VIRTIO_CONSOLE_TO_KEEL 0u
+#define KEEL_VIRTIO_CONSOLE_TO_PEER 1u
+
+/*
+ * A virtio-net port on a virtual switch: args[0] = the network's number
+ * (keelcfg numbers the configuration's networks from 0, fewer than
+ * KEEL_MAX_NETWORKS); args[1] = MAC bytes 0..3 (byte 0 in bits 7:0),
+ * args[2] = MAC bytes 4..5 in bits 15:0. Frames go only between ports of
+ * one network, and a frame whose source MAC is not its port's is dropped.
+ */
+#define KEEL_MAX_NETWORKS 8
 
 /* One virtual device of a VM: a trapped IPA range and what emulates it. */
 struct keel_blob_vdev {
