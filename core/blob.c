@@ -286,6 +286,29 @@ static const char *blob_check_ipc(const struct keel_blob *b, u32 i, const struct
 	return NULL;
 }
 
+/* Console links: each end names an existing virtio console that names it back. */
+static const char *blob_check_links(const struct keel_blob *b, u32 i, char *msg, u32 msg_size)
+{
+	const struct keel_blob_vm *v = &b->vms[i];
+
+	for (u32 d = 0; d < v->nr_vdevs; d++) {
+		const struct keel_blob_vdev *r = &v->vdevs[d], *p;
+
+		if (r->kind != KEEL_VDEV_VIRTIO_CONSOLE || r->args[0] != KEEL_VIRTIO_CONSOLE_TO_PEER)
+			continue;
+		if (r->args[1] >= b->header.nr_vms || r->args[2] >= b->vms[r->args[1]].nr_vdevs ||
+		    (r->args[1] == i && r->args[2] == d))
+			return BLOB_FAIL("vms[%u].vdevs[%u]: console peer vms[%u].vdevs[%u] does not exist", i, d,
+					 r->args[1], r->args[2]);
+		p = &b->vms[r->args[1]].vdevs[r->args[2]];
+		if (p->kind != KEEL_VDEV_VIRTIO_CONSOLE || p->args[0] != KEEL_VIRTIO_CONSOLE_TO_PEER ||
+		    p->args[1] != i || p->args[2] != d)
+			return BLOB_FAIL("vms[%u].vdevs[%u]: console peer vms[%u].vdevs[%u] does not name it back", i,
+					 d, r->args[1], r->args[2]);
+	}
+	return NULL;
+}
+
 static const char *blob_check_vm(const struct keel_blob *b, u32 i, const struct platform_desc *plat, u32 nr_cpus,
 				 u32 *vcpus_on, char *msg, u32 msg_size)
 {
@@ -316,7 +339,7 @@ const char *blob_verify_contents(const struct keel_blob *b, const struct platfor
 		if ((err = blob_check_vm(b, i, plat, nr_cpus, vcpus_on, msg, msg_size)))
 			return err;
 	for (u32 i = 0; i < b->header.nr_vms; i++)
-		if ((err = blob_check_ipc(b, i, plat, msg, msg_size)))
+		if ((err = blob_check_ipc(b, i, plat, msg, msg_size)) || (err = blob_check_links(b, i, msg, msg_size)))
 			return err;
 	for (u32 n = 0; n < KEEL_MAX_CPUS; n++)
 		if ((err = blob_check_cpu(b, n, nr_cpus, msg, msg_size)))

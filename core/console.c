@@ -55,6 +55,7 @@
 #include <keel/sched.h>
 #include <keel/string.h>
 #include <keel/vm.h>
+#include <keel/virtio.h>
 #include <keel/vuart.h>
 
 #define CTRL_A 0x01
@@ -456,6 +457,8 @@ static void console_deliver(u8 byte)
 
 	if (console_focus >= nr_vms)
 		return;
+	if (virtio_console_input(&vms[console_focus], byte))
+		return; /* the VM's virtio console runs: input goes there, not to its PL011 */
 	u = vm_vuart(&vms[console_focus]);
 	if (u)
 		vuart_receive(u, byte);

@@ -39,6 +39,8 @@ enum fault_outcome fault_data_abort(struct vcpu *vcpu, const struct s2_fault *f,
 		mmio = mmio_dispatch(vcpu, access);
 	if (mmio == MMIO_OK)
 		return FAULT_EMULATED;
+	if (mmio == MMIO_RETRY)
+		return FAULT_RETRY;
 	if (mmio == MMIO_NO_DEVICE) {
 		res = gm_fault(&vm->mem, f);
 		if (res == GM_OK || res == GM_RETRY)

@@ -65,6 +65,12 @@ static u64 extend_load(const struct mmio_access *a, u64 value)
 	return value;
 }
 
+void vdev_retry_access(struct vcpu *vcpu)
+{
+	if (vcpu)
+		vcpu->mmio_retry = true;
+}
+
 enum mmio_result mmio_dispatch(struct vcpu *vcpu, const struct mmio_access *a)
 {
 	struct vdev *dev = vm_find_vdev(vcpu->vm, a->ipa);
@@ -77,7 +83,13 @@ enum mmio_result mmio_dispatch(struct vcpu *vcpu, const struct mmio_access *a)
 		value = vcpu_get_reg(vcpu, a->reg);
 		if (a->width < 8)
 			value &= (1ull << (a->width * 8)) - 1;
-		return dev->kind->write(dev, vcpu, offset, a->width, value) ? MMIO_OK : MMIO_REFUSED;
+		if (!dev->kind->write(dev, vcpu, offset, a->width, value))
+			return MMIO_REFUSED;
+		if (vcpu->mmio_retry) {
+			vcpu->mmio_retry = false;
+			return MMIO_RETRY;
+		}
+		return MMIO_OK;
 	}
 	if (!dev->kind->read(dev, vcpu, offset, a->width, &value))
 		return MMIO_REFUSED;

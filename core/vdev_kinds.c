@@ -7,12 +7,15 @@
  */
 #include <keel/log.h>
 #include <keel/vdev.h>
+#include <keel/virtio.h>
 #include <keel/vm.h>
 
 static const struct vdev_kind *const vdev_kinds[] = {
 	&vgic_dist_kind,
 	&vgic_redist_kind,
 	&vuart_pl011_kind,
+	&virtio_console_kind,
+	&virtio_net_kind,
 };
 
 const struct vdev_kind *vdev_kind_find(u32 id)

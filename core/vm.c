@@ -106,6 +106,12 @@ void vm_start(struct vm *vm)
 	const struct keel_blob_vm *c = vm->cfg;
 	u64 dtb_ipa = 0, t0 = arch_counter();
 
+	/*
+	 * Devices first, each under its own lock: other CPUs may still inject,
+	 * and a virtio peer may be copying into this VM's RAM. Once a device is
+	 * reset no peer writes here, so the RAM reset below is the last word.
+	 */
+	vdev_reset_all(vm);
 	/* RAM refills itself from the pristine images as the guest touches it (guest_mem.c). */
 	gm_reset(&vm->mem);
 	if (vm->s2_pool.nr_used != vm->s2_pages_at_boot) {
@@ -118,7 +124,6 @@ void vm_start(struct vm *vm)
 	for (u32 i = 0; i < c->nr_images; i++)
 		if (c->images[i].kind == KEEL_IMAGE_DTB)
 			dtb_ipa = c->images[i].dst_ipa;
-	vdev_reset_all(vm); /* each under its own lock: other CPUs may still inject */
 	hypercall_vm_starting(vm);
 	vm->nr_parked = 0;
 	vm->state = VM_RUNNING;

@@ -24,6 +24,13 @@
  *   3. vuart->lock         a VM's emulated PL011 (vdev/vuart_pl011.c); it
  *                          drives the UART's interrupt line in the vGIC and
  *                          prints completed lines
+ *   3a. virtio_dev->lock   one virtio device (vdev/virtio_*.c): its registers
+ *                          and queues. Under it: its VM's mem.lock (through
+ *                          the guest-memory accessor, a leaf), its vGIC lock,
+ *                          the console output. The two ends of a console link
+ *                          are held together, in VM index order (the one
+ *                          place two VMs' locks are held at once); a network
+ *                          port lets its own go before taking a receiver's.
  *   4. vm_vgic(vm)->lock   every interrupt's state in one VM (vdev/vgic_*.c);
  *                          may log a guest's mistake
  *   5. log_lock            per-VM log rate limits (core/log.c), a leaf:
@@ -35,7 +42,9 @@
  *                          leaf, held only to copy bytes in or out
  *
  * Two VMs: no CPU ever holds a lock of two different VMs at once (any of
- * vm->lock, vm->mem.lock, its vUART's or its vGIC's lock). Code that acts on another VM or
+ * vm->lock, vm->mem.lock, its vUART's or its vGIC's lock), except the two
+ * ports of a virtio console link (3a), in VM index order, and under them
+ * each VM's leaf locks one at a time. Code that acts on another VM or
  * vCPU releases its own VM's locks first, then posts a request and kicks
  * (vcpu_request), which takes no lock. If that ever has to change, take
  * the two VMs' locks in VM index order.

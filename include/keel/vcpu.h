@@ -73,6 +73,7 @@ struct vcpu {
 	volatile u32 requests; /* VCPU_REQ_*, atomic */
 	u64 boot_pc, boot_x0; /* for VCPU_REQ_START */
 	bool loaded; /* its system state is in the CPU's registers */
+	bool mmio_retry; /* the trapped MMIO write asked to be retried (vdev_retry_access) */
 	bool vtimer_hw_active; /* saved physical active state of its timer PPI while not loaded */
 	bool ptimer_hw_active; /* the same for its EL1 physical timer's PPI */
 	bool ptimer_in_use; /* the hardware EL1 physical timer backs it while loaded (arch/aarch64/ptimer.c) */

@@ -95,7 +95,15 @@ enum mmio_result {
 	MMIO_OK, /* emulated; the caller advances the PC */
 	MMIO_NO_DEVICE, /* no device claims the IPA (it may be RAM not yet touched) */
 	MMIO_REFUSED, /* a device claims it but refused the access (width, alignment) */
+	MMIO_RETRY, /* the device could not finish it yet (guest memory filling): the guest retries it */
 };
+
+/*
+ * From a write handler that returns true: the access could not be finished
+ * now (guest memory it needs is still being filled); the guest re-executes
+ * it instead of moving on. vcpu may be NULL (host tests): then nothing.
+ */
+void vdev_retry_access(struct vcpu *vcpu);
 
 /*
  * Hand the access to the device claiming its IPA, writing a load's result

@@ -92,6 +92,15 @@ static int setup(void **state)
 	b->vms[0].nr_channels = b->vms[1].nr_channels = 1;
 	b->vms[0].channels[0] = (struct keel_blob_channel){ 0x70000000, 0xa0000000, 0x10000, KEEL_CHANNEL_WRITE, 0, 0, 0 };
 	b->vms[1].channels[0] = (struct keel_blob_channel){ 0x70000000, 0xa0000000, 0x10000, 0, 0, 40, 0 };
+	/* A virtio console link between them (vdevs[3] of each) and a port each on network 0. */
+	for (u32 v = 0; v < NR_VMS; v++) {
+		add_vdev(&b->vms[v], KEEL_VDEV_VIRTIO_CONSOLE, 0x0a100000, 0x1000, 48, KEEL_VIRTIO_CONSOLE_TO_PEER);
+		b->vms[v].vdevs[3].args[1] = 1 - v;
+		b->vms[v].vdevs[3].args[2] = 3;
+		add_vdev(&b->vms[v], KEEL_VDEV_VIRTIO_NET, 0x0a101000, 0x1000, 49, 0);
+		b->vms[v].vdevs[4].args[1] = 0x00004b02 | (v << 24); /* 02:4b:00:0v:00:00 */
+		b->vms[v].vdevs[4].args[2] = 1;
+	}
 	seal(b);
 	memcpy(&blob, &good, sizeof(good));
 	return 0;
@@ -195,12 +204,23 @@ MUT(channel_over_ram, b->vms[1].channels[0].ipa = b->vms[1].mem[0].ipa)
 MUT(channel_over_vdev, b->vms[1].channels[0].ipa = 0x08000000)
 MUT(channel_over_channel, b->vms[1].nr_channels = 2; b->vms[1].channels[1] = b->vms[1].channels[0];
     b->vms[1].channels[1].ipa += 0x8000; b->vms[1].channels[1].pa = 0xa0100000)
+MUT(virtio_size, b->vms[1].vdevs[3].size = 0x2000)
+MUT(virtio_noirq, b->vms[1].vdevs[4].irq = 0)
+MUT(virtio_console_to, b->vms[1].vdevs[3].args[0] = 2)
+MUT(link_missing, b->vms[0].vdevs[3].args[2] = 5)
+MUT(link_not_back, b->vms[0].vdevs[3].args[2] = 4)
+MUT(link_self, b->vms[0].vdevs[3].args[1] = 0)
+MUT(link_vm, b->vms[0].vdevs[3].args[1] = NR_VMS)
+MUT(net_multicast, b->vms[0].vdevs[4].args[1] |= 1)
+MUT(net_zero_mac, b->vms[0].vdevs[4].args[1] = b->vms[0].vdevs[4].args[2] = 0)
+MUT(net_network, b->vms[0].vdevs[4].args[0] = KEEL_MAX_NETWORKS)
+MUT(net_args, b->vms[0].vdevs[4].args[3] = 1)
 
 #define M(name, recrc, want) { #name, mut_##name, recrc, want }
 
 static const struct mutation mutations[] = {
 	M(magic, false, "magic 0x4c45454a: not a Keel configuration blob"),
-	M(version, false, "version 4, Keel reads version 5"),
+	M(version, false, "version 4, Keel reads version 6"),
 	M(nr_vms, false, "size"),
 	M(platform, false, "is for platform 'rpi4', this Keel is for 'qemu-virt'"),
 	M(flip, false, "checksum"),
@@ -267,6 +287,17 @@ static const struct mutation mutations[] = {
 	M(channel_over_channel, true, "vms[1].channels[1]: IPA overlaps channels[0]"),
 	M(channel_over_ram, true, "vms[1].channels[0]: IPA overlaps mem[0]"),
 	M(channel_over_vdev, true, "vms[1].channels[0]: IPA overlaps vdevs[0]"),
+	M(virtio_size, true, "vms[1].vdevs[3] (virtio-console): size is not 4 KiB"),
+	M(virtio_noirq, true, "vms[1].vdevs[4] (virtio-net): no interrupt"),
+	M(virtio_console_to, true, "vms[1].vdevs[3] (virtio-console): args[0] is neither"),
+	M(link_missing, true, "vms[0].vdevs[3]: console peer vms[1].vdevs[5] does not exist"),
+	M(link_not_back, true, "vms[0].vdevs[3]: console peer vms[1].vdevs[4] does not name it back"),
+	M(link_self, true, "vms[0].vdevs[3]: console peer vms[0].vdevs[3] does not exist"),
+	M(link_vm, true, "vms[0].vdevs[3]: console peer vms[2].vdevs[3] does not exist"),
+	M(net_multicast, true, "vms[0].vdevs[4] (virtio-net): MAC not a unicast address"),
+	M(net_zero_mac, true, "vms[0].vdevs[4] (virtio-net): MAC not a unicast address"),
+	M(net_network, true, "vms[0].vdevs[4] (virtio-net): network number out of range"),
+	M(net_args, true, "vms[0].vdevs[4] (virtio-net): MAC not a unicast address, or unused bits set"),
 };
 
 static void test_each_mutation_refused(void **state)
