@@ -13,6 +13,7 @@
 #include <keel/blob.h>
 #include <keel/drivers/gicv3.h>
 #include <keel/drivers/pl011.h>
+#include <keel/drivers/virtio_blk.h>
 #include <keel/log.h>
 #include <keel/platform.h>
 #include <keel/sched.h>
@@ -87,6 +88,7 @@ void boot_main(u64 dtb, u64 entry_count)
 	gicv3_dist_init();
 	cpu_bring_up(0);
 	blob = blob_load();
+	disk_probe_all(); /* before the VMs: their disks' sizes come from here */
 	vm_create_all(blob);
 	for (u32 i = 0; i < platform.nr_cpus; i++)
 		sched_cpu_init(&cpus[i], &blob->cpus[i]);

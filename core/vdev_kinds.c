@@ -16,6 +16,7 @@ static const struct vdev_kind *const vdev_kinds[] = {
 	&vuart_pl011_kind,
 	&virtio_console_kind,
 	&virtio_net_kind,
+	&virtio_blk_kind,
 };
 
 const struct vdev_kind *vdev_kind_find(u32 id)

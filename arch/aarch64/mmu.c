@@ -138,6 +138,9 @@ void arch_mmu_build(void)
 	el2_map(platform.gicd_base, 0x10000, MM_RW | MM_DEVICE, "GIC distributor");
 	el2_map(platform.gicr_base, platform.gicr_stride * platform.nr_cpus, MM_RW | MM_DEVICE,
 		"GIC redistributors");
+	if (platform.virtio_mmio.size)
+		el2_map(ALIGN_DOWN(platform.virtio_mmio.base, PAGE_SIZE),
+			ALIGN_UP(platform.virtio_mmio.size, PAGE_SIZE), MM_RW | MM_DEVICE, "virtio-mmio slots");
 }
 
 /* Turn on translation with Keel's tables on this CPU. */

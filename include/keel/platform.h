@@ -52,6 +52,13 @@ struct platform_desc {
 	u32 sched_event_overhead_ns;
 	u32 nr_devices;
 	struct plat_device devices[PLAT_MAX_DEVICES];
+	/*
+	 * virtio-mmio slots of the board (QEMU's virt has 32) where Keel looks for
+	 * block devices it serves to VMs as their disks (drivers/virtio_blk.c);
+	 * size 0 if the board has none.
+	 */
+	struct plat_region virtio_mmio;
+	u32 virtio_mmio_stride;
 };
 
 /* The board this Keel image was built for (PLATFORM= in the Makefile). */

@@ -197,6 +197,7 @@ void virtio_interrupt(struct virtio_dev *vd, struct virtq *q);
 /* Kinds. */
 extern const struct vdev_kind virtio_console_kind;
 extern const struct vdev_kind virtio_net_kind;
+extern const struct vdev_kind virtio_blk_kind;
 
 /* Console input for a VM: true if its virtio console to Keel's console took the byte. */
 bool virtio_console_input(struct vm *vm, u8 byte);

@@ -28,6 +28,8 @@ const struct platform_desc platform = {
 	.timer_freq_hz = 0,
 	.blob_addr = 0x50000000,
 	.sched_event_overhead_ns = 20000, /* conservative guess for TCG, to be measured */
+	.virtio_mmio = { 0x0a000000, 32 * 0x200 }, /* QEMU fills them from the last one down */
+	.virtio_mmio_stride = 0x200,
 	.nr_devices = 2,
 	.devices = {
 		{ "rtc", { 0x09010000, 0x1000 }, 34 },

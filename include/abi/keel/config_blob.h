@@ -96,7 +96,14 @@ enum keel_vdev_kind {
 	 */
 	KEEL_VDEV_VIRTIO_CONSOLE = 4, /* args: see KEEL_VIRTIO_CONSOLE_* */
 	KEEL_VDEV_VIRTIO_NET = 5, /* args: see KEEL_VIRTIO_NET_* */
+	KEEL_VDEV_VIRTIO_BLK = 6, /* args[0]: the board's disk number; args[1]: KEEL_VIRTIO_BLK_* flags */
 };
+
+/*
+ * A virtio-blk disk: the board's block device number args[0] (on QEMU, the
+ * args[0]-th `-device virtio-blk-device`), given to this VM alone.
+ */
+#define KEEL_VIRTIO_BLK_READ_ONLY (1u << 0)
 
 /*
  * A virtio console's one port, connected to Keel's console (its output is
