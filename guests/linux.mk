@@ -13,8 +13,9 @@ LINUX_INITRD := $(LINUX_OUT)/initrd.cpio.gz
 linux: $(LINUX_IMAGE) $(LINUX_INITRD)
 guests: linux
 
-$(LINUX_IMAGE) $(LINUX_INITRD) &: guests/linux/packages guests/linux/init \
-		guests/linux/mkcpio.py scripts/fetch-debian.sh scripts/debian-lib.sh | $(DEPS_STAMP)
+$(LINUX_IMAGE) $(LINUX_INITRD) &: guests/linux/packages guests/linux/init guests/linux/modules \
+		guests/linux/kmods.py guests/linux/mkcpio.py scripts/fetch-debian.sh scripts/debian-lib.sh \
+		| $(DEPS_STAMP)
 	BUILD=$(BUILD) bash scripts/fetch-debian.sh
 
 smoke: all system
