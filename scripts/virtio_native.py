@@ -176,7 +176,12 @@ def boot_one(args, expected_modules):
         print(f"virtio-native: {m.group(0).strip()}")
         con.wait("the shell prompt", lambda t: PROMPT in t, b.deadline)
         time.sleep(0.5)
-        run_command(con, "echo HVC-HELLO-$((6*7)) >/dev/hvc0; echo sent", lambda o: "sent" in o, b.deadline)
+        # QEMU's virtio-serial is multiport: the port comes a little after the driver.
+        sent = run_command(con, "for i in $(seq 30); do [ -c /dev/hvc0 ] && break; sleep 0.1; done; "
+                           "if [ -c /dev/hvc0 ]; then echo HVC-HELLO-$((6*7)) >/dev/hvc0; echo sent; "
+                           "else echo no-hvc0; fi", lambda o: re.search(r"^(sent|no-hvc0)", o, re.M), b.deadline)
+        if sent.group(1) != "sent":
+            raise SmokeError("no /dev/hvc0")
         b.hvc.wait("the line on hvc0", lambda t: "HVC-HELLO-42" in t, b.deadline)
         print("virtio-native: a line written to /dev/hvc0 arrived on QEMU's chardev")
 
@@ -192,8 +197,10 @@ def boot_one(args, expected_modules):
         print(f"virtio-native: eth0 ({link.group(1)}) pings 10.0.2.2: "
               f"{ping.group(1)} of 3 answers")
 
-        size = run_command(con, "cat /sys/block/vda/size", lambda o: re.search(r"^(\d+)\s*$", o, re.M),
-                           b.deadline)
+        size = run_command(con, "cat /sys/block/vda/size || echo no-vda",
+                           lambda o: re.search(r"^(\d+|no-vda)\s*$", o, re.M), b.deadline)
+        if size.group(1) == "no-vda":
+            raise SmokeError("no /dev/vda")
         if int(size.group(1)) * 512 != DISK_MIB << 20:
             raise SmokeError(f"/dev/vda has {size.group(1)} sectors, the image {DISK_MIB} MiB")
         run_command(con, f"dd if=/dev/urandom of=/dev/vda bs=64k count={PATTERN_KIB // 64} conv=fsync "
