@@ -141,7 +141,11 @@ class Boot:
         cmd = qemu_command(args.build, append=append, hvc=hvc, disk=args.disk)
         self.deadline = args.deadline
         self.serial = Console(cmd, os.path.join(args.out, f"serial-{tag}.log"))
-        self.hvc = SocketConsole(self.sock, self.serial.proc, self.deadline)
+        try:
+            self.hvc = SocketConsole(self.sock, self.serial.proc, self.deadline)
+        except SmokeError:
+            self.serial.kill()
+            raise
         self.tag = tag
 
     def poweroff(self, con):
