@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the Linux guest from pinned Debian arm64 packages:
 #   build/linux/Image            Debian's arm64 kernel, an uncompressed arm64 Image
-#   build/linux/initrd.cpio.gz   busybox (static) and guests/linux/init, cpio newc, gzip
+#   build/linux/initrd.cpio.gz   busybox (static), guests/linux/init and the kernel
+#                                modules named in guests/linux/modules (with their
+#                                dependencies, guests/linux/kmods.py), cpio newc, gzip
 #   build/linux/versions.txt     the package versions actually used
 #
 # Pins come from guests/linux/packages ("name version" per line). Each .deb is
@@ -19,6 +21,7 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 PINS=${PINS:-guests/linux/packages}
 INIT=guests/linux/init
+MODULES=${MODULES:-guests/linux/modules}
 DEBS=$BUILD/debs
 OUT=$BUILD/linux
 ARCH=arm64
@@ -106,8 +109,9 @@ extract_kernel() {
 	rm -rf "$dir"
 }
 
+# The initramfs from the busybox .deb $1 and the modules of the kernel .deb $2.
 build_initrd() {
-	local deb=$1 dir=$OUT/extract/busybox root=$OUT/initramfs
+	local deb=$1 kernel=$2 dir=$OUT/extract/busybox root=$OUT/initramfs
 	rm -rf "$dir" "$root" && mkdir -p "$dir" "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,root,etc}
 	dpkg-deb -x "$deb" "$dir"
 	[ -x "$dir/bin/busybox" ] || die "no bin/busybox in $deb"
@@ -116,6 +120,7 @@ build_initrd() {
 	# the host cannot run an arm64 busybox to list them.
 	ln -s busybox "$root/bin/sh"
 	install -m 0755 "$INIT" "$root/init"
+	python3 guests/linux/kmods.py "$kernel" "$MODULES" "$root" || die "cannot add the modules in $MODULES"
 	python3 guests/linux/mkcpio.py "$OUT/initrd.cpio.gz" "$root" \
 		--node dev/console:600:c:5:1 --node dev/null:666:c:1:3
 	rm -rf "$dir" "$root"
@@ -139,7 +144,7 @@ main() {
 	[ -n "$busybox" ] || die "$PINS pins no busybox-static package"
 
 	extract_kernel "$kernel"
-	build_initrd "$busybox"
+	build_initrd "$busybox" "$kernel"
 	printf '# pinned -> used (name version)\n%s' "$versions" >"$OUT/versions.txt"
 	echo "fetch-debian: $OUT/Image ($(($(stat -c %s "$OUT/Image") / 1024 / 1024)) MiB)," \
 		"$OUT/initrd.cpio.gz ($(($(stat -c %s "$OUT/initrd.cpio.gz") / 1024)) KiB)"

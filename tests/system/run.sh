@@ -22,6 +22,10 @@
 # "expect-panic" makes Keel's PANIC line an expected marker, not a failure.
 # "icount" boots under -icount shift=0,sleep=off (deterministic time), and
 # "unsafe" compiles the configuration with keelcfg --unsafe.
+# Tests of kind "native" run no Keel: the config column names a Python script,
+# run as `python3 SCRIPT --timeout SEC --out build/tests/NAME`, its output the
+# log; it passes when it exits 0, the markers are in its output and no failure
+# line is.
 # Prints "PASS: NAME (Xs)" or "FAIL: NAME: reason" (and the last 40 lines of
 # the log) per test and ends with "N passed, N failed"; exits 1 on any failure.
 set -u
@@ -122,6 +126,14 @@ run_one() {
 	reason=""
 	mkdir -p "$OUT"
 	rm -rf "${cfg_out:?}" "$log"
+	if [ "$kind" = native ]; then
+		timeout -k 5 $((timeout + 30)) python3 "$config" --timeout "$timeout" --out "$cfg_out" >"$log" 2>&1
+		local status=$?
+		reason=$(failure_line | head -n 1)
+		[ -z "$reason" ] && [ $status -ne 0 ] && reason="$config exited with status $status"
+		[ -z "$reason" ] && reason=$(markers_missing)
+		return
+	fi
 	if [ ! -x "$KEELCFG" ]; then
 		reason="$KEELCFG is missing (make tools)"
 		return
@@ -179,6 +191,7 @@ parse() {
 		summary) summary=1 ;;
 		ordered) ordered=1 ;;
 		smoke) kind=smoke ;;
+		native) kind=native ;;
 		reboot-poweroff) smoke_extra=(--reboots 2 --poweroff) ;;
 		corrupt-blob) corrupt_blob=1 ;;
 		expect-panic) expect_panic=1 ;;
