@@ -200,7 +200,7 @@ MUT(channel_over_channel, b->vms[1].nr_channels = 2; b->vms[1].channels[1] = b->
 
 static const struct mutation mutations[] = {
 	M(magic, false, "magic 0x4c45454a: not a Keel configuration blob"),
-	M(version, false, "version 4, Keel reads version 5"),
+	M(version, false, "version 4, Keel reads version 6"),
 	M(nr_vms, false, "size"),
 	M(platform, false, "is for platform 'rpi4', this Keel is for 'qemu-virt'"),
 	M(flip, false, "checksum"),
