@@ -4,6 +4,8 @@
 # bad-*.dts   must fail: exit status 1, stderr containing the text of the file's
 #             "// expect: TEXT" line (and "FILE:N:" for a "// line: N" line), and
 #             nothing written in the output directory or beside it.
+# virtio/good-*.dts are good cases too, kept out of tests/config/*.dts until Keel's
+#             own blob check (the fuzzer's blobcheck) knows the virtio device kinds.
 # good-*.dts  must build: every output file present, the blob accepted by
 #             "keelcfg --check-blob", every guest tree readable by dtc, and stderr
 #             containing the "// expect:" text if there is one, and layout.txt
@@ -179,7 +181,7 @@ mkdir -p "$work/out"
 for dts in tests/config/bad-*.dts; do
 	check_bad "$dts"
 done
-for dts in tests/config/good-*.dts; do
+for dts in tests/config/good-*.dts tests/config/virtio/good-*.dts; do
 	check_good "$dts"
 done
 check_scratch demo configs/demo.dts "" linux ticker
@@ -314,6 +316,23 @@ if [ -s "$work/out/graph-channel.svg" ] && [ ! -s "$work/out/graph-channel.err" 
 else
 	fail graph-svg "no $work/out/graph-channel.svg drawn by dot: $(head -c 600 "$work/out/graph-channel.err")"
 fi
+
+# Virtio console links and networks are edges of the communication graph: in
+# comm.txt and in the --graph file (next to the channel's two edges).
+if grep -qxF "linux/link <-> rtos/link" "$work/out/good-virtio/comm.txt" 2>/dev/null &&
+	grep -Eq '^lan +rtos +net0 +02:4b:45:01:00:00$' "$work/out/good-virtio/comm.txt"; then
+	pass "comm-table-virtio"
+else
+	fail "comm-table-virtio" "comm.txt of good-virtio lacks its console link or network ports"
+fi
+PATH=$root/$work/bin-nodot "$keelcfg" --graph "$work/out/graph-virtio.dot" tests/config/virtio/good-virtio.dts \
+	>/dev/null 2>"$work/out/graph-virtio.err"
+check_edges graph-virtio \
+	'"ch:data" -> "vm:linux" [dir=both, label="rw\ndoorbell INTID 40"];' \
+	'"ch:data" -> "vm:rtos" [dir=both, label="rw\ndoorbell INTID 48"];' \
+	'"vm:linux" -> "vm:rtos" [dir=both, style=dotted, label="console\nlink <-> link"];' \
+	'"net:lan" -> "vm:linux" [dir=both, label="eth0\n02:00:00:00:00:01"];' \
+	'"net:lan" -> "vm:rtos" [dir=both, label="net0\n02:4b:45:01:00:00"];'
 
 # A corrupted blob is refused.
 if [ -s "$work/out/good-full/keel.cfg" ]; then

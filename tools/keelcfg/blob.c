@@ -40,12 +40,17 @@ static void blob_vdev(struct keel_blob_vm *out, u32 kind, u64 ipa, u64 size, u32
 	};
 }
 
-/* Every VM gets the same three: GICv3 distributor, its redistributors, a PL011 console. */
-static void blob_vdevs(const struct cfg_vm *vm, struct keel_blob_vm *out)
+/*
+ * Every VM gets the same three: GICv3 distributor, its redistributors, a
+ * PL011 console; then its virtio devices in the order written (virtio.c).
+ */
+static void blob_vdevs(const struct cfg_system *sys, const struct cfg_vm *vm,
+		       const struct platform_desc *plat, struct keel_blob_vm *out)
 {
 	blob_vdev(out, KEEL_VDEV_GICV3_DIST, CFG_GICD_IPA, CFG_GICD_SIZE, 0, CFG_NR_SPIS);
 	blob_vdev(out, KEEL_VDEV_GICV3_REDIST, CFG_GICR_IPA, vm->nr_vcpus * CFG_GICR_STRIDE, 0, 0);
 	blob_vdev(out, KEEL_VDEV_PL011, CFG_VUART_IPA, CFG_VUART_SIZE, CFG_VUART_INTID, 0);
+	out->nr_vdevs += virtio_vm_records(sys, plat, (u32)(vm - sys->vms), &out->vdevs[out->nr_vdevs]);
 }
 
 #define BLOB_NS_PER_US 1000ull
@@ -125,7 +130,7 @@ static void blob_vm(const struct cfg_system *sys, const struct cfg_vm *vm,
 	out->s2_table_pages = validate_s2_tables(vm, plat) + channel_s2_pages(sys, (u32)(vm - sys->vms));
 	out->nr_spis = CFG_NR_SPIS;
 	out->entry_ipa = lay->entry_ipa;
-	blob_vdevs(vm, out);
+	blob_vdevs(sys, vm, plat, out);
 	out->nr_ipc_slots = ipc_vm_slots(sys, (u32)(vm - sys->vms), out->ipc_slots, &out->nr_endpoints);
 	out->nr_channels = channel_vm_records(sys, (u32)(vm - sys->vms), out->channels);
 }

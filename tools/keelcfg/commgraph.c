@@ -1,7 +1,8 @@
 /*
  * The communication graph of a system (docs/ipc.md, "The graph"): who may
- * call or send to whom (endpoints, grants, badges) and who shares which
- * memory (channels, access, doorbells), for people to check against what
+ * call or send to whom (endpoints, grants, badges), who shares which
+ * memory (channels, access, doorbells), and which virtio consoles are
+ * linked and which VMs share a virtio network, for people to check against what
  * they meant. The same facts come out twice: a text table (comm.txt in the
  * output directory, and on stdout) and, with --graph, a Graphviz file,
  * drawn as SVG if Graphviz is installed. Both read a validated model only,
@@ -48,7 +49,7 @@ static u32 commgraph_nr_channels(const struct cfg_system *sys)
 
 bool commgraph_any(const struct cfg_system *sys)
 {
-	return commgraph_nr_endpoints(sys) || commgraph_nr_channels(sys);
+	return commgraph_nr_endpoints(sys) || commgraph_nr_channels(sys) || virtio_any_links(sys);
 }
 
 static bool commgraph_secure(const struct cfg_system *sys, const char *vm)
@@ -112,6 +113,52 @@ static void commgraph_table_secure(FILE *f, const struct cfg_system *sys)
 		fputc('\n', f);
 }
 
+/* Whether device i of VM v is a console linked to a VM of a lower index, or an earlier one of its own. */
+static bool commgraph_link_seen(u32 v, u32 i, int pv, int pd)
+{
+	return pv >= 0 && ((u32)pv < v || ((u32)pv == v && (u32)pd < i));
+}
+
+/* Console links, once per pair, then each network's ports with their MACs. */
+static void commgraph_table_virtio(FILE *f, const struct cfg_system *sys, int w, int wv)
+{
+	static struct virtio_place place[CFG_MAX_VMS][CFG_MAX_VIRTIO];
+	char a[CFG_NAME_LEN + 2], mac[18];
+	bool links = false, nets = false;
+	u32 nr_vms = MIN(sys->nr_vms, (u32)CFG_MAX_VMS);
+
+	for (u32 v = 0; v < nr_vms; v++)
+		virtio_place_vm(sys, NULL, v, place[v]);
+	for (u32 v = 0; v < nr_vms; v++)
+		for (u32 i = 0; i < virtio_nr(sys, v); i++) {
+			const struct cfg_virtio_dev *dev = &sys->vms[v].virtio.devs[i];
+			const struct virtio_place *p = &place[v][i];
+
+			if (dev->kind != KEEL_VDEV_VIRTIO_CONSOLE || p->peer_vm < 0 ||
+			    commgraph_link_seen(v, i, p->peer_vm, p->peer_dev))
+				continue;
+			if (!links)
+				fprintf(f, "\nconsole link\n");
+			links = true;
+			fprintf(f, "%s/%s <-> %s\n", commgraph_vm(sys, sys->vms[v].name, a, sizeof(a)), dev->name,
+				dev->connect);
+		}
+	for (int n = 0; n < KEEL_MAX_NETWORKS; n++)
+		for (u32 v = 0; v < nr_vms; v++)
+			for (u32 i = 0; i < virtio_nr(sys, v); i++) {
+				const struct cfg_virtio_dev *dev = &sys->vms[v].virtio.devs[i];
+
+				if (dev->kind != KEEL_VDEV_VIRTIO_NET || place[v][i].network != n)
+					continue;
+				if (!nets)
+					fprintf(f, "\n%-*s  %-*s  %-*s  %s\n", w, "network", wv, "vm", w, "device", "mac");
+				nets = true;
+				virtio_mac_text(place[v][i].mac, mac);
+				fprintf(f, "%-*s  %-*s  %-*s  %s\n", w, dev->network, wv,
+					commgraph_vm(sys, sys->vms[v].name, a, sizeof(a)), w, dev->name, mac);
+			}
+}
+
 char *commgraph_table(const struct cfg_system *sys)
 {
 	char *buf = NULL, a[CFG_NAME_LEN + 2], b[CFG_NAME_LEN + 2];
@@ -148,6 +195,7 @@ char *commgraph_table(const struct cfg_system *sys)
 				fprintf(f, "none\n");
 		}
 	}
+	commgraph_table_virtio(f, sys, w, wv);
 	return commgraph_close(f, &buf);
 }
 
@@ -226,6 +274,49 @@ static void commgraph_dot_channels(FILE *f, const struct cfg_system *sys)
 	}
 }
 
+/* Virtio: a console link is an edge both ways between VMs; a network is a node with an edge to each port. */
+static void commgraph_dot_virtio(FILE *f, const struct cfg_system *sys)
+{
+	static struct virtio_place place[CFG_MAX_VMS][CFG_MAX_VIRTIO];
+	u32 nr_vms = MIN(sys->nr_vms, (u32)CFG_MAX_VMS);
+	bool net_done[KEEL_MAX_NETWORKS] = { false };
+	char mac[18];
+
+	if (virtio_any_links(sys))
+		fprintf(f, "\t// virtio: console links both ways; networks with one edge per port\n");
+	for (u32 v = 0; v < nr_vms; v++)
+		virtio_place_vm(sys, NULL, v, place[v]);
+	for (u32 v = 0; v < nr_vms; v++)
+		for (u32 i = 0; i < virtio_nr(sys, v); i++) {
+			const struct cfg_virtio_dev *dev = &sys->vms[v].virtio.devs[i];
+			const struct virtio_place *p = &place[v][i];
+
+			if (dev->kind == KEEL_VDEV_VIRTIO_CONSOLE && p->peer_vm >= 0 &&
+			    !commgraph_link_seen(v, i, p->peer_vm, p->peer_dev)) {
+				fputc('\t', f);
+				commgraph_id(f, "vm", sys->vms[v].name);
+				fprintf(f, " -> ");
+				commgraph_id(f, "vm", sys->vms[p->peer_vm].name);
+				fprintf(f, " [dir=both, style=dotted, label=\"console\\n%s <-> %s\"];\n", dev->name,
+					sys->vms[p->peer_vm].virtio.devs[p->peer_dev].name);
+			}
+			if (dev->kind != KEEL_VDEV_VIRTIO_NET || p->network < 0 || p->network >= KEEL_MAX_NETWORKS)
+				continue;
+			if (!net_done[p->network]) {
+				fputc('\t', f);
+				commgraph_id(f, "net", dev->network);
+				fprintf(f, " [shape=hexagon, label=\"network %s\"];\n", dev->network);
+				net_done[p->network] = true;
+			}
+			virtio_mac_text(p->mac, mac);
+			fputc('\t', f);
+			commgraph_id(f, "net", dev->network);
+			fprintf(f, " -> ");
+			commgraph_id(f, "vm", sys->vms[v].name);
+			fprintf(f, " [dir=both, label=\"%s\\n%s\"];\n", dev->name, mac);
+		}
+}
+
 char *commgraph_dot(const struct cfg_system *sys)
 {
 	char *buf = NULL;
@@ -238,6 +329,7 @@ char *commgraph_dot(const struct cfg_system *sys)
 	commgraph_dot_vms(f, sys);
 	commgraph_dot_endpoints(f, sys);
 	commgraph_dot_channels(f, sys);
+	commgraph_dot_virtio(f, sys);
 	fprintf(f, "}\n");
 	return commgraph_close(f, &buf);
 }

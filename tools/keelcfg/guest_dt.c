@@ -3,8 +3,9 @@
  * gives a guest (hw/arm/virt.c), limited to what Keel emulates or passes
  * through, so an unmodified arm64 kernel boots on it. Bindings followed:
  * arm,gic-v3 (interrupt-controller/arm,gic-v3.yaml), arm,armv8-timer,
- * arm,psci-1.0, arm,pl011 and arm,primecell, and /chosen from the devicetree
- * specification 3.6 and Linux's rng-seed.
+ * arm,psci-1.0, arm,pl011 and arm,primecell, virtio,mmio
+ * (virtio/mmio.yaml), and /chosen from the devicetree specification 3.6
+ * and Linux's rng-seed.
  */
 #include <libfdt.h>
 #include <string.h>
@@ -216,6 +217,29 @@ static void guest_dt_devices(struct guest_dt *g, const struct cfg_vm *vm,
 }
 
 /*
+ * One virtio_mmio@IPA node per virtio device, where the blob puts it
+ * (virtio_place_vm), as QEMU virt describes its own: a 0x200-byte register
+ * block, a level-high SPI, and dma-coherent, since Keel reads the rings
+ * through the cache like the guest writes them.
+ */
+static void guest_dt_virtio(struct guest_dt *g, const struct cfg_system *sys, const struct cfg_vm *vm,
+			    const struct platform_desc *plat)
+{
+	struct virtio_place place[CFG_MAX_VIRTIO];
+	u32 idx = (u32)(vm - sys->vms), n = MIN(virtio_nr(sys, idx), (u32)CFG_VIRTIO_MAX_PER_VM);
+
+	virtio_place_vm(sys, plat, idx, place);
+	for (u32 i = 0; i < n; i++) {
+		dt_begin(g, "virtio_mmio@%llx", place[i].ipa);
+		dt_string(g, "compatible", "virtio,mmio");
+		dt_reg(g, place[i].ipa, CFG_VIRTIO_DT_SIZE, 0, 0, 1);
+		dt_spi(g, place[i].irq);
+		dt_prop(g, "dma-coherent", NULL, 0);
+		dt_end(g);
+	}
+}
+
+/*
  * /keel-tasks: the task set the configuration declared, in the same shape,
  * for a real-time guest to run (deadline-us always present).
  */
@@ -294,6 +318,7 @@ int guest_dt_build(const struct cfg_system *sys, const struct cfg_vm *vm,
 	}
 	guest_dt_irq_and_timer(&g, vm);
 	guest_dt_devices(&g, vm, plat);
+	guest_dt_virtio(&g, sys, vm, plat);
 	guest_dt_tasks(&g, vm);
 	guest_dt_chosen(&g, sys, vm, lay, seed);
 	dt_end(&g);

@@ -53,6 +53,7 @@ struct cfg_loc {
 };
 
 #include "ipc.h" /* IPC endpoints (struct cfg_ipc), which use struct cfg_loc */
+#include "virtio.h" /* virtio devices (struct cfg_virtio) */
 
 /* An image named by the configuration, and what the probe found in it. */
 struct cfg_image {
@@ -186,6 +187,8 @@ struct cfg_vm {
 	u32 nr_accept; /* accept-clients as written, may exceed CFG_MAX_CLIENTS */
 	char accept[CFG_MAX_CLIENTS][CFG_NAME_LEN];
 	struct cfg_loc accept_loc;
+
+	struct cfg_virtio virtio; /* its virtio-mmio devices (virtio.h) */
 };
 
 struct cfg_system {

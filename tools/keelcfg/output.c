@@ -126,6 +126,31 @@ static void text_tables(struct output_text *t, const struct cfg_system *sys,
 	}
 }
 
+/* Each virtio device: where it is, and what it is connected to. */
+static void text_virtio(struct output_text *t, const struct cfg_system *sys, const struct cfg_vm *vm,
+			const struct platform_desc *plat)
+{
+	struct virtio_place place[CFG_MAX_VIRTIO];
+	u32 idx = (u32)(vm - sys->vms);
+	char mac[18];
+
+	virtio_place_vm(sys, plat, idx, place);
+	for (u32 i = 0; i < virtio_nr(sys, idx); i++) {
+		const struct cfg_virtio_dev *v = &vm->virtio.devs[i];
+		const struct virtio_place *p = &place[i];
+
+		text_add(t, "  virtio  %s: %s, IPA 0x%llx, IRQ %u, ", v->name, v->device, (unsigned long long)p->ipa,
+			 p->irq);
+		virtio_mac_text(p->mac, mac);
+		if (v->kind == KEEL_VDEV_VIRTIO_NET)
+			text_add(t, "network %s (%d), MAC %s\n", v->network, p->network, mac);
+		else if (p->peer_vm >= 0)
+			text_add(t, "linked to %s\n", v->connect);
+		else
+			text_add(t, "on Keel's console\n");
+	}
+}
+
 static void text_vm(struct output_text *t, const struct cfg_system *sys, const struct cfg_vm *vm,
 		    const struct cfg_layout *lay, const struct platform_desc *plat)
 {
@@ -169,6 +194,7 @@ static void text_vm(struct output_text *t, const struct cfg_system *sys, const s
 			 (unsigned long long)dev->mmio.base,
 			 (unsigned long long)(dev->mmio.base + dev->mmio.size - 1), dev->irq);
 	}
+	text_virtio(t, sys, vm, plat);
 	text_sched_vm(t, sys, vm);
 	{
 		char ipc[KEEL_MAX_IPC_SLOTS * 160]; /* its IPC capability slots (ipc.c) */

@@ -322,8 +322,10 @@ static void parse_vm(struct parse_ctx *c, struct cfg_system *sys, int node)
 			vm->guest_props_loc = srcmap_node(c->map, path, NULL, NULL);
 		} else if (!strcmp(name, "tasks")) {
 			parse_tasks(c, vm, sub, path);
+		} else if (!strcmp(name, "virtio")) {
+			virtio_parse(c->fdt, sub, path, c->map, vm, c->d); /* virtio.c */
 		} else {
-			parse_unknown_node(c, path, "a VM holds memory@..., guest-properties and tasks");
+			parse_unknown_node(c, path, "a VM holds memory@..., guest-properties, tasks and virtio");
 		}
 	}
 }

@@ -15,7 +15,9 @@
  *
  * Channels joining a secure VM and a non-secure one are allowed only when
  * every member maps the memory read-only (read-only both ways); a doorbell
- * on such a channel is a signal, not memory, and is allowed.
+ * on such a channel is a signal, not memory, and is allowed. The same
+ * acceptance applies to virtio: a secure VM's console may be linked, and
+ * its net ports may share a network, only with VMs it accepts.
  */
 #include <string.h>
 
@@ -185,6 +187,7 @@ void policy_validate(const struct cfg_system *sys, bool unsafe, struct diag *d)
 		policy_validate_accept(sys, &sys->vms[v], d);
 	policy_validate_grants(sys, d);
 	policy_validate_channels(sys, d);
+	virtio_policy_validate(sys, d); /* console links and networks (virtio_check.c) */
 	if (unsafe)
 		policy_validate_unsafe_ram(sys, d);
 }

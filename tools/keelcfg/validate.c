@@ -495,5 +495,6 @@ void validate_system(const struct cfg_system *sys, const struct platform_desc *p
 	validate_ram_books(sys, d);
 	ipc_validate(sys, d); /* /ipc: endpoints and grants (ipc.c) */
 	channel_validate(sys, plat, d); /* /channels (channel.c) */
+	virtio_validate(sys, plat, d); /* virtio devices (virtio_check.c) */
 	policy_validate(sys, opts->unsafe, d); /* secure VMs (policy.c) */
 }
