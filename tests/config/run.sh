@@ -4,8 +4,6 @@
 # bad-*.dts   must fail: exit status 1, stderr containing the text of the file's
 #             "// expect: TEXT" line (and "FILE:N:" for a "// line: N" line), and
 #             nothing written in the output directory or beside it.
-# virtio/good-*.dts are good cases too, kept out of tests/config/*.dts until Keel's
-#             own blob check (the fuzzer's blobcheck) knows the virtio device kinds.
 # good-*.dts  must build: every output file present, the blob accepted by
 #             "keelcfg --check-blob", every guest tree readable by dtc, and stderr
 #             containing the "// expect:" text if there is one, and layout.txt
@@ -181,7 +179,7 @@ mkdir -p "$work/out"
 for dts in tests/config/bad-*.dts; do
 	check_bad "$dts"
 done
-for dts in tests/config/good-*.dts tests/config/virtio/good-*.dts; do
+for dts in tests/config/good-*.dts; do
 	check_good "$dts"
 done
 check_scratch demo configs/demo.dts "" linux ticker
@@ -325,7 +323,7 @@ if grep -qxF "linux/link <-> rtos/link" "$work/out/good-virtio/comm.txt" 2>/dev/
 else
 	fail "comm-table-virtio" "comm.txt of good-virtio lacks its console link or network ports"
 fi
-PATH=$root/$work/bin-nodot "$keelcfg" --graph "$work/out/graph-virtio.dot" tests/config/virtio/good-virtio.dts \
+PATH=$root/$work/bin-nodot "$keelcfg" --graph "$work/out/graph-virtio.dot" tests/config/good-virtio.dts \
 	>/dev/null 2>"$work/out/graph-virtio.err"
 check_edges graph-virtio \
 	'"ch:data" -> "vm:linux" [dir=both, label="rw\ndoorbell INTID 40"];' \
