@@ -194,22 +194,33 @@ static void fv_desc(struct fv_queue *q, u16 i, u64 addr, u32 len, u16 flags, u16
 	memcpy(d + 14, &next, 2);
 }
 
-void fv_offer(struct fv_queue *q, u64 ipa, u32 len, u64 wipa, u32 wlen)
+void fv_offer_chain(struct fv_queue *q, const struct fv_buf *bufs, u32 n)
 {
-	u16 head = q->next_desc, second = (u16)((head + 1) % q->num);
+	u16 head = q->next_desc;
 	struct vm *vm = q->dev->vm;
 
-	if (len && wlen) {
-		fv_desc(q, head, ipa, len, FV_F_NEXT, second);
-		fv_desc(q, second, wipa, wlen, FV_F_WRITE, 0);
-		q->next_desc = (u16)((head + 2) % q->num);
-	} else {
-		fv_desc(q, head, len ? ipa : wipa, len ? len : wlen, len ? 0 : FV_F_WRITE, 0);
-		q->next_desc = (u16)((head + 1) % q->num);
+	for (u32 i = 0; i < n; i++) {
+		u16 d = q->next_desc, next = (u16)((d + 1) % q->num);
+
+		fv_desc(q, d, bufs[i].ipa, bufs[i].len, (u16)((bufs[i].write ? FV_F_WRITE : 0) | (i + 1 < n ? FV_F_NEXT : 0)),
+			i + 1 < n ? next : 0);
+		q->next_desc = next;
 	}
 	memcpy(fv_ram(vm, q->avail + 4 + 2 * (q->avail_idx % q->num)), &head, 2);
 	q->avail_idx++;
 	memcpy(fv_ram(vm, q->avail + 2), &q->avail_idx, 2);
+}
+
+void fv_offer(struct fv_queue *q, u64 ipa, u32 len, u64 wipa, u32 wlen)
+{
+	struct fv_buf bufs[2];
+	u32 n = 0;
+
+	if (len)
+		bufs[n++] = (struct fv_buf){ ipa, len, false };
+	if (wlen)
+		bufs[n++] = (struct fv_buf){ wipa, wlen, true };
+	fv_offer_chain(q, bufs, n);
 }
 
 void fv_notify(struct fv_queue *q)

@@ -81,6 +81,15 @@ void fv_queue(struct fv_queue *q, struct vdev *dev, u32 index, u32 num, u64 base
 void fv_start(struct vdev *dev);
 /* Put a chain of one readable buffer (len bytes at ipa; 0: none) and one writable buffer (wlen at wipa; 0: none). */
 void fv_offer(struct fv_queue *q, u64 ipa, u32 len, u64 wipa, u32 wlen);
+/* One buffer of a chain fv_offer_chain makes. */
+struct fv_buf {
+	u64 ipa;
+	u32 len;
+	bool write;
+};
+
+/* Put a chain of n buffers (descriptors from q->next_desc on, linked by NEXT) into the available ring. */
+void fv_offer_chain(struct fv_queue *q, const struct fv_buf *bufs, u32 n);
 /* Notify the queue (the write must be accepted). */
 void fv_notify(struct fv_queue *q);
 /* Take the next used element: true and its id and len, or false if none. */
