@@ -21,7 +21,7 @@
 #define FV_POOL_PAGES 32
 
 /* Per VM, kept across tests: RAM, table pages, its configuration record. */
-static u8 *fv_ram_of[KEEL_MAX_VMS];
+static u8 *fv_ram_of[KEEL_MAX_VMS], *fv_slow_of[KEEL_MAX_VMS];
 static void *fv_pool_of[KEEL_MAX_VMS];
 static struct keel_blob_vm fv_cfg[KEEL_MAX_VMS];
 
@@ -67,7 +67,7 @@ static void fv_vgic(struct vm *vm)
 	vdev_add(vm, &vgic_redist_kind, &redist);
 }
 
-/* RAM: a real guest_mem over a host buffer, filled (as a booted guest has it) and zero. */
+/* RAM: a real guest_mem over host buffers; the first region filled (as a booted guest has it) and zero. */
 static void fv_mem(struct vm *vm, u32 index)
 {
 	struct keel_blob_vm *cfg = &fv_cfg[index];
@@ -75,6 +75,8 @@ static void fv_mem(struct vm *vm, u32 index)
 
 	if (!fv_ram_of[index]) {
 		fv_ram_of[index] = aligned_alloc(2 * MiB, FV_RAM_BYTES);
+		fv_slow_of[index] = aligned_alloc(2 * MiB, FV_SLOW_BYTES);
+		assert_non_null(fv_slow_of[index]);
 		fv_pool_of[index] = aligned_alloc(PAGE_SIZE, FV_POOL_PAGES * PAGE_SIZE);
 		assert_non_null(fv_ram_of[index]);
 		assert_non_null(fv_pool_of[index]);
@@ -82,8 +84,9 @@ static void fv_mem(struct vm *vm, u32 index)
 	memset(fv_ram_of[index], 0x5a, FV_RAM_BYTES); /* the last test's leftovers: the fill must zero them */
 	pt_pool_init(&vm->s2_pool, fv_pool_of[index], FV_POOL_PAGES);
 	assert_int_equal(s2_init(&vm->s2, (u16)(index + 1), &vm->s2_pool), PT_OK);
-	cfg->nr_mem = 1;
+	cfg->nr_mem = 2;
 	cfg->mem[0] = (struct keel_blob_mem){ FV_RAM_IPA, (u64)(uintptr_t)fv_ram_of[index], FV_RAM_BYTES };
+	cfg->mem[1] = (struct keel_blob_mem){ FV_SLOW_IPA, (u64)(uintptr_t)fv_slow_of[index], FV_SLOW_BYTES };
 	assert_true(gm_init(&vm->mem, &vm->s2, cfg));
 	gm_reset(&vm->mem);
 	assert_int_equal(gm_access(&vm->mem, ipa_of(FV_RAM_IPA), FV_RAM_BYTES, GM_READ, false, &host), GM_OK);

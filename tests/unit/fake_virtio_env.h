@@ -16,6 +16,8 @@
 
 #define FV_RAM_IPA 0x40000000ull
 #define FV_RAM_BYTES (2 * MiB)
+#define FV_SLOW_IPA 0x80000000ull /* a second RAM region, not yet filled when a test starts */
+#define FV_SLOW_BYTES (2 * MiB)
 #define FV_DEV_IPA 0x0a000000ull /* the first virtio device; the next at + 0x1000 */
 #define FV_DEV_IRQ 48 /* an SPI; the next device gets 49 */
 #define FV_NR_SPIS 64
@@ -51,7 +53,7 @@
 
 /* Forget every VM and device (pools, logs, the vGIC fakes); call first in each test's setup. */
 void fv_reset(void);
-/* Build vms[index] (vms[0..index] must be built in order): 1 vCPU, a vGIC, RAM filled and zero. */
+/* Build vms[index] (vms[0..index] must be built in order): 1 vCPU, a vGIC, RAM (FV_RAM_IPA filled and zero, FV_SLOW_IPA not filled yet). */
 struct vm *fv_vm(u32 index);
 /* Add a virtio device of kind with args to vm (at FV_DEV_IPA + 0x1000 * n, SPI FV_DEV_IRQ + n). */
 struct vdev *fv_add(struct vm *vm, const struct vdev_kind *kind, u32 a0, u32 a1, u32 a2);

@@ -21,6 +21,7 @@
 #include <keel/virtio.h>
 #include <keel/vm.h>
 
+#include "fake_gm.h"
 #include "fake_vgic_env.h"
 #include "fake_virtio_env.h"
 
@@ -338,6 +339,28 @@ static void test_malformed_ring_breaks_on_notify(void **state)
 	assert_true(fv_take_used(&txq, &id, &len));
 }
 
+/* A frame in RAM still being filled: the notify asks for a retry and takes nothing, until the fill is done. */
+static void test_notify_retried_while_filling(void **state)
+{
+	u32 id, len, retries = 0;
+
+	(void)state;
+	bring_up();
+	fv_offer(&txq, FV_SLOW_IPA + MiB, 12 + 60, 0, 0);
+	fake_gm_irq_after = 1; /* an interrupt is pending after every fill step */
+	for (;;) {
+		fv_notify(&txq);
+		if (!vm->vcpus[0].mmio_retry)
+			break;
+		vm->vcpus[0].mmio_retry = false; /* the access is retried */
+		assert_false(fv_take_used(&txq, &id, &len));
+		retries++;
+	}
+	assert_true(retries > 0);
+	assert_true(fv_take_used(&txq, &id, &len)); /* (dropped: filled RAM is zero, no source MAC) */
+	assert_int_equal(fv_r(net, FV_STATUS), STATUS_UP | VIRTIO_STATUS_DRIVER_OK);
+}
+
 /* Notifies of queues that do not exist or are not ready are ignored. */
 static void test_notify_nonexistent_queue(void **state)
 {
@@ -497,6 +520,7 @@ int main(void)
 		cmocka_unit_test_setup(test_reset_by_status_zero, setup),
 		cmocka_unit_test_setup(test_used_interrupt, setup),
 		cmocka_unit_test_setup(test_malformed_ring_breaks_on_notify, setup),
+		cmocka_unit_test_setup(test_notify_retried_while_filling, setup),
 		cmocka_unit_test_setup(test_notify_nonexistent_queue, setup),
 		cmocka_unit_test_setup(test_save_restore_round_trip, setup),
 		cmocka_unit_test_setup(test_restore_refuses_corrupt_state, setup),
