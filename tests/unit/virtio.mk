@@ -20,5 +20,6 @@ test_virtio_mmio_SRCS := tests/unit/test_virtio_mmio.c $(VIRTIO_TEST_SRCS)
 test_virtio_net_SRCS := tests/unit/test_virtio_net.c $(VIRTIO_TEST_SRCS)
 
 # Headers the rule in tests/tests.mk does not know about.
+$(BUILD)/unit/test_virtq: tests/unit/fake_gm.h
 $(BUILD)/unit/test_virtio_mmio $(BUILD)/unit/test_virtio_net: tests/unit/fake_virtio_env.h vdev/vgic_internal.h \
 	tests/unit/fake_gic.h tests/unit/fake_vgic_env.h tests/unit/fake_gm.h
