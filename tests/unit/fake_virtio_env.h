@@ -53,7 +53,10 @@
 
 /* Forget every VM and device (pools, logs, the vGIC fakes); call first in each test's setup. */
 void fv_reset(void);
-/* Build vms[index] (vms[0..index] must be built in order): 1 vCPU, a vGIC, RAM (FV_RAM_IPA filled and zero, FV_SLOW_IPA not filled yet). */
+/*
+ * Build vms[index] (vms[0..index - 1] first, in order): 1 vCPU, a vGIC, and
+ * RAM: FV_RAM_IPA filled and zero, FV_SLOW_IPA not filled yet.
+ */
 struct vm *fv_vm(u32 index);
 /* Add a virtio device of kind with args to vm (at FV_DEV_IPA + 0x1000 * n, SPI FV_DEV_IRQ + n). */
 struct vdev *fv_add(struct vm *vm, const struct vdev_kind *kind, u32 a0, u32 a1, u32 a2);
