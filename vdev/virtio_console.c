@@ -105,8 +105,10 @@ static bool console_tx_to_keel(struct virtio_console *c)
 			continue;
 		for (u32 off = 0, k; (k = virtq_chain_read(&c->tx, off, buf, sizeof(buf))); off += k)
 			console_print(c, buf, k);
-		if (!virtq_push(q, &env, c->tx.head, 0, &why))
+		if (!virtq_push(q, &env, c->tx.head, 0, &why)) {
 			virtio_break(&c->vd, CONSOLE_TXQ, why);
+			return true; /* broken: nothing more from this queue */
+		}
 	}
 	if (q && virtio_live(&c->vd))
 		virtio_interrupt(&c->vd, q);

@@ -334,7 +334,8 @@ bool virtio_restore(struct virtio_dev *vd, const void *buf)
 	struct virtio_saved s;
 
 	memcpy(&s, buf, sizeof(s));
-	if (s.driver_features & ~virtio_offered(vd))
+	/* Before FEATURES_OK a driver may have written any bits (they are refused then); after, only offered ones. */
+	if ((s.status & VIRTIO_STATUS_FEATURES_OK) && (s.driver_features & ~virtio_offered(vd)))
 		return false;
 	for (u32 i = 0; i < VIRTIO_MAX_QUEUES; i++) {
 		const struct virtio_saved_queue *sq = &s.queues[i];
