@@ -59,8 +59,9 @@ static u64 virtio_offered(const struct virtio_dev *vd)
 
 bool virtio_live(const struct virtio_dev *vd)
 {
-	return (vd->status & (VIRTIO_STATUS_DRIVER_OK | VIRTIO_STATUS_NEEDS_RESET | VIRTIO_STATUS_FAILED)) ==
-	       VIRTIO_STATUS_DRIVER_OK;
+	/* FEATURES_OK too: a driver that skipped negotiation gets no service, whatever it set. */
+	return (vd->status & (VIRTIO_STATUS_DRIVER_OK | VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_NEEDS_RESET |
+			      VIRTIO_STATUS_FAILED)) == (VIRTIO_STATUS_DRIVER_OK | VIRTIO_STATUS_FEATURES_OK);
 }
 
 struct virtq_env virtio_env(struct virtio_dev *vd)

@@ -163,13 +163,22 @@ static enum virtq_status vq_walk_table(struct vq_walk *w, const u8 *table, u32 n
 	}
 }
 
-/* The available ring's idx, checked against what Keel has taken. */
+/*
+ * The available ring's idx, checked against what Keel has taken. The used
+ * ring is looked up here too, preemptibly: a guest may put it in RAM it
+ * never touched, and filling that must not happen later where Keel cannot
+ * stop (virtq_push, on whichever CPU delivers).
+ */
 static enum virtq_status vq_avail(struct virtq *q, const struct virtq_env *env, u8 **avail, u16 *pending,
 				  const char **why)
 {
+	void *used;
 	enum virtq_status s = vq_map(env, q->avail, avail_bytes(q->num), GM_READ, (void **)avail, why,
 				     "the available ring outside the VM's RAM");
 
+	if (s == VQ_OK)
+		s = vq_map(env, q->used, used_bytes(q->num), GM_READ, &used, why,
+			   "the used ring outside the VM's RAM");
 	if (s != VQ_OK)
 		return s;
 	*pending = (u16)(load16(*avail + 2) - q->last_avail);
@@ -225,7 +234,7 @@ bool virtq_push(struct virtq *q, const struct virtq_env *env, u16 head, u32 writ
 	u64 slot = 4 + 8ull * (q->used_idx & (q->num - 1));
 	u32 elem[2] = { head, written };
 
-	/* Not preemptible: the used ring was written by this guest, so it is filled already. */
+	/* Not preemptible: vq_avail filled the used ring before any chain was taken. */
 	if (gm_access(env->gm, ipa_of(q->used), used_bytes(q->num), GM_WRITE, false, (void **)&used) != GM_OK) {
 		*why = "the used ring outside the VM's RAM";
 		return false;

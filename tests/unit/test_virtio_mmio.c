@@ -317,6 +317,21 @@ static void test_used_interrupt(void **state)
 	assert_false(fv_line(net));
 }
 
+/* A driver that sets DRIVER_OK without ever having FEATURES_OK accepted gets no service. */
+static void test_no_service_without_features_ok(void **state)
+{
+	u32 id, len;
+
+	(void)state;
+	fv_w(net, FV_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	fv_queue(&rxq, net, 0, 8, QBASE);
+	fv_queue(&txq, net, 1, 8, QBASE + 0x10000);
+	fv_w(net, FV_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_DRIVER_OK);
+	transmit_one();
+	assert_false(fv_take_used(&txq, &id, &len));
+	assert_false(fv_line(net));
+}
+
 /* A malformed ring found at a notify breaks the device; it then takes nothing more. */
 static void test_malformed_ring_breaks_on_notify(void **state)
 {
@@ -519,6 +534,7 @@ int main(void)
 		cmocka_unit_test_setup(test_bad_queue_breaks_device, setup),
 		cmocka_unit_test_setup(test_reset_by_status_zero, setup),
 		cmocka_unit_test_setup(test_used_interrupt, setup),
+		cmocka_unit_test_setup(test_no_service_without_features_ok, setup),
 		cmocka_unit_test_setup(test_malformed_ring_breaks_on_notify, setup),
 		cmocka_unit_test_setup(test_notify_retried_while_filling, setup),
 		cmocka_unit_test_setup(test_notify_nonexistent_queue, setup),

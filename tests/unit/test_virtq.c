@@ -581,6 +581,33 @@ static void test_retry_while_filling(void **state)
 	assert_int_equal(slow[MiB + 63], 0);
 }
 
+/*
+ * A used ring in RAM the guest never touched is filled preemptibly when a
+ * chain is looked for, never later in virtq_push (which cannot stop): a pop
+ * gives VQ_RETRY and takes nothing until it is filled, and then the push
+ * that follows finds it filled.
+ */
+static void test_used_ring_filled_before_taking(void **state)
+{
+	u32 retries = 0;
+	enum virtq_status s;
+
+	(void)state;
+	q.used = SLOW_IPA + 0x3000;
+	desc(0, BUF_IPA, 4, 0, 0);
+	offer(0);
+	fake_gm_irq_after = 1;
+	while ((s = virtq_pop(&q, &env, &chain, &why)) == VQ_RETRY) {
+		assert_int_equal(q.last_avail, 0);
+		retries++;
+	}
+	assert_int_equal(s, VQ_OK);
+	assert_true(retries > 0);
+	fake_gm_irq_after = 0;
+	assert_true(virtq_push(&q, &env, chain.head, 0, &why));
+	assert_int_equal(slow[0x3000 + 2], 1); /* used idx */
+}
+
 /* Writable buffers and the used ring show up in the dirty log. */
 static void test_dirty_log(void **state)
 {
@@ -678,6 +705,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rings_outside_ram, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_setup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retry_while_filling, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_used_ring_filled_before_taking, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dirty_log, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_descriptor_changed_while_read, setup, teardown),
 	};
