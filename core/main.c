@@ -13,7 +13,7 @@
 #include <keel/blob.h>
 #include <keel/drivers/gicv3.h>
 #include <keel/drivers/pl011.h>
-#include <keel/drivers/virtio_blk.h>
+#include <keel/disk.h>
 #include <keel/log.h>
 #include <keel/platform.h>
 #include <keel/sched.h>

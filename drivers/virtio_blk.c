@@ -11,7 +11,7 @@
  * never Keel.
  */
 #include <keel/arch/cpu.h>
-#include <keel/drivers/virtio_blk.h>
+#include <keel/disk.h>
 #include <keel/log.h>
 #include <keel/mmio.h>
 #include <keel/platform.h>

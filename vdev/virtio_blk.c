@@ -1,6 +1,6 @@
 /*
  * virtio-blk (virtio 1.x, 5.2): a VM's disk, backed by one of the board's
- * block devices (include/keel/drivers/virtio_blk.h) that the configuration
+ * block devices (include/keel/disk.h) that the configuration
  * gives this VM alone. One request queue; reads, writes, flush and the
  * device ID are served, anything else is answered UNSUPP.
  *
@@ -14,7 +14,7 @@
  * A read-only disk (the configuration says so, or the device is) offers
  * VIRTIO_BLK_F_RO and answers writes IOERR. Flush reaches the device.
  */
-#include <keel/drivers/virtio_blk.h>
+#include <keel/disk.h>
 #include <keel/log.h>
 #include <keel/string.h>
 #include <keel/virtio.h>

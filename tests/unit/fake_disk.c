@@ -1,12 +1,12 @@
 /*
- * The board's disks on the host (include/keel/drivers/virtio_blk.h): disk 0
+ * The board's disks on the host (include/keel/disk.h): disk 0
  * is fake_disk_bytes, writable, FAKE_DISK_SECTORS long; there is no other.
  * Segments' "physical" addresses are host addresses, as Keel's identity map
  * makes them at EL2.
  */
 #include <string.h>
 
-#include <keel/drivers/virtio_blk.h>
+#include <keel/disk.h>
 
 #define FAKE_DISK_SECTORS 64
 

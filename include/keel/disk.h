@@ -1,5 +1,6 @@
 /*
- * The board's block devices Keel gives VMs as disks: virtio-blk devices in
+ * The board's disks (the seam between a VM's virtio-blk and the board's
+ * storage driver): on QEMU virtio-blk devices in
  * the platform's virtio-mmio slots (QEMU's `-device virtio-blk-device`),
  * driven by Keel itself (drivers/virtio_blk.c), one request at a time and by
  * polling: the VM whose request it is waits on its own CPU, and nothing is
@@ -11,8 +12,8 @@
  * QEMU's devices are cache-coherent; a real board's would need cleaning and
  * invalidating around each transfer.
  */
-#ifndef KEEL_DRIVERS_VIRTIO_BLK_H
-#define KEEL_DRIVERS_VIRTIO_BLK_H
+#ifndef KEEL_DISK_H
+#define KEEL_DISK_H
 
 #include <keel/types.h>
 
