@@ -6,7 +6,7 @@
  * RESEND_MS (Keel's switch drops a frame when the receiver has no buffer
  * posted, e.g. before the responder has started). Frame lengths run over the
  * whole 30..1514-byte range; each carries a sequence number, a pattern and a
- * CRC-32. Any frame that is not exactly what the partner would send (other
+ * CRC-32. Every BROADCAST_EVERY-th echo goes to the broadcast address. Any frame that is not exactly what the partner would send (other
  * source MAC, wrong destination, bad CRC, a sequence from the future) counts
  * as a failure: a hostile VM on the same network sends forged, oversized and
  * undersized frames that Keel must drop before they get here.
@@ -30,8 +30,10 @@
 #define KIND_DATA 'D'
 #define KIND_ECHO 'E'
 #define BAD_SHOWN 5u
+#define BROADCAST_EVERY 100u /* echoes of these sequence numbers go to every port */
 
 static const uint8_t magic[4] = { 'K', 'V', 'N', 'P' };
+static const uint8_t broadcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
 struct pair {
 	struct virtio_dev dev;
@@ -52,13 +54,19 @@ static uint8_t pattern_byte(uint32_t seq, uint8_t kind, uint32_t j)
 	return (uint8_t)(seq * 31u + j * 7u + kind + (j >> 8));
 }
 
+/* Where frame kind/seq goes: the partner, or every port for some echoes (the switch's broadcast). */
+static const uint8_t *frame_dst(uint8_t kind, uint32_t seq, const uint8_t *partner)
+{
+	return kind == KIND_ECHO && seq % BROADCAST_EVERY == 0 ? broadcast : partner;
+}
+
 /* Builds frame kind/seq to the partner in pair.frame; returns its length. */
 static uint32_t frame_build(uint8_t kind, uint32_t seq)
 {
 	uint8_t *f = pair.frame, *body = f + HDR_LEN;
 	uint32_t plen = pattern_len(seq, kind);
 
-	memcpy(f, pair.peer, 6);
+	memcpy(f, frame_dst(kind, seq, pair.peer), 6);
 	memcpy(f + 6, pair.mac, 6);
 	f[12] = VT_ETHERTYPE >> 8;
 	f[13] = VT_ETHERTYPE & 0xff;
@@ -108,10 +116,12 @@ static int64_t frame_recv(uint8_t kind)
 	if (len < 0)
 		return -1;
 	if (len < (int)(HDR_LEN + BODY_LEN + 4) || memcmp(pair.frame + 6, pair.peer, 6) != 0 ||
-	    memcmp(pair.frame, pair.mac, 6) != 0 || memcmp(body, magic, 4) != 0 || body[10] != kind)
+	    memcmp(body, magic, 4) != 0 || body[10] != kind)
 		return frame_bad("not from my partner", len), -2;
 	seq = vt_get32(body + 4);
 	plen = body[8] | (uint32_t)body[9] << 8;
+	if (memcmp(pair.frame, frame_dst(kind, seq, pair.mac), 6) != 0)
+		return frame_bad("wrong destination", len), -2;
 	if (plen != pattern_len(seq, kind) || (uint32_t)len != HDR_LEN + BODY_LEN + plen + 4 ||
 	    vt_get32(body + BODY_LEN + plen) != vt_crc32(0, body, BODY_LEN + plen))
 		return frame_bad("bad length or checksum", len), -2;
