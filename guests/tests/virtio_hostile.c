@@ -8,7 +8,8 @@
  * index past the queue, a chain longer than the queue, indirect tables that
  * loop, nest, lie outside RAM or have a length not a multiple of 16, a head
  * index past the queue, an avail index that jumps), and it sets up queues
- * with rings outside RAM or misaligned. Keel must answer each with
+ * with rings outside RAM or misaligned (refused at QueueReady or when the
+ * queue is first used, either is safe). Keel must answer each with
  * DEVICE_NEEDS_RESET in Status, InterruptStatus bit 1 and the device's SPI
  * pending, stop, and after a reset (Status 0) and a new set-up work again:
  * the console prints a line, the net port takes a frame. Notifies of queues
@@ -170,46 +171,70 @@ static const struct bad_case desc_cases[] = {
 	{ "avail index jumping past the queue size", bad_avail_jump },
 };
 
-/* Ring placements refused at QueueReady: offsets from the queue's own rings, or absolute addresses. */
+/*
+ * Ring placements Keel must refuse: misaligned ones when QueueReady is set,
+ * ones outside RAM then or at the latest when the queue is used (the
+ * transmit queue, with one buffer published, notified after DRIVER_OK).
+ */
 struct ring_case {
 	const char *name;
-	uint64_t desc, avail, used; /* added to the ring's address, or its address if abs is set */
-	bool abs_desc, abs_used;
+	uint32_t misalign[3];  /* added to the desc, avail and used ring addresses */
+	bool outside[3];       /* that ring placed just past the end of RAM instead */
 };
 
 static const struct ring_case ring_cases[] = {
-	{ "descriptor ring outside RAM", 0, 0, 0, true, false },
-	{ "used ring outside RAM", 0, 0, 0, false, true },
-	{ "descriptor ring misaligned (8)", 8, 0, 0, false, false },
-	{ "avail ring misaligned (1)", 0, 1, 0, false, false },
-	{ "used ring misaligned (2)", 0, 0, 2, false, false },
+	{ "descriptor ring outside RAM", { 0, 0, 0 }, { true, false, false } },
+	{ "avail ring outside RAM", { 0, 0, 0 }, { false, true, false } },
+	{ "used ring outside RAM", { 0, 0, 0 }, { false, false, true } },
+	{ "descriptor ring misaligned (8)", { 8, 0, 0 }, { false, false, false } },
+	{ "avail ring misaligned (1)", { 0, 1, 0 }, { false, false, false } },
+	{ "used ring misaligned (2)", { 0, 0, 2 }, { false, false, false } },
 };
 
-/* Resets dev and negotiates VERSION_1 only, then readies queue 0 at the case's rings. */
-static void bad_rings(struct virtio_dev *dev, const struct ring_case *c)
+/* Queue register pair at low_off set to addr. */
+static void queue_addr(struct virtio_dev *dev, uint32_t low_off, uint64_t addr)
 {
-	struct virtq *q = dev->q[VIRTIO_RX];
-	uint64_t desc = c->abs_desc ? h.ram_end : (uintptr_t)q->desc + c->desc;
-	uint64_t avail = (uintptr_t)&q->avail + c->avail;
-	uint64_t used = c->abs_used ? h.ram_end - 64 : (uintptr_t)&q->used + c->used;
-	uint32_t st = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER;
+	virtio_write32(dev, low_off, (uint32_t)addr);
+	virtio_write32(dev, low_off + 4, (uint32_t)(addr >> 32));
+}
 
+/*
+ * Resets dev, negotiates VERSION_1 only, readies the transmit queue at the
+ * case's rings with one buffer published, sets DRIVER_OK and notifies.
+ * Returns whether NEEDS_RESET was already set right after QueueReady.
+ */
+static bool bad_rings(struct virtio_dev *dev, const struct ring_case *c)
+{
+	struct virtq *q = dev->q[VIRTIO_TX];
+	uint64_t ring[3] = { (uintptr_t)q->desc, (uintptr_t)&q->avail, (uintptr_t)&q->used };
+	uint32_t st = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK;
+	bool early;
+
+	for (int i = 0; i < 3; i++)
+		ring[i] = c->outside[i] ? h.ram_end : ring[i] + c->misalign[i];
 	virtio_reset(dev);
-	virtio_write32(dev, VIRTIO_MMIO_STATUS, st);
+	memset(&q->avail, 0, sizeof(q->avail));
+	memset(&q->used, 0, sizeof(q->used));
+	desc_set(tx_desc(dev, 0), tx_buf(dev), 16, 0, 0);
+	q->avail.ring[0] = 0;
+	q->avail.idx = 1;
+	virtio_write32(dev, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
 	virtio_write32(dev, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
 	virtio_write32(dev, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)(VIRTIO_F_VERSION_1 >> 32));
 	virtio_write32(dev, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
 	virtio_write32(dev, VIRTIO_MMIO_DRIVER_FEATURES, 0);
-	virtio_write32(dev, VIRTIO_MMIO_STATUS, st | VIRTIO_STATUS_FEATURES_OK);
-	virtio_write32(dev, VIRTIO_MMIO_QUEUE_SEL, VIRTIO_RX);
+	virtio_write32(dev, VIRTIO_MMIO_STATUS, st);
+	virtio_write32(dev, VIRTIO_MMIO_QUEUE_SEL, VIRTIO_TX);
 	virtio_write32(dev, VIRTIO_MMIO_QUEUE_NUM, VIRTQ_SIZE);
-	virtio_write32(dev, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)desc);
-	virtio_write32(dev, VIRTIO_MMIO_QUEUE_DESC_HIGH, (uint32_t)(desc >> 32));
-	virtio_write32(dev, VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)avail);
-	virtio_write32(dev, VIRTIO_MMIO_QUEUE_DRIVER_HIGH, (uint32_t)(avail >> 32));
-	virtio_write32(dev, VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)used);
-	virtio_write32(dev, VIRTIO_MMIO_QUEUE_DEVICE_HIGH, (uint32_t)(used >> 32));
+	queue_addr(dev, VIRTIO_MMIO_QUEUE_DESC_LOW, ring[0]);
+	queue_addr(dev, VIRTIO_MMIO_QUEUE_DRIVER_LOW, ring[1]);
+	queue_addr(dev, VIRTIO_MMIO_QUEUE_DEVICE_LOW, ring[2]);
+	dsb(sy);
 	virtio_write32(dev, VIRTIO_MMIO_QUEUE_READY, 1);
+	early = virtio_read32(dev, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET;
+	virtio_write32(dev, VIRTIO_MMIO_STATUS, st | VIRTIO_STATUS_DRIVER_OK);
+	virtio_write32(dev, VIRTIO_MMIO_QUEUE_NOTIFY, VIRTIO_TX);
+	return early;
 }
 
 /* Frames Keel's switch must drop, FLOOD_EACH of each kind; returns how many were not taken. */
@@ -309,7 +334,10 @@ static void hostile_device(struct virtio_dev *dev, const char *what)
 		flood_once();
 	}
 	for (uint32_t i = 0; i < sizeof(ring_cases) / sizeof(ring_cases[0]); i++) {
-		bad_rings(dev, &ring_cases[i]);
+		bool early = bad_rings(dev, &ring_cases[i]);
+
+		report_info("virtio-hostile: %s: %s: %s", what, ring_cases[i].name,
+			    early ? "refused at QueueReady" : "not refused at QueueReady");
 		expect_refused(dev, what, ring_cases[i].name);
 		flood_once();
 	}
