@@ -215,6 +215,8 @@ static bool bad_rings(struct virtio_dev *dev, const struct ring_case *c)
 	virtio_reset(dev);
 	memset(&q->avail, 0, sizeof(q->avail));
 	memset(&q->used, 0, sizeof(q->used));
+	/* What a console prints if the device uses this buffer before refusing the rings. */
+	memcpy(q->buf[0], "(ring probe)...\n", 16);
 	desc_set(tx_desc(dev, 0), tx_buf(dev), 16, 0, 0);
 	q->avail.ring[0] = 0;
 	q->avail.idx = 1;
