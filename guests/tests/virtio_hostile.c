@@ -15,9 +15,10 @@
  * the console prints a line, the net port takes a frame. Notifies of queues
  * that do not exist (ignored, or refused as above) and a storm of notifies
  * (legal, no reset) must leave the device working.
- * Between cases, and for FLOOD_MS at the end, it sends frames Keel's switch
- * must drop (forged source MAC, oversized, undersized); the pair counts any
- * frame that is not from its partner as a failure.
+ * Between cases, and at the end until the pair's broadcast echoes (every
+ * 100th frame) show it is nearly done, it sends frames Keel's switch must
+ * drop (forged source MAC, oversized, undersized); the pair counts any frame
+ * that is not from its partner as a failure.
  */
 #include <guest/exception.h>
 #include <guest/fdt.h>
@@ -32,7 +33,9 @@
 
 #define WAIT_MS 1000u
 #define STORM_NOTIFIES 20000u
-#define FLOOD_MS 10000u
+#define FLOOD_MIN_MS 5000u     /* flooding at the end: at least this long, */
+#define FLOOD_MAX_MS 120000u   /* at most this long, */
+#define PAIR_LAST_BROADCAST 900u /* and until the pair's echo of this frame went by */
 #define NOTIFY_SETTLE_MS 100u
 #define FLOOD_EACH 8u          /* frames of each bad kind per flood */
 #define LONG_CHAIN 64u         /* indirect entries: twice the queue size */
@@ -42,9 +45,11 @@ struct hostile {
 	uint8_t mac[6];
 	uint64_t ram_base, ram_end;
 	uint32_t flooded;
+	uint32_t broadcasts, pair_seq; /* the pair's broadcast echoes seen, and the last one's number + 1 */
 	struct virtq_desc table[LONG_CHAIN] __attribute__((aligned(16)));
 	struct virtq_desc inner[2] __attribute__((aligned(16)));
 	uint8_t frame[2048];
+	uint8_t rx[2048];
 };
 
 static struct hostile h;
@@ -239,6 +244,19 @@ static bool bad_rings(struct virtio_dev *dev, const struct ring_case *c)
 	return early;
 }
 
+/* Takes what arrived: the pair's broadcast echoes (source ...:02) tell how far it has got. */
+static void drain_rx(void)
+{
+	int n;
+
+	while ((n = virtio_net_recv(&h.net, h.rx, sizeof(h.rx))) >= 0) {
+		if (n >= 22 && h.rx[0] == 0xff && h.rx[11] == VT_PAIR_MAC_B && h.rx[12] == VT_ETHERTYPE >> 8) {
+			h.broadcasts++;
+			h.pair_seq = vt_get32(h.rx + 18) + 1; /* after the 14-byte header and the 4-byte magic */
+		}
+	}
+}
+
 /* Frames Keel's switch must drop, FLOOD_EACH of each kind; returns how many were not taken. */
 static uint32_t flood_once(void)
 {
@@ -247,6 +265,7 @@ static uint32_t flood_once(void)
 	uint32_t missed = 0;
 	uint64_t end = timer_now() + timer_ms_to_ticks(WAIT_MS);
 
+	drain_rx();
 	memset(f, 0x5a, sizeof(h.frame));
 	for (uint32_t i = 0; i < FLOOD_EACH; i++) {
 		/* A forged source: the pair's initiator, to its responder and to everyone. */
@@ -401,7 +420,7 @@ static void hostile_widths(void)
 
 void guest_main(void)
 {
-	uint64_t size = 0, end;
+	uint64_t size = 0, start;
 
 	if (!report(fdt_memory(&h.ram_base, &size), "virtio-hostile: RAM 0x%lx, %lu MiB", h.ram_base, size >> 20) ||
 	    !report(virtio_find(VIRTIO_ID_NET, 0, &h.net) && virtio_net_init(&h.net, h.mac),
@@ -416,9 +435,12 @@ void guest_main(void)
 	hostile_device(&h.net, "net");
 	hostile_notify(&h.con, "console");
 	hostile_notify(&h.net, "net");
-	end = timer_now() + timer_ms_to_ticks(FLOOD_MS);
-	while (timer_now() < end)
+	start = timer_now();
+	while (timer_now() - start < timer_ms_to_ticks(FLOOD_MIN_MS) ||
+	       (h.pair_seq <= PAIR_LAST_BROADCAST && timer_now() - start < timer_ms_to_ticks(FLOOD_MAX_MS)))
 		flood_once();
+	report_info("virtio-hostile: %u broadcasts of the pair seen, the last of frame %u", h.broadcasts,
+		    h.pair_seq ? h.pair_seq - 1 : 0);
 	report(!(virtio_read32(&h.net, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET),
 	       "virtio-hostile: %u frames to be dropped sent, the port never needed a reset for them", h.flooded);
 	dev_works(&h.con, "everything");
