@@ -13,7 +13,8 @@ GUEST_OUT ?= $(BUILD)/guests
 
 GUEST_NAMES := ticker rtexec ipcdemo test-hostile test-sentinel test-reset test-smp test-hypercall test-vgic test-passthrough \
 	test-sysreg test-forge test-vcpuoff test-vtimer test-churn test-churn-odd test-flood test-ipc_server test-ipc_client \
-	test-channel test-fuzz test-fuzz_smp test-stream test-hostile_ipc test-hostile_peers test-fpsimd test-aarch32
+	test-channel test-fuzz test-fuzz_smp test-stream test-hostile_ipc test-hostile_peers test-fpsimd test-aarch32 \
+	test-virtio_net_pair test-virtio_hostile test-virtio_console
 
 # Sources of each guest: ticker, rtexec and ipcdemo in their own directories, test-X in guests/tests/X.c.
 ticker_SRCS := $(wildcard guests/ticker/*.c)
@@ -26,8 +27,10 @@ test-fuzz_SRCS := guests/tests/fuzz.c guests/tests/fuzz_ops.c
 test-fuzz_smp_SRCS := guests/tests/fuzz_smp.c guests/tests/fuzz_smp_gic.c guests/tests/fuzz_ops.c guests/tests/fuzz_smp_entry.S
 test-churn-odd_SRCS := guests/tests/churn.c
 test-churn-odd_LINK_ADDR := 0x40100000
+# The virtio driver's static queues (about 0.5 MiB of .bss) go only into the guests that use it.
+$(foreach g,test-virtio_net_pair test-virtio_hostile test-virtio_console,$(eval $(g)_SRCS += guests/lib/virtio.c))
 
-GUEST_LIB_SRCS := $(wildcard guests/lib/*.c) $(wildcard guests/lib/*.S)
+GUEST_LIB_SRCS := $(filter-out guests/lib/virtio.c,$(wildcard guests/lib/*.c)) $(wildcard guests/lib/*.S)
 GUEST_LIB_OBJS := $(patsubst guests/%,$(GUEST_OUT)/obj/%.o,$(GUEST_LIB_SRCS))
 
 # Guests see only the guest ABI (include/abi, as <abi/keel/...>) and their own
