@@ -150,7 +150,12 @@ static bool blk_notify(struct virtio_dev *vd, u32 q)
 		u8 status;
 
 		if (n == BLK_REQUESTS_PER_TRAP) {
-			more = virtq_peek(vq, &env, &why) == VQ_OK;
+			/*
+			 * Ask for the next notify either way: with the event index a
+			 * driver notifies only when it passes avail_event, and a stale
+			 * one would leave its next request unannounced.
+			 */
+			more = virtq_arm_notify(vq, &env);
 			break;
 		}
 		s = virtq_pop(vq, &env, &c, &why);

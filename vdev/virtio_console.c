@@ -88,8 +88,9 @@ static bool console_tx_to_keel(struct virtio_console *c)
 	struct virtq *q = virtio_queue(&c->vd, CONSOLE_TXQ);
 	struct virtq_env env = virtio_env(&c->vd);
 	const char *why;
+	u32 n;
 
-	for (u32 n = 0; q && n < VIRTQ_MAX_SIZE; n++) {
+	for (n = 0; q && n < VIRTQ_MAX_SIZE; n++) {
 		enum virtq_status s = virtq_pop(q, &env, &c->tx, &why);
 		char buf[CONSOLE_COPY_STEP];
 
@@ -112,7 +113,12 @@ static bool console_tx_to_keel(struct virtio_console *c)
 	}
 	if (q && virtio_live(&c->vd))
 		virtio_interrupt(&c->vd, q);
-	return true;
+	/*
+	 * Stopped at the bound: ask for the next notify (a stale avail_event
+	 * would leave the driver's next chain unannounced), and have this one
+	 * retried if more is waiting already.
+	 */
+	return !(n == VIRTQ_MAX_SIZE && virtq_arm_notify(q, &env));
 }
 
 /* Hand waiting console input to the guest's receive buffers. */
@@ -169,8 +175,9 @@ static bool console_pump(struct virtio_console *src, struct virtio_console *dst)
 	struct virtq *tq = virtio_queue(&src->vd, CONSOLE_TXQ), *rq = virtio_queue(&dst->vd, CONSOLE_RXQ);
 	struct virtq_env tenv = virtio_env(&src->vd), renv = virtio_env(&dst->vd);
 	bool sent = false, received = false, ok = true;
+	u32 n;
 
-	for (u32 n = 0; tq && rq && n < 2 * VIRTQ_MAX_SIZE; n++) {
+	for (n = 0; tq && rq && n < 2 * VIRTQ_MAX_SIZE; n++) {
 		struct virtq_chain rx;
 		enum virtq_status s;
 		const char *why;
@@ -225,6 +232,13 @@ static bool console_pump(struct virtio_console *src, struct virtio_console *dst)
 		virtio_interrupt(&src->vd, tq);
 	if (received && rq)
 		virtio_interrupt(&dst->vd, rq);
+	/*
+	 * Stopped at the bound with both queues busy: ask for both sides' next
+	 * notifies (a stale avail_event would leave a chain unannounced) and
+	 * have this notify retried if more is waiting: it made progress.
+	 */
+	if (n == 2 * VIRTQ_MAX_SIZE && tq && rq)
+		ok = !(virtq_arm_notify(tq, &tenv) | virtq_arm_notify(rq, &renv)) && ok;
 	return ok;
 }
 

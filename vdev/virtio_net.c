@@ -125,8 +125,9 @@ static bool net_transmit(struct virtio_net *p)
 {
 	u8 *frame = net_frames[arch_cpu_index()];
 	struct virtq *q = virtio_queue(&p->vd, NET_TXQ);
+	u32 n;
 
-	for (u32 n = 0; q && n < VIRTQ_MAX_SIZE; n++, q = virtio_queue(&p->vd, NET_TXQ)) {
+	for (n = 0; q && n < VIRTQ_MAX_SIZE; n++, q = virtio_queue(&p->vd, NET_TXQ)) {
 		struct virtq_env env = virtio_env(&p->vd);
 		struct virtq_chain c;
 		const char *why;
@@ -156,7 +157,14 @@ static bool net_transmit(struct virtio_net *p)
 		net_forward(p, frame, c.out_len - NET_HDR_LEN);
 		spin_lock(&p->vd.lock);
 	}
-	return true;
+	if (n < VIRTQ_MAX_SIZE || !q)
+		return true;
+	/* Stopped at the bound: ask for the next notify, and have this one retried if more waits. */
+	{
+		struct virtq_env env = virtio_env(&p->vd);
+
+		return !virtq_arm_notify(q, &env);
+	}
 }
 
 static bool net_notify(struct virtio_dev *vd, u32 q)
