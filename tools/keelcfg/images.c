@@ -234,7 +234,6 @@ bool image_create_disks(const struct cfg_system *sys, bool *created, struct diag
 				return false;
 			}
 			created[n] = true;
-			fprintf(stderr, "keelcfg: created disk image %s (%u MiB, sparse)\n", dev->image, dev->size_mib);
 		}
 	return true;
 }

@@ -32,9 +32,9 @@ void image_probe(struct cfg_system *sys, struct diag *d);
  * Creates every disk image the probe found missing (sys has passed every
  * check, so each such disk has size-mib): its directories, then the file,
  * sparse, size-mib MiB, never over a file that appeared since the probe.
- * Marks created[N] for disk N (CFG_DISK_MAX entries, false on entry) and
- * says so on stderr. On a failure it reports into d, removes the images it
- * created, and returns false.
+ * Marks created[N] for disk N (CFG_DISK_MAX entries, false on entry). On
+ * a failure it reports into d, removes the images it created, and returns
+ * false.
  */
 bool image_create_disks(const struct cfg_system *sys, bool *created, struct diag *d);
 

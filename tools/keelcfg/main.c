@@ -201,6 +201,14 @@ static bool keelcfg_write_all(const struct cfg_system *sys, const struct keelcfg
 		image_remove_disks(sys, created);
 		return false;
 	}
+	for (u32 v = 0; v < sys->nr_vms; v++) /* said once it is all done, so a failure leaves no such line */
+		for (u32 i = 0; i < virtio_nr(sys, v); i++) {
+			int n = virtio_disk_number(sys, v, i);
+
+			if (n >= 0 && created[n])
+				fprintf(stderr, "keelcfg: created disk image %s (%u MiB, sparse)\n",
+					sys->vms[v].virtio.devs[i].image, sys->vms[v].virtio.devs[i].size_mib);
+		}
 	return true;
 }
 
