@@ -542,6 +542,12 @@ static void test_virtio_disk_errors(void **state)
 	expect_one("its path /abs/a,b.img has a comma or a control character", 131);
 	snprintf(v->file.abs_path, sizeof(v->file.abs_path), "/abs/a\nb.img");
 	expect_one("has a comma or a control character", 131);
+	snprintf(v->file.abs_path, sizeof(v->file.abs_path), "/abs/disks");
+	snprintf(v->image, sizeof(v->image), "disks/");
+	v->file.err = ENOENT; /* would be created as a file named "disks" */
+	v->has_size_mib = true;
+	v->size_mib = 1;
+	expect_one("image 'disks/' names a directory", 131);
 
 	/* Properties of other kinds, both ways. */
 	setup(NULL);

@@ -341,7 +341,9 @@ static void virtio_check_disk(const struct cfg_system *sys, u32 vm, u32 i, struc
 			   "image '%s': its path %s has a comma or a control character, which QEMU's -drive option "
 			   "and qemu-loader.args cannot carry",
 			   v->image, f->abs_path);
-	if (f->err == ENOENT && !v->has_size_mib)
+	if (v->image[strlen(v->image) - 1] == '/')
+		diag_error(d, &v->image_loc, v->node, "image '%s' names a directory: a disk's image is a file", v->image);
+	else if (f->err == ENOENT && !v->has_size_mib)
 		diag_error(d, &v->image_loc, v->node,
 			   "image '%s' does not exist: give size-mib = <N> for keelcfg to create it (sparse)", v->image);
 	else if (f->err && f->err != ENOENT)
