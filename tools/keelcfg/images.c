@@ -209,8 +209,10 @@ static int image_create_one(const struct cfg_virtio_dev *v)
 	fd = open(v->file.abs_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666); /* never one that appeared since */
 	if (fd < 0)
 		return -1;
-	if (ftruncate(fd, (off_t)v->size_mib * (off_t)MiB) || close(fd)) {
+	err = ftruncate(fd, (off_t)v->size_mib * (off_t)MiB) ? errno : 0;
+	if (close(fd) && !err)
 		err = errno;
+	if (err) {
 		unlink(v->file.abs_path);
 		errno = err;
 		return -1;
@@ -225,7 +227,7 @@ bool image_create_disks(const struct cfg_system *sys, bool *created, struct diag
 			const struct cfg_virtio_dev *dev = &sys->vms[v].virtio.devs[i];
 			int n = virtio_disk_number(sys, v, i);
 
-			if (n < 0 || n >= CFG_DISK_MAX || dev->file.err != ENOENT)
+			if (n < 0 || n >= CFG_DISK_MAX || !dev->file.probed || dev->file.err != ENOENT)
 				continue;
 			if (image_create_one(dev)) {
 				diag_error(d, &dev->image_loc, dev->node, "cannot create image '%s': %s", dev->image,
