@@ -35,7 +35,8 @@ pass() { echo "PASS: $1"; passed=$((passed + 1)); }
 fail() { echo "FAIL: $1: $2"; failed=$((failed + 1)); }
 
 # Dummy images: an arm64 Image (header only, image_size 4 MiB), an initrd, a raw
-# binary, and sparse files too big for a VM (20 MiB) or for the modules (150 MiB).
+# binary, sparse files too big for a VM (20 MiB) or for the modules (150 MiB), and
+# disk images: a good one (1 MiB) and one of 1000 bytes.
 make_images() {
 	rm -rf "$img" && mkdir -p "$img" || exit 1
 	truncate -s 1M "$img/Image"
@@ -45,6 +46,8 @@ make_images() {
 	printf '\x00\x00\x00\x14' >"$img/raw.bin" # "b ." at the entry
 	truncate -s 20M "$img/big.bin"
 	truncate -s 150M "$img/huge.bin"
+	truncate -s 1M "$img/disk.img" # an existing disk image
+	head -c 1000 /dev/zero >"$img/odd.img" # not whole 512-byte sectors
 }
 
 # The value of a "// key: value" header line of a case.
@@ -183,6 +186,32 @@ for dts in tests/config/good-*.dts; do
 	check_good "$dts"
 done
 check_scratch demo configs/demo.dts "" linux ticker
+
+# Disks (good-virtio-blk): the image keelcfg created is sparse and of size-mib; QEMU
+# gets version-2 transports, then a drive and a virtio-blk-device per disk in number
+# order, with absolute paths. A second run takes the existing image as it is: not
+# created again, not truncated (a marker written into it survives).
+blk=$work/out/good-virtio-blk
+want=$(printf '%s\n' -global virtio-mmio.force-legacy=false \
+	-drive "if=none,id=keeldisk0,file=$(realpath "$blk")/a.img,format=raw" -device virtio-blk-device,drive=keeldisk0 \
+	-drive "if=none,id=keeldisk1,file=$(realpath "$img/disk.img"),format=raw,readonly=on" \
+	-device virtio-blk-device,drive=keeldisk1)
+if [ "$(sed -n '/^-global$/,$p' "$blk/qemu-loader.args" 2>/dev/null)" != "$want" ]; then
+	fail blk-loader-args "$blk/qemu-loader.args lacks, as its last lines: $want"
+elif [ "$(stat -c %s "$blk/a.img")" != 4194304 ] || [ "$(stat -c %b "$blk/a.img")" -ge 64 ]; then
+	fail blk-loader-args "$blk/a.img is not a sparse 4 MiB file"
+else
+	pass blk-loader-args
+fi
+printf 'KEEL' | dd of="$blk/a.img" bs=1 conv=notrunc status=none
+"$keelcfg" --out "$blk" tests/config/good-virtio-blk.dts >/dev/null 2>"$blk.err2"
+status=$?
+if [ "$status" -eq 0 ] && ! grep -q "created" "$blk.err2" && [ "$(head -c 4 "$blk/a.img")" = KEEL ] &&
+	[ "$(stat -c %s "$blk/a.img")" = 4194304 ] && grep -qF "a.img, 4194304 bytes" "$blk/layout.txt"; then
+	pass blk-image-kept
+else
+	fail blk-image-kept "status $status, the rebuild changed or recreated $blk/a.img: $(head -c 600 "$blk.err2")"
+fi
 check_scratch rt-fp configs/rt/rt-fp.dts "" linux rtos ticker
 check_scratch rt-tt configs/rt/rt-tt.dts "" linux rtos ticker
 

@@ -1,10 +1,11 @@
 /*
  * Host tests of keelcfg's virtio devices (tools/keelcfg/virtio.c and
  * virtio_check.c): parsing the virtio node, the defaults it chooses (IPA,
- * SPI, MAC, network numbers), every rule, the secure-VM policy, and the
- * three outputs that must agree: the blob's device records, the guest
- * tree's virtio_mmio nodes and the layout text.
+ * SPI, MAC, network numbers, disk numbers), every rule, the secure-VM
+ * policy, and the outputs that must agree: the blob's device records, the
+ * guest tree's virtio_mmio nodes, the layout text and QEMU's disk arguments.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -73,6 +74,29 @@ static void fix_virtio_system(void)
 	fix_virtio(&sys.vms[0], "eth0", "net", "lan", 106);
 	fix_virtio(&sys.vms[1], "link", "console", "linux/link", 110);
 	fix_virtio(&sys.vms[1], "net0", "net", "lan", 113);
+}
+
+/*
+ * Adds disk name to vm at line, image path on line + 1, as the probe would
+ * have found it: size bytes (0: missing, to be created), its identity ino.
+ */
+static struct cfg_virtio_dev *fix_disk(struct cfg_vm *vm, const char *name, const char *path, u64 size, u64 ino,
+				       int line)
+{
+	struct cfg_virtio_dev *v = fix_virtio(vm, name, "blk", NULL, line);
+
+	v->kind = KEEL_VDEV_VIRTIO_BLK;
+	v->has_image = true;
+	snprintf(v->image, sizeof(v->image), "%s", path);
+	v->image_loc = fix_loc(line + 1);
+	v->file.probed = true;
+	snprintf(v->file.abs_path, sizeof(v->file.abs_path), "/abs/%s", path);
+	v->file.err = size ? 0 : ENOENT;
+	v->file.regular = v->file.writable = size != 0;
+	v->file.size = size;
+	v->file.dev = 1;
+	v->file.ino = ino;
+	return v;
 }
 
 static int setup(void **state)
@@ -195,9 +219,9 @@ static void test_virtio_kind_errors(void **state)
 	struct cfg_virtio_dev *v = &sys.vms[0].virtio.devs[0];
 
 	(void)state;
-	snprintf(v->device, sizeof(v->device), "blk");
+	snprintf(v->device, sizeof(v->device), "gpu");
 	v->kind = 0;
-	expect_one("node /vms/linux/virtio/hvc0: unknown device \"blk\"", 100);
+	expect_one("node /vms/linux/virtio/hvc0: unknown device \"gpu\" (\"console\", \"net\" or \"blk\")", 100);
 	setup(NULL);
 	sys.vms[0].virtio.devs[0].has_device = false;
 	expect_one("missing property 'device'", 100);
@@ -412,7 +436,7 @@ static void test_virtio_secure(void **state)
 static void *virtio_source(bool bad)
 {
 	static char buf[4096];
-	fdt32_t reg[2] = { 0, cpu_to_fdt32(0x0c000000) }, irq = cpu_to_fdt32(70);
+	fdt32_t reg[2] = { 0, cpu_to_fdt32(0x0c000000) }, irq = cpu_to_fdt32(70), size = cpu_to_fdt32(64);
 
 	fdt_create(buf, sizeof(buf));
 	fdt_finish_reservemap(buf);
@@ -435,12 +459,159 @@ static void *virtio_source(bool bad)
 	fdt_property_string(buf, "device", "console");
 	fdt_property_string(buf, "connect", "keel-console");
 	fdt_end_node(buf);
+	fdt_begin_node(buf, "disk0");
+	fdt_property_string(buf, "device", "blk");
+	fdt_property_string(buf, "image", "build/disks/a.img");
+	fdt_property(buf, "size-mib", &size, bad ? 2 : 4);
+	fdt_property(buf, "read-only", "x", bad ? 1 : 0);
+	fdt_end_node(buf);
 	fdt_end_node(buf);
 	fdt_end_node(buf);
 	fdt_end_node(buf);
 	fdt_end_node(buf);
 	assert_int_equal(fdt_finish(buf), 0);
 	return buf;
+}
+
+/* Disks are numbered over the system, VMs in order then devices in order, whatever else is between. */
+static void test_virtio_disk_numbers(void **state)
+{
+	struct virtio_place p[CFG_MAX_VIRTIO];
+	struct cfg_virtio_dev *v;
+
+	(void)state;
+	fix_disk(&sys.vms[1], "root", "t.img", 64 * MiB, 2, 120);
+	fix_disk(&sys.vms[0], "data", "l.img", 8 * MiB, 3, 130);
+	v = fix_disk(&sys.vms[1], "scratch", "s.img", 0, 4, 123); /* missing: created from size-mib */
+	v->has_size_mib = true;
+	v->size_mib = 16;
+	run();
+	if (d.nr_msgs)
+		dump();
+	assert_int_equal(d.nr_msgs, 0);
+	assert_int_equal(virtio_nr_disks(&sys), 3);
+	assert_int_equal(virtio_disk_number(&sys, 0, 3), 0); /* linux/data */
+	assert_int_equal(virtio_disk_number(&sys, 1, 2), 1); /* ticker/root */
+	assert_int_equal(virtio_disk_number(&sys, 1, 3), 2); /* ticker/scratch */
+	assert_int_equal(virtio_disk_number(&sys, 1, 1), -1); /* a net port */
+	assert_int_equal(virtio_disk_number(&sys, 1, 4), -1); /* no such device */
+	virtio_place_vm(&sys, &fix_board, 1, p);
+	assert_int_equal(p[0].disk, -1);
+	assert_int_equal(p[2].disk, 1);
+	assert_int_equal(p[3].disk, 2);
+	assert_int_equal(p[2].ipa, 0x0a002000); /* the same IPA and SPI defaults as any virtio device */
+	assert_int_equal(p[3].irq, 51);
+}
+
+/* Each rule of a disk alone: one error, at the line of what is wrong. */
+static void test_virtio_disk_errors(void **state)
+{
+	struct cfg_virtio_dev *v;
+
+	(void)state;
+	v = fix_disk(&sys.vms[0], "d", "d.img", 0, 5, 130);
+	expect_one("node /vms/linux/virtio/d: image 'd.img' does not exist: give size-mib = <N>", 131);
+	v->has_size_mib = true;
+	v->size_loc = fix_loc(132);
+	expect_one("size-mib = <0>: a disk has at least 1 MiB", 132);
+	v->size_mib = 4;
+	run();
+	assert_int_equal(d.nr_errors, 0); /* missing, with a size: created after the checks */
+	v->file.err = v->file.size = 0;
+	v->file.regular = v->file.writable = true;
+	v->file.size = 8 * MiB;
+	expect_one("size-mib = <4>, but image 'd.img' exists and is 8388608 bytes: keelcfg never resizes a disk", 132);
+	v->has_size_mib = false;
+	v->file.size = 8 * MiB + 100;
+	expect_one("image 'd.img' is 8388708 bytes: a disk is a whole number (not 0) of 512-byte sectors", 131);
+	v->file.size = 0;
+	expect_one("image 'd.img' is 0 bytes", 131);
+	v->file.size = 512;
+	v->file.writable = false;
+	expect_one("image 'd.img' is not writable: make it so, or mark the disk read-only", 131);
+	v->read_only = true;
+	run();
+	assert_int_equal(d.nr_errors, 0);
+	v->file.regular = false;
+	expect_one("image 'd.img' is not a regular file", 131);
+	v->file.regular = true;
+	v->file.err = EACCES;
+	expect_one("cannot use image 'd.img': Permission denied", 131);
+	v->file.err = 0;
+	snprintf(v->file.abs_path, sizeof(v->file.abs_path), "/abs/a,b.img");
+	expect_one("its path /abs/a,b.img has a comma or a control character", 131);
+	snprintf(v->file.abs_path, sizeof(v->file.abs_path), "/abs/a\nb.img");
+	expect_one("has a comma or a control character", 131);
+	snprintf(v->file.abs_path, sizeof(v->file.abs_path), "/abs/disks");
+	snprintf(v->image, sizeof(v->image), "disks/");
+	v->file.err = ENOENT; /* would be created as a file named "disks" */
+	v->has_size_mib = true;
+	v->size_mib = 1;
+	expect_one("image 'disks/' names a directory", 131);
+
+	/* Properties of other kinds, both ways. */
+	setup(NULL);
+	v = fix_disk(&sys.vms[0], "d", "d.img", MiB, 5, 130);
+	v->has_network = true;
+	v->network_loc = fix_loc(133);
+	expect_one("property 'network' is for a net device, and this is a blk", 133);
+	setup(NULL);
+	v = &sys.vms[0].virtio.devs[0];
+	v->read_only = true;
+	v->read_only_loc = fix_loc(101);
+	expect_one("node /vms/linux/virtio/hvc0: property 'read-only' is for a blk device, and this is a console", 101);
+	setup(NULL);
+	v = fix_disk(&sys.vms[0], "d", "d.img", MiB, 5, 130);
+	v->has_image = false;
+	expect_one("node /vms/linux/virtio/d: missing property 'image'", 130);
+}
+
+/* One file, two disks: by identity when it exists, by absolute path when it is yet to be created. */
+static void test_virtio_disk_shared(void **state)
+{
+	(void)state;
+	fix_disk(&sys.vms[0], "d", "d.img", MiB, 7, 130);
+	fix_disk(&sys.vms[1], "e", "./d.img", MiB, 7, 140);
+	expect_one("test.dts:141: node /vms/ticker/virtio/e: image './d.img' is also the image of "
+		   "/vms/linux/virtio/d (test.dts:131): a disk belongs to one device of one VM", 141);
+	sys.vms[1].virtio.devs[2].file.ino = 8;
+	run();
+	assert_int_equal(d.nr_errors, 0);
+
+	setup(NULL);
+	fix_disk(&sys.vms[0], "d", "new.img", 0, 0, 130)->has_size_mib = true;
+	fix_disk(&sys.vms[0], "e", "new.img", 0, 0, 133)->has_size_mib = true;
+	sys.vms[0].virtio.devs[3].size_mib = sys.vms[0].virtio.devs[4].size_mib = 1;
+	expect_one("node /vms/linux/virtio/e: image 'new.img' is also the image of /vms/linux/virtio/d", 134);
+}
+
+/* At most 4 disks per VM (Keel's pool) and 8 in the system (the board's disks Keel drives). */
+static void test_virtio_disk_counts(void **state)
+{
+	char name[16], path[32];
+	struct cfg_vm *third;
+
+	(void)state;
+	sys.vms[0].virtio.nr_devs = sys.vms[1].virtio.nr_devs = 0;
+	for (int i = 0; i < 5; i++) {
+		snprintf(name, sizeof(name), "d%d", i);
+		snprintf(path, sizeof(path), "%d.img", i);
+		fix_disk(&sys.vms[0], name, path, MiB, (u64)i + 1, 150 + 3 * i);
+	}
+	expect_one("test.dts:162: node /vms/linux/virtio/d4: a fifth blk device in vm 'linux'", 162);
+	sys.vms[0].virtio.nr_devs = 4;
+	for (int i = 0; i < 4; i++) {
+		snprintf(name, sizeof(name), "d%d", i);
+		snprintf(path, sizeof(path), "t%d.img", i);
+		fix_disk(&sys.vms[1], name, path, MiB, (u64)i + 11, 170 + 3 * i);
+	}
+	run();
+	assert_int_equal(d.nr_errors, 0); /* 8 disks */
+	third = fix_vm(&sys, "third", 1, 3, 190);
+	fix_mem(third, 0x40000000, 16 * MiB, 0x61000000, 195);
+	fix_image(&third->kernel, "t.bin", 4 * KiB, 193);
+	fix_disk(third, "d0", "x.img", MiB, 30, 197);
+	expect_one("node /vms/third/virtio/d0: a ninth disk: a system has at most 8", 197);
 }
 
 static void test_virtio_parse(void **state)
@@ -453,7 +624,6 @@ static void test_virtio_parse(void **state)
 	parse_system(virtio_source(false), &map, &sys, &d);
 	assert_int_equal(d.nr_msgs, 0);
 	assert_true(vio->given);
-	assert_int_equal(vio->nr_devs, 2);
 	assert_string_equal(vio->devs[0].node, "/vms/t/virtio/eth0");
 	assert_int_equal(vio->devs[0].kind, KEEL_VDEV_VIRTIO_NET);
 	assert_string_equal(vio->devs[0].network, "lan");
@@ -463,13 +633,21 @@ static void test_virtio_parse(void **state)
 	assert_int_equal(vio->devs[0].irq, 70);
 	assert_int_equal(vio->devs[1].kind, KEEL_VDEV_VIRTIO_CONSOLE);
 	assert_string_equal(vio->devs[1].connect, "keel-console");
+	assert_int_equal(vio->devs[2].kind, KEEL_VDEV_VIRTIO_BLK);
+	assert_string_equal(vio->devs[2].image, "build/disks/a.img");
+	assert_true(vio->devs[2].has_size_mib);
+	assert_int_equal(vio->devs[2].size_mib, 64);
+	assert_true(vio->devs[2].read_only);
+	assert_int_equal(vio->nr_devs, 3);
 
 	parse_system(virtio_source(true), &map, &sys, &d);
 	assert_true(diag_find(&d, "node /vms/t/virtio: unknown property 'count'") >= 0);
 	assert_true(diag_find(&d, "node /vms/t/virtio/eth0: property 'mac' must be 6 bytes") >= 0);
 	assert_true(diag_find(&d, "node /vms/t/virtio/eth0: property 'reg' must be <ipa-hi ipa-lo>") >= 0);
 	assert_true(diag_find(&d, "node /vms/t/virtio/eth0: unknown property 'queue'") >= 0);
-	assert_int_equal(d.nr_errors, 4);
+	assert_true(diag_find(&d, "node /vms/t/virtio/disk0: property 'size-mib' must be one cell") >= 0);
+	assert_true(diag_find(&d, "node /vms/t/virtio/disk0: property 'read-only' takes no value") >= 0);
+	assert_int_equal(d.nr_errors, 6);
 }
 
 static void build_blob(void *buf)
@@ -525,6 +703,72 @@ static void test_virtio_blob(void **state)
 	assert_int_equal(r->args[0], 0); /* the same network */
 	assert_int_equal(r->args[1], 0x01454b02); /* 02:4b:45:01:01:00 */
 	assert_int_equal(r->args[2], 0x0001);
+}
+
+/* A disk's record: kind 6, its number and flags in args, at a page and SPI like any virtio device. */
+static void test_virtio_disk_blob(void **state)
+{
+	static u8 buf[64 * KiB];
+	const struct keel_blob *blob = (const struct keel_blob *)buf;
+	const struct keel_blob_vdev *r;
+
+	(void)state;
+	fix_disk(&sys.vms[1], "root", "t.img", 64 * MiB, 2, 120)->read_only = true;
+	fix_disk(&sys.vms[0], "data", "l.img", 8 * MiB, 3, 130);
+	build_blob(buf);
+	assert_null(blob_check(buf, blob_size(2), "test-board"));
+	assert_int_equal(blob->vms[0].nr_vdevs, 7);
+	r = &blob->vms[0].vdevs[6];
+	assert_int_equal(r->kind, KEEL_VDEV_VIRTIO_BLK);
+	assert_int_equal(r->ipa, 0x0a003000);
+	assert_int_equal(r->size, 0x1000);
+	assert_int_equal(r->irq, 51);
+	assert_int_equal(r->args[0], 0);
+	assert_int_equal(r->args[1], 0);
+	assert_int_equal(r->args[2], 0);
+	assert_int_equal(r->args[3], 0);
+	r = &blob->vms[1].vdevs[5];
+	assert_int_equal(r->kind, KEEL_VDEV_VIRTIO_BLK);
+	assert_int_equal(r->args[0], 1);
+	assert_int_equal(r->args[1], KEEL_VIRTIO_BLK_READ_ONLY);
+	assert_int_equal(r->args[2], 0);
+	assert_int_equal(r->args[3], 0);
+}
+
+/* QEMU's disks in qemu-loader.args: version-2 transports once, then one drive and device per disk, in number order. */
+static void test_virtio_disk_loader_args(void **state)
+{
+	static u8 buf[64 * KiB];
+	char *args, *layout, *d0, *d1;
+
+	(void)state;
+	build_blob(buf);
+	args = output_loader_args(&sys, lays, &fix_board, "/out");
+	assert_null(strstr(args, "-global")); /* no disk, no change to QEMU's transports */
+	assert_null(strstr(args, "-drive"));
+	free(args);
+
+	setup(NULL);
+	fix_disk(&sys.vms[1], "root", "t.img", 64 * MiB, 2, 120)->read_only = true;
+	fix_disk(&sys.vms[0], "data", "l.img", 8 * MiB, 3, 130);
+	build_blob(buf);
+	args = output_loader_args(&sys, lays, &fix_board, "/out");
+	assert_non_null(strstr(args, "\n-global\nvirtio-mmio.force-legacy=false\n"));
+	assert_null(strstr(strstr(args, "-global") + 1, "-global"));
+	d0 = strstr(args, "\n-drive\nif=none,id=keeldisk0,file=/abs/l.img,format=raw\n"
+			  "-device\nvirtio-blk-device,drive=keeldisk0\n");
+	d1 = strstr(args, "\n-drive\nif=none,id=keeldisk1,file=/abs/t.img,format=raw,readonly=on\n"
+			  "-device\nvirtio-blk-device,drive=keeldisk1\n");
+	assert_non_null(d0);
+	assert_non_null(d1);
+	assert_true(strstr(args, "-global") < d0 && d0 < d1);
+	free(args);
+
+	layout = output_layout(&sys, lays, &fix_board, blob_size(2));
+	assert_non_null(strstr(layout, "  virtio  data: blk, IPA 0xa003000, IRQ 51, disk 0, image l.img, 8388608 bytes\n"));
+	assert_non_null(strstr(layout, "  virtio  root: blk, IPA 0xa002000, IRQ 50, disk 1, image t.img, 67108864 bytes, "
+				       "read-only\n"));
+	free(layout);
 }
 
 static u64 dt_cells64(const fdt32_t *c)
@@ -587,8 +831,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_virtio_place_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_virtio_mac_and_networks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_virtio_secure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_virtio_disk_numbers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_virtio_disk_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_virtio_disk_shared, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_virtio_disk_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_virtio_parse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_virtio_blob, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_virtio_disk_blob, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_virtio_disk_loader_args, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_virtio_guest_dt, setup, teardown),
 	};
 

@@ -22,8 +22,23 @@ void image_parse_header(struct cfg_image *img, const u8 *head, size_t len);
 /*
  * Opens every kernel and initrd sys names (paths relative to the current
  * directory), records size, absolute path and header, and reports into d
- * each one that is missing, unreadable, not a regular file or empty.
+ * each one that is missing, unreadable, not a regular file or empty. For
+ * each disk's image it records in its cfg_disk_file whether it exists,
+ * its size and its absolute path, without judging (virtio_check.c does).
  */
 void image_probe(struct cfg_system *sys, struct diag *d);
+
+/*
+ * Creates every disk image the probe found missing (sys has passed every
+ * check, so each such disk has size-mib): its directories, then the file,
+ * sparse, size-mib MiB, never over a file that appeared since the probe.
+ * Marks created[N] for disk N (CFG_DISK_MAX entries, false on entry). On
+ * a failure it reports into d, removes the images it created, and returns
+ * false.
+ */
+bool image_create_disks(const struct cfg_system *sys, bool *created, struct diag *d);
+
+/* Removes the images created[] marks (when the outputs could not be written after all). */
+void image_remove_disks(const struct cfg_system *sys, bool *created);
 
 #endif

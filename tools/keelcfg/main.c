@@ -185,6 +185,33 @@ static int keelcfg_write(const struct cfg_system *sys, const struct keelcfg_buil
 	return output_write(dir, files, n);
 }
 
+/*
+ * The disk images that do not exist yet, then the output directory: the
+ * loader arguments name the images, so they must be there first; if the
+ * outputs cannot be written the new images are removed again.
+ */
+static bool keelcfg_write_all(const struct cfg_system *sys, const struct keelcfg_build *b,
+			      const char *dir, struct diag *d)
+{
+	bool created[CFG_DISK_MAX] = { false };
+
+	if (!image_create_disks(sys, created, d))
+		return false;
+	if (keelcfg_write(sys, b, dir)) {
+		image_remove_disks(sys, created);
+		return false;
+	}
+	for (u32 v = 0; v < sys->nr_vms; v++) /* said once it is all done, so a failure leaves no such line */
+		for (u32 i = 0; i < virtio_nr(sys, v); i++) {
+			int n = virtio_disk_number(sys, v, i);
+
+			if (n >= 0 && created[n])
+				fprintf(stderr, "keelcfg: created disk image %s (%u MiB, sparse)\n",
+					sys->vms[v].virtio.devs[i].image, sys->vms[v].virtio.devs[i].size_mib);
+		}
+	return true;
+}
+
 int main(int argc, char **argv)
 {
 	static struct cfg_system sys;
@@ -217,7 +244,7 @@ int main(int argc, char **argv)
 		schedcheck_system(&sys, &platform, &args.opts, &d);
 	abs_dir = output_abs_dir(args.out ? args.out : "."); /* --graph alone builds all, writes none */
 	if (!d.nr_errors && abs_dir && keelcfg_make(&sys, &build, abs_dir, &d) &&
-	    (!args.out || !keelcfg_write(&sys, &build, args.out)) &&
+	    (!args.out || keelcfg_write_all(&sys, &build, args.out, &d)) &&
 	    (!args.graph || !commgraph_write_graph(&sys, args.graph)))
 		ret = 0;
 	if (!ret && build.comm)

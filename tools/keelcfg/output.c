@@ -2,7 +2,8 @@
  * Text outputs and the all-or-nothing write of the output directory. The
  * loader arguments are what scripts/run-qemu.sh passes to QEMU: its generic
  * loader device puts each file at a physical address before the CPUs start,
- * which is how the blob and the images reach the addresses in the blob.
+ * which is how the blob and the images reach the addresses in the blob;
+ * the same file also gives QEMU the board's disks, in Keel's disk order.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -58,6 +59,30 @@ static void text_loader(struct output_text *t, const char *dir, const char *file
 	text_add(t, ",addr=0x%llx,force-raw=on\n", (unsigned long long)addr);
 }
 
+/*
+ * The board's disks: version-2 virtio-mmio transports (all Keel drives),
+ * then one drive and one virtio-blk-device per disk in number order, since
+ * Keel's disk N is the N-th virtio-blk-device on QEMU's command line. The
+ * validator has refused paths with a comma or a control character.
+ */
+static void text_disks(struct output_text *t, const struct cfg_system *sys)
+{
+	if (!virtio_nr_disks(sys))
+		return;
+	text_add(t, "-global\nvirtio-mmio.force-legacy=false\n");
+	for (u32 v = 0; v < MIN(sys->nr_vms, (u32)CFG_MAX_VMS); v++)
+		for (u32 i = 0; i < virtio_nr(sys, v); i++) {
+			const struct cfg_virtio_dev *dev = &sys->vms[v].virtio.devs[i];
+			int n = virtio_disk_number(sys, v, i);
+
+			if (n < 0)
+				continue;
+			text_add(t, "-drive\nif=none,id=keeldisk%d,file=%s,format=raw%s\n", n, dev->file.abs_path,
+				 dev->read_only ? ",readonly=on" : "");
+			text_add(t, "-device\nvirtio-blk-device,drive=keeldisk%d\n", n);
+		}
+}
+
 char *output_loader_args(const struct cfg_system *sys, const struct cfg_layout *lays,
 			 const struct platform_desc *plat, const char *abs_dir)
 {
@@ -74,6 +99,7 @@ char *output_loader_args(const struct cfg_system *sys, const struct cfg_layout *
 		snprintf(dtb, sizeof(dtb), "%s.dtb", vm->name);
 		text_loader(&t, abs_dir, dtb, lays[i].dtb_src);
 	}
+	text_disks(&t, sys);
 	return t.buf;
 }
 
@@ -144,6 +170,10 @@ static void text_virtio(struct output_text *t, const struct cfg_system *sys, con
 		virtio_mac_text(p->mac, mac);
 		if (v->kind == KEEL_VDEV_VIRTIO_NET)
 			text_add(t, "network %s (%d), MAC %s\n", v->network, p->network, mac);
+		else if (v->kind == KEEL_VDEV_VIRTIO_BLK)
+			text_add(t, "disk %d, image %s, %llu bytes%s%s\n", p->disk, v->image,
+				 (unsigned long long)(v->file.err ? (u64)v->size_mib * MiB : v->file.size),
+				 v->file.err ? " (created sparse)" : "", v->read_only ? ", read-only" : "");
 		else if (p->peer_vm >= 0)
 			text_add(t, "linked to %s\n", v->connect);
 		else

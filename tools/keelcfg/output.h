@@ -18,7 +18,10 @@ struct output_file {
 /*
  * QEMU arguments, one per line, that load the blob at plat->blob_addr and
  * every image at its source address: "-device" then
- * "loader,file=PATH,addr=0x...,force-raw=on". abs_dir is the absolute
+ * "loader,file=PATH,addr=0x...,force-raw=on"; then, if the system has
+ * disks, "-global" "virtio-mmio.force-legacy=false" and per disk N in
+ * number order "-drive" "if=none,id=keeldiskN,file=ABS,format=raw[,readonly=on]"
+ * and "-device" "virtio-blk-device,drive=keeldiskN". abs_dir is the absolute
  * output directory the guest trees will be in. Returns malloc'd text.
  */
 char *output_loader_args(const struct cfg_system *sys, const struct cfg_layout *lays,

@@ -1,10 +1,11 @@
 /*
  * virtio-mmio devices in the system description (virtio.h): parsing each
  * VM's `virtio` node, and the one place that decides where a device is in
- * its VM (IPA, SPI), its MAC and network number and its console peer. The
- * blob records, the guest tree and the layout all come from
- * virtio_place_vm(), so what Keel emulates, what the guest is told and
- * what the user reads cannot disagree. The rules are in virtio_check.c.
+ * its VM (IPA, SPI), its MAC and network number, its console peer and its
+ * disk number. The blob records, the guest tree, the layout and QEMU's
+ * disk arguments all come from virtio_place_vm(), so what Keel emulates,
+ * what the guest is told, what QEMU provides and what the user reads
+ * cannot disagree. The rules are in virtio_check.c.
  */
 #include <libfdt.h>
 #include <string.h>
@@ -37,6 +38,31 @@ static void virtio_parse_kind(struct cfg_virtio_dev *v)
 		v->kind = KEEL_VDEV_VIRTIO_CONSOLE;
 	else if (!strcmp(v->device, "net"))
 		v->kind = KEEL_VDEV_VIRTIO_NET;
+	else if (!strcmp(v->device, "blk"))
+		v->kind = KEEL_VDEV_VIRTIO_BLK;
+}
+
+/* A disk's properties: image, size-mib, read-only. False if name is none of them. */
+static bool virtio_parse_disk_prop(struct cfg_virtio_dev *v, const char *name, const void *val, int len,
+				   const struct cfg_loc *loc, struct diag *d)
+{
+	if (!strcmp(name, "image")) {
+		v->image_loc = *loc;
+		v->has_image = virtio_string(v->node, name, val, len, v->image, sizeof(v->image), loc, d);
+	} else if (!strcmp(name, "size-mib")) {
+		v->size_loc = *loc;
+		if ((v->has_size_mib = len == 4))
+			v->size_mib = fdt32_to_cpu(*(const fdt32_t *)val);
+		else
+			diag_error(d, loc, v->node, "property 'size-mib' must be one cell, the size in MiB: size-mib = <64>");
+	} else if (!strcmp(name, "read-only")) {
+		v->read_only_loc = *loc;
+		if (!(v->read_only = len == 0))
+			diag_error(d, loc, v->node, "property 'read-only' takes no value: write read-only;");
+	} else {
+		return false;
+	}
+	return true;
 }
 
 static void virtio_parse_prop(struct cfg_virtio_dev *v, const char *name, const void *val, int len,
@@ -72,9 +98,10 @@ static void virtio_parse_prop(struct cfg_virtio_dev *v, const char *name, const 
 			v->irq = fdt32_to_cpu(*(const fdt32_t *)val);
 		else
 			diag_error(d, &loc, v->node, "property 'interrupts' must be one cell, the INTID of an SPI");
-	} else {
+	} else if (!virtio_parse_disk_prop(v, name, val, len, &loc, d)) {
 		diag_error(d, &loc, v->node,
-			   "unknown property '%s' (a virtio device has device, connect, network, mac, reg, interrupts)",
+			   "unknown property '%s' (a virtio device has device, connect, network, mac, image, size-mib, "
+			   "read-only, reg, interrupts)",
 			   name);
 	}
 }
@@ -281,6 +308,28 @@ int virtio_network(const struct cfg_system *sys, const char *name)
 	return -1;
 }
 
+int virtio_disk_number(const struct cfg_system *sys, u32 vm, u32 i)
+{
+	int n = 0;
+
+	if (i >= virtio_nr(sys, vm) || sys->vms[vm].virtio.devs[i].kind != KEEL_VDEV_VIRTIO_BLK)
+		return -1;
+	for (u32 v = 0; v <= vm; v++)
+		for (u32 j = 0; j < (v == vm ? i : virtio_nr(sys, v)); j++)
+			n += sys->vms[v].virtio.devs[j].kind == KEEL_VDEV_VIRTIO_BLK;
+	return n;
+}
+
+u32 virtio_nr_disks(const struct cfg_system *sys)
+{
+	u32 n = 0;
+
+	for (u32 v = 0; v < MIN(sys->nr_vms, (u32)CFG_MAX_VMS); v++)
+		for (u32 i = 0; i < virtio_nr(sys, v); i++)
+			n += sys->vms[v].virtio.devs[i].kind == KEEL_VDEV_VIRTIO_BLK;
+	return n;
+}
+
 bool virtio_find_peer(const struct cfg_system *sys, const char *connect, int *vm, int *dev)
 {
 	const char *slash = strchr(connect, '/');
@@ -315,6 +364,7 @@ void virtio_place_vm(const struct cfg_system *sys, const struct platform_desc *p
 		p->irq = v->has_irq || !plat ? v->irq : virtio_default_irq(sys, plat, vm, i, out);
 		p->network = v->has_network ? virtio_network(sys, v->network) : -1;
 		p->peer_vm = p->peer_dev = -1;
+		p->disk = virtio_disk_number(sys, vm, i);
 		if (v->has_connect && !virtio_find_peer(sys, v->connect, &p->peer_vm, &p->peer_dev))
 			p->peer_vm = p->peer_dev = -1;
 		if (v->has_mac)
@@ -341,6 +391,9 @@ u32 virtio_vm_records(const struct cfg_system *sys, const struct platform_desc *
 			r->args[0] = (u32)p->network;
 			r->args[1] = p->mac[0] | (u32)p->mac[1] << 8 | (u32)p->mac[2] << 16 | (u32)p->mac[3] << 24;
 			r->args[2] = p->mac[4] | (u32)p->mac[5] << 8;
+		} else if (v->kind == KEEL_VDEV_VIRTIO_BLK) {
+			r->args[0] = (u32)p->disk;
+			r->args[1] = v->read_only ? KEEL_VIRTIO_BLK_READ_ONLY : 0;
 		} else if (p->peer_vm >= 0) {
 			r->args[0] = KEEL_VIRTIO_CONSOLE_TO_PEER;
 			r->args[1] = (u32)p->peer_vm;

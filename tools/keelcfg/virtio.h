@@ -1,16 +1,19 @@
 /*
  * keelcfg's part of virtio-mmio devices (docs/configuration.md, "virtio"):
  * a VM's `virtio` node holds one node per device, a console connected to
- * Keel's console or to another VM's console, or a net port on a named
- * network. Parsing records what was written (virtio.c); the rules are in
- * virtio_check.c; virtio_place_vm() chooses what the configuration left
- * out (IPA, SPI, MAC) the same way for the blob, the guest tree and the
- * layout, so the three always agree.
+ * Keel's console or to another VM's console, a net port on a named
+ * network, or a disk backed by an image file on the host. Parsing records
+ * what was written (virtio.c); the image probe (images.c) what is at a
+ * disk's image; the rules are in virtio_check.c; virtio_place_vm() chooses
+ * what the configuration left out (IPA, SPI, MAC) and numbers the disks
+ * the same way for the blob, the guest tree, the layout and QEMU's
+ * arguments, so they always agree.
  *
  *   virtio {
  *       hvc0 { device = "console"; connect = "keel-console"; };
  *       link { device = "console"; connect = "rtos/link"; };
  *       eth0 { device = "net"; network = "lan"; mac = [02 00 00 00 00 01]; };
+ *       disk0 { device = "blk"; image = "build/disks/a.img"; size-mib = <64>; read-only; };
  *   };
  */
 #ifndef KEELCFG_VIRTIO_H
@@ -32,12 +35,25 @@
 #define CFG_VIRTIO_FIRST_INTID 48u /* QEMU virt's first virtio-mmio SPI (SPI 16): defaults from here up */
 #define CFG_VIRTIO_KEEL_CONSOLE "keel-console"
 #define CFG_VIRTIO_MAC_LEN 6
+#define CFG_DISK_MAX 8 /* disks in the system: DISK_MAX of include/keel/drivers/virtio_blk.h */
+#define CFG_DISK_SECTOR 512ull
 
 struct cfg_system;
 struct diag;
 struct platform_desc;
 struct srcmap;
 struct cfg_vm;
+
+/* What image_probe() found at a disk's image file (nothing there is not an error yet). */
+struct cfg_disk_file {
+	bool probed;
+	int err; /* errno of stat(), 0 if the file exists (ENOENT: to be created) */
+	bool regular;
+	bool writable;
+	u64 size;
+	u64 dev, ino; /* to find one file named two ways */
+	char abs_path[CFG_FILE_LEN]; /* for QEMU's -drive, also when it is yet to be created */
+};
 
 /* /vms/<vm>/virtio/<name>: one device as written; the validator judges it. */
 struct cfg_virtio_dev {
@@ -47,9 +63,9 @@ struct cfg_virtio_dev {
 	int nr_defs; /* node bodies in the source; dtc merges a repeated name */
 	struct cfg_loc other_def;
 	bool has_device;
-	char device[64]; /* "console" or "net" */
+	char device[64]; /* "console", "net" or "blk" */
 	struct cfg_loc device_loc;
-	u32 kind; /* KEEL_VDEV_VIRTIO_CONSOLE or _NET, 0 if device is missing or unknown */
+	u32 kind; /* KEEL_VDEV_VIRTIO_CONSOLE, _NET or _BLK, 0 if device is missing or unknown */
 	bool has_connect;
 	char connect[128]; /* "keel-console" or "VM/DEVICE" */
 	struct cfg_loc connect_loc;
@@ -65,6 +81,15 @@ struct cfg_virtio_dev {
 	bool has_irq;
 	u32 irq; /* INTID */
 	struct cfg_loc irq_loc;
+	bool has_image; /* blk: the host file backing the disk, relative to keelcfg's directory */
+	char image[CFG_FILE_LEN];
+	struct cfg_loc image_loc;
+	bool has_size_mib; /* blk: the size of an image keelcfg creates */
+	u32 size_mib;
+	struct cfg_loc size_loc;
+	bool read_only; /* blk */
+	struct cfg_loc read_only_loc;
+	struct cfg_disk_file file; /* blk: filled by image_probe() */
 };
 
 /* /vms/<vm>/virtio. */
@@ -84,6 +109,7 @@ struct virtio_place {
 	int network; /* net only: the network's number, -1 if beyond the table */
 	int peer_vm; /* console linked to a VM: its index, else -1 */
 	int peer_dev; /* ...and the peer's index among that VM's virtio devices */
+	int disk; /* blk only: the disk's number in the system, else -1 */
 };
 
 /*
@@ -117,6 +143,17 @@ void virtio_place_vm(const struct cfg_system *sys, const struct platform_desc *p
  */
 int virtio_network(const struct cfg_system *sys, const char *name);
 
+/*
+ * The number of disk (blk device) i of VM vm: disks are numbered in
+ * declaration order over the whole system (VMs in order, devices in
+ * order), from 0; -1 if that device is not a disk. Disk N is QEMU's N-th
+ * -device virtio-blk-device, which Keel gives the VM as its board disk N.
+ */
+int virtio_disk_number(const struct cfg_system *sys, u32 vm, u32 i);
+
+/* How many disks the system has (may exceed CFG_DISK_MAX: the validator reports it). */
+u32 virtio_nr_disks(const struct cfg_system *sys);
+
 /* The device a console's connect names ("VM/DEVICE"): sets *vm and *dev and returns true, or false. */
 bool virtio_find_peer(const struct cfg_system *sys, const char *connect, int *vm, int *dev);
 
@@ -136,13 +173,14 @@ const char *virtio_irq_user(const struct cfg_system *sys, const struct platform_
  * VM vm's device records for the blob (include/abi/keel/config_blob.h),
  * one per device in declaration order, into out (CFG_VIRTIO_MAX_PER_VM
  * entries); returns how many. A console's peer record index is
- * CFG_VIRTIO_FIXED_VDEVS plus the peer's position in its VM's virtio node.
+ * CFG_VIRTIO_FIXED_VDEVS plus the peer's position in its VM's virtio node;
+ * a disk's args[0] is its number (virtio_disk_number), args[1] its flags.
  * sys must have passed validate_system().
  */
 u32 virtio_vm_records(const struct cfg_system *sys, const struct platform_desc *plat, u32 vm,
 		      struct keel_blob_vdev *out);
 
-/* The virtio rules (virtio_check.c): devices, connections, networks, addresses, SPIs, MACs. */
+/* The virtio rules (virtio_check.c): devices, connections, networks, addresses, SPIs, MACs, disks. */
 void virtio_validate(const struct cfg_system *sys, const struct platform_desc *plat, struct diag *d);
 
 /* Secure VMs share console links and networks only with VMs they accept (virtio_check.c). */

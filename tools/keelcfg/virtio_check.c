@@ -5,11 +5,14 @@
  * about record numbers; here every rule is checked against what was
  * written, with file, line and node. Each device is judged alone first
  * (known kind, the properties its kind takes, its address and SPI), then
- * the connections between devices (console peers, networks, MACs), then,
- * from policy.c, what a secure VM may be connected to.
+ * the connections between devices (console peers, networks, MACs), then
+ * the disks (their image files as the probe found them, their number),
+ * then, from policy.c, what a secure VM may be connected to.
  */
+#include <errno.h>
 #include <string.h>
 
+#include <keel/drivers/virtio_blk.h>
 #include <keel/stage2.h>
 
 #include "model.h"
@@ -31,13 +34,28 @@ static bool virtio_check_name_ok(const char *name)
 	return ok;
 }
 
-/* A property that the device's kind does not take. */
-static void virtio_check_not(const struct cfg_virtio_dev *v, bool given, const char *prop,
-			     const struct cfg_loc *loc, const char *whose, struct diag *d)
+/* Each property that belongs to another kind of device than v's. */
+static void virtio_check_foreign(const struct cfg_virtio_dev *v, struct diag *d)
 {
-	if (given)
-		diag_error(d, loc, v->node, "property '%s' is for a %s device, and this is a %s", prop, whose,
-			   v->device);
+	const struct {
+		bool given;
+		const char *prop;
+		const struct cfg_loc *loc;
+		u32 kind;
+		const char *whose;
+	} props[] = {
+		{ v->has_connect, "connect", &v->connect_loc, KEEL_VDEV_VIRTIO_CONSOLE, "console" },
+		{ v->has_network, "network", &v->network_loc, KEEL_VDEV_VIRTIO_NET, "net" },
+		{ v->has_mac, "mac", &v->mac_loc, KEEL_VDEV_VIRTIO_NET, "net" },
+		{ v->has_image, "image", &v->image_loc, KEEL_VDEV_VIRTIO_BLK, "blk" },
+		{ v->has_size_mib, "size-mib", &v->size_loc, KEEL_VDEV_VIRTIO_BLK, "blk" },
+		{ v->read_only, "read-only", &v->read_only_loc, KEEL_VDEV_VIRTIO_BLK, "blk" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(props); i++)
+		if (props[i].given && props[i].kind != v->kind)
+			diag_error(d, props[i].loc, v->node, "property '%s' is for a %s device, and this is a %s",
+				   props[i].prop, props[i].whose, v->device);
 }
 
 static void virtio_check_kind(const struct cfg_virtio_dev *v, struct diag *d)
@@ -50,29 +68,29 @@ static void virtio_check_kind(const struct cfg_virtio_dev *v, struct diag *d)
 		diag_error(d, &v->loc, v->node, "invalid device name '%s': use 1 to %d characters from [a-z0-9_-]",
 			   v->name, KEEL_VM_NAME_LEN - 1);
 	if (!v->has_device) {
-		diag_error(d, &v->loc, v->node, "missing property 'device' (\"console\" or \"net\")");
+		diag_error(d, &v->loc, v->node, "missing property 'device' (\"console\", \"net\" or \"blk\")");
 		return;
 	}
 	if (!v->kind) {
-		diag_error(d, &v->device_loc, v->node, "unknown device \"%s\" (\"console\" or \"net\")", v->device);
+		diag_error(d, &v->device_loc, v->node, "unknown device \"%s\" (\"console\", \"net\" or \"blk\")",
+			   v->device);
 		return;
 	}
-	if (v->kind == KEEL_VDEV_VIRTIO_CONSOLE) {
-		if (!v->has_connect)
-			diag_error(d, &v->loc, v->node,
-				   "missing property 'connect' (\"keel-console\" or \"VM/DEVICE\", a console of another VM)");
-		virtio_check_not(v, v->has_network, "network", &v->network_loc, "net", d);
-		virtio_check_not(v, v->has_mac, "mac", &v->mac_loc, "net", d);
-	} else {
-		if (!v->has_network)
-			diag_error(d, &v->loc, v->node, "missing property 'network' (the name of its virtual switch)");
-		virtio_check_not(v, v->has_connect, "connect", &v->connect_loc, "console", d);
-		if (v->has_mac && (v->mac[0] & 1))
-			diag_error(d, &v->mac_loc, v->node, "mac %02x:...: a multicast address (bit 0 of the first byte set)",
-				   v->mac[0]);
-		if (v->has_mac && !memcmp(v->mac, (u8[CFG_VIRTIO_MAC_LEN]){ 0 }, CFG_VIRTIO_MAC_LEN))
-			diag_error(d, &v->mac_loc, v->node, "mac 00:00:00:00:00:00 is not an address");
-	}
+	virtio_check_foreign(v, d);
+	if (v->kind == KEEL_VDEV_VIRTIO_CONSOLE && !v->has_connect)
+		diag_error(d, &v->loc, v->node,
+			   "missing property 'connect' (\"keel-console\" or \"VM/DEVICE\", a console of another VM)");
+	if (v->kind == KEEL_VDEV_VIRTIO_BLK && !v->has_image)
+		diag_error(d, &v->loc, v->node, "missing property 'image' (the host file holding the disk)");
+	if (v->kind != KEEL_VDEV_VIRTIO_NET)
+		return;
+	if (!v->has_network)
+		diag_error(d, &v->loc, v->node, "missing property 'network' (the name of its virtual switch)");
+	if (v->has_mac && (v->mac[0] & 1))
+		diag_error(d, &v->mac_loc, v->node, "mac %02x:...: a multicast address (bit 0 of the first byte set)",
+			   v->mac[0]);
+	if (v->has_mac && !memcmp(v->mac, (u8[CFG_VIRTIO_MAC_LEN]){ 0 }, CFG_VIRTIO_MAC_LEN))
+		diag_error(d, &v->mac_loc, v->node, "mac 00:00:00:00:00:00 is not an address");
 }
 
 /* Its page: given aligned and free, or a default found. */
@@ -184,7 +202,7 @@ static void virtio_check_connect(const struct cfg_system *sys, u32 vm, u32 i, st
 static void virtio_check_counts(const struct cfg_vm *vm, struct diag *d)
 {
 	const struct cfg_virtio *vio = &vm->virtio;
-	u32 consoles = 0, nets = 0;
+	u32 consoles = 0, nets = 0, disks = 0;
 
 	if (vio->nr_devs > CFG_VIRTIO_MAX_PER_VM)
 		diag_error(d, &vio->loc, vio->node,
@@ -193,7 +211,10 @@ static void virtio_check_counts(const struct cfg_vm *vm, struct diag *d)
 			   vio->nr_devs, CFG_VIRTIO_MAX_PER_VM, KEEL_MAX_VDEVS, CFG_VIRTIO_FIXED_VDEVS);
 	for (u32 i = 0; i < MIN(vio->nr_devs, (u32)CFG_MAX_VIRTIO); i++) {
 		const struct cfg_virtio_dev *v = &vio->devs[i];
-		u32 *n = v->kind == KEEL_VDEV_VIRTIO_CONSOLE ? &consoles : v->kind == KEEL_VDEV_VIRTIO_NET ? &nets : NULL;
+		u32 *n = v->kind == KEEL_VDEV_VIRTIO_CONSOLE ? &consoles :
+			 v->kind == KEEL_VDEV_VIRTIO_NET     ? &nets :
+			 v->kind == KEEL_VDEV_VIRTIO_BLK     ? &disks :
+							       NULL;
 
 		if (n && ++*n == CFG_VIRTIO_MAX_PER_KIND + 1)
 			diag_error(d, &v->loc, v->node, "a fifth %s device in vm '%s': at most %u of each kind per VM",
@@ -259,6 +280,90 @@ static void virtio_check_networks(const struct cfg_system *sys, struct diag *d)
 		}
 }
 
+_Static_assert(CFG_DISK_MAX == DISK_MAX && CFG_DISK_SECTOR == DISK_SECTOR, "keelcfg's disk limits are Keel's");
+
+/* Whether disks a and b name one file (found by identity if both exist, else by absolute path). */
+static bool virtio_check_same_file(const struct cfg_virtio_dev *a, const struct cfg_virtio_dev *b)
+{
+	if (!a->file.probed || !b->file.probed)
+		return false;
+	if (!a->file.err && !b->file.err)
+		return a->file.dev == b->file.dev && a->file.ino == b->file.ino;
+	return !strcmp(a->file.abs_path, b->file.abs_path);
+}
+
+/* A path QEMU's -drive can take (a comma separates options) on one line of qemu-loader.args. */
+static bool virtio_check_path_ok(const char *path)
+{
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++)
+		if (*p == ',' || *p < 0x20 || *p == 0x7f)
+			return false;
+	return true;
+}
+
+/* An image that exists: a regular, writable (unless read-only) file of whole sectors, of the size given. */
+static void virtio_check_image_file(const struct cfg_virtio_dev *v, struct diag *d)
+{
+	const struct cfg_disk_file *f = &v->file;
+
+	if (!f->regular) {
+		diag_error(d, &v->image_loc, v->node, "image '%s' is not a regular file", v->image);
+		return;
+	}
+	if (!f->size || f->size % CFG_DISK_SECTOR)
+		diag_error(d, &v->image_loc, v->node, "image '%s' is %llu bytes: a disk is a whole number (not 0) of "
+			   "512-byte sectors", v->image, (unsigned long long)f->size);
+	else if (v->has_size_mib && f->size != (u64)v->size_mib * MiB)
+		diag_error(d, &v->size_loc, v->node,
+			   "size-mib = <%u>, but image '%s' exists and is %llu bytes: keelcfg never resizes a disk "
+			   "(drop size-mib to take the file as it is)",
+			   v->size_mib, v->image, (unsigned long long)f->size);
+	if (!v->read_only && !f->writable)
+		diag_error(d, &v->image_loc, v->node, "image '%s' is not writable: make it so, or mark the disk read-only",
+			   v->image);
+}
+
+/* Disk i of VM vm: its number, its size-mib and its image as the probe found it. */
+static void virtio_check_disk(const struct cfg_system *sys, u32 vm, u32 i, struct diag *d)
+{
+	const struct cfg_virtio_dev *v = &sys->vms[vm].virtio.devs[i];
+	const struct cfg_disk_file *f = &v->file;
+
+	if (virtio_disk_number(sys, vm, i) == CFG_DISK_MAX)
+		diag_error(d, &v->loc, v->node, "a ninth disk: a system has at most %u (the board disks Keel drives)",
+			   CFG_DISK_MAX);
+	if (v->has_size_mib && !v->size_mib)
+		diag_error(d, &v->size_loc, v->node, "size-mib = <0>: a disk has at least 1 MiB");
+	if (!v->has_image || !f->probed)
+		return;
+	if (!virtio_check_path_ok(f->abs_path))
+		diag_error(d, &v->image_loc, v->node,
+			   "image '%s': its path %s has a comma or a control character, which QEMU's -drive option "
+			   "and qemu-loader.args cannot carry",
+			   v->image, f->abs_path);
+	if (v->image[strlen(v->image) - 1] == '/')
+		diag_error(d, &v->image_loc, v->node, "image '%s' names a directory: a disk's image is a file", v->image);
+	else if (f->err == ENOENT && !v->has_size_mib)
+		diag_error(d, &v->image_loc, v->node,
+			   "image '%s' does not exist: give size-mib = <N> for keelcfg to create it (sparse)", v->image);
+	else if (f->err && f->err != ENOENT)
+		diag_error(d, &v->image_loc, v->node, "cannot use image '%s': %s", v->image, strerror(f->err));
+	else if (!f->err)
+		virtio_check_image_file(v, d);
+	for (u32 w = 0; w <= vm; w++)
+		for (u32 j = 0; j < (w == vm ? i : virtio_nr(sys, w)); j++) {
+			const struct cfg_virtio_dev *o = &sys->vms[w].virtio.devs[j];
+
+			if (o->kind == KEEL_VDEV_VIRTIO_BLK && virtio_check_same_file(v, o)) {
+				diag_error(d, &v->image_loc, v->node,
+					   "image '%s' is also the image of %s (%s:%d): a disk belongs to one device "
+					   "of one VM",
+					   v->image, o->node, o->image_loc.file, o->image_loc.line);
+				return;
+			}
+		}
+}
+
 void virtio_validate(const struct cfg_system *sys, const struct platform_desc *plat, struct diag *d)
 {
 	struct virtio_place place[CFG_MAX_VIRTIO];
@@ -273,6 +378,8 @@ void virtio_validate(const struct cfg_system *sys, const struct platform_desc *p
 			virtio_check_ipa(sys, plat, v, i, &place[i], d);
 			virtio_check_irq(sys, plat, v, i, &place[i], d);
 			virtio_check_connect(sys, v, i, d);
+			if (vm->virtio.devs[i].kind == KEEL_VDEV_VIRTIO_BLK)
+				virtio_check_disk(sys, v, i, d);
 		}
 	}
 	virtio_check_macs(sys, plat, d);
