@@ -28,7 +28,7 @@ test-fuzz_smp_SRCS := guests/tests/fuzz_smp.c guests/tests/fuzz_smp_gic.c guests
 test-churn-odd_SRCS := guests/tests/churn.c
 test-churn-odd_LINK_ADDR := 0x40100000
 # The virtio driver's static queues (about 0.5 MiB of .bss) go only into the guests that use it.
-$(foreach g,test-virtio_net_pair test-virtio_hostile test-virtio_console,$(eval $(g)_SRCS += guests/lib/virtio.c))
+$(foreach g,rtexec test-virtio_net_pair test-virtio_hostile test-virtio_console,$(eval $(g)_SRCS += guests/lib/virtio.c))
 
 GUEST_LIB_SRCS := $(filter-out guests/lib/virtio.c,$(wildcard guests/lib/*.c)) $(wildcard guests/lib/*.S)
 GUEST_LIB_OBJS := $(patsubst guests/%,$(GUEST_OUT)/obj/%.o,$(GUEST_LIB_SRCS))

@@ -68,6 +68,7 @@ void guest_main(void)
 
 	rt_taskset_load();
 	rt_service_load();
+	rt_console_load();
 	iters_per_ms = calibrate();
 	rt_taskset_scale(iters_per_ms);
 	chunk = iters_per_ms * RT_CHUNK_US / 1000;

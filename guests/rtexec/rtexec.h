@@ -107,5 +107,19 @@ void rt_service_load(void);
 void rt_service_poll(void);
 /* A job of t completed at now (IRQs masked): the first task's drive the plant and the samples. */
 void rt_service_job_done(const struct rt_task *t, uint64_t now);
+/* Starts the plant (rt_service_on) without the IPC part, if a task set exists; idempotent. */
+void rt_plant_enable(void);
+/* The plant's setpoint and latest reading, in thousandths. */
+uint32_t rt_plant_setpoint(void);
+uint32_t rt_plant_reading(void);
+/* Sets the setpoint, logged under who; false (nothing changed) above RT_SETPOINT_MAX. */
+bool rt_plant_set(uint32_t setpoint, const char *who);
+
+/* console.c: the optional line protocol on a virtio console (rtexec,console-port). */
+extern bool rt_console_on;
+/* Reads /chosen rtexec,console-port, brings that virtio console up and starts the plant; says so. */
+void rt_console_load(void);
+/* Sends what is left of an answer, then handles at most RT_CON_PER_POLL received bytes (IRQs masked). */
+void rt_console_poll(void);
 
 #endif

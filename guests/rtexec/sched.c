@@ -8,7 +8,7 @@
  * checks `preempt` between chunks, so a release preempts within one chunk.
  * A preempted job keeps its remaining iterations and resumes when it is again
  * the highest-priority job. With nothing pending the dispatcher answers the
- * optional service's calls (service.c), then prints the pending summary, a
+ * optional service's calls (service.c) and console lines (console.c), then prints the pending summary, a
  * character at a time, or sleeps in WFI.
  */
 #include <stddef.h>
@@ -157,6 +157,8 @@ static void idle(void)
 	preempt = 0;
 	if (rt_service_on)
 		rt_service_poll();
+	if (rt_console_on)
+		rt_console_poll();
 	if (!rt_report_busy()) {
 		irq_wait();
 		return;

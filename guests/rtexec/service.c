@@ -4,6 +4,8 @@
  * rtexec,service-slot. Then the first task's jobs drive a simulated plant
  * (the reading moves 1/16 of the way to the setpoint per job) and stream
  * samples into a ring over a channel; the service answers GET and SET calls.
+ * The plant also runs, without the IPC part, when only the console
+ * (console.c) asks for it: both then read and set the same setpoint.
  *
  * Real-time first: the executive never waits for a client. It receives only
  * non-blocking (a blocking IPC_RECV would leave its timer interrupt pending
@@ -36,6 +38,7 @@ struct rt_service {
 	uint32_t pend_off, pend_left;
 	bool held;                 /* a message received but not answered yet */
 	struct keel_ipc_msg held_msg;
+	bool ipc;                  /* the IPC endpoint is served (rtexec,service-slot) */
 };
 
 bool rt_service_on;
@@ -46,14 +49,42 @@ static bool chosen_u32(const char *prop, uint32_t *v)
 	return fdt_read_u32("/chosen", prop, v);
 }
 
+void rt_plant_enable(void)
+{
+	if (rt_service_on || !rt.ntasks)
+		return;
+	rt_service_on = true;
+	svc.setpoint = RT_SETPOINT_DEFAULT;
+}
+
+uint32_t rt_plant_setpoint(void)
+{
+	return svc.setpoint;
+}
+
+uint32_t rt_plant_reading(void)
+{
+	return svc.reading;
+}
+
+bool rt_plant_set(uint32_t setpoint, const char *who)
+{
+	if (setpoint > RT_SETPOINT_MAX)
+		return false;
+	printf("rtexec: %s: setpoint %u.%03u -> %u.%03u\n", who, svc.setpoint / 1000, svc.setpoint % 1000,
+	       setpoint / 1000, setpoint % 1000);
+	svc.setpoint = setpoint;
+	return true;
+}
+
 void rt_service_load(void)
 {
 	uint32_t base, size;
 
 	if (!chosen_u32("rtexec,service-slot", &svc.slot) || !rt.ntasks)
 		return;
-	rt_service_on = true;
-	svc.setpoint = RT_SETPOINT_DEFAULT;
+	rt_plant_enable();
+	svc.ipc = true;
 	if (chosen_u32("rtexec,stream-base", &base) && chosen_u32("rtexec,stream-size", &size)) {
 		if (!chosen_u32("rtexec,stream-channel", &svc.channel))
 			svc.channel = 0;
@@ -91,6 +122,8 @@ void rt_service_poll(void)
 	uint64_t r[5];
 	int64_t kind;
 
+	if (!svc.ipc)
+		return;
 	if (svc.held) {
 		m = svc.held_msg;
 		svc.held = false;
