@@ -35,7 +35,7 @@
 #define CFG_VIRTIO_FIRST_INTID 48u /* QEMU virt's first virtio-mmio SPI (SPI 16): defaults from here up */
 #define CFG_VIRTIO_KEEL_CONSOLE "keel-console"
 #define CFG_VIRTIO_MAC_LEN 6
-#define CFG_DISK_MAX 8 /* disks in the system: DISK_MAX of include/keel/drivers/virtio_blk.h */
+#define CFG_DISK_MAX 8 /* disks in the system: DISK_MAX of include/keel/disk.h */
 #define CFG_DISK_SECTOR 512ull
 
 struct cfg_system;

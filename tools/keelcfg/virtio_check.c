@@ -12,7 +12,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include <keel/drivers/virtio_blk.h>
+#include <keel/disk.h>
 #include <keel/stage2.h>
 
 #include "model.h"
