@@ -13,6 +13,12 @@ BENCH_ARGS ?=
 bench: all bench-guest rt-load-initrd
 	python3 bench/run.py $(BENCH_ARGS)
 	python3 bench/rt.py
+	python3 bench/virtio.py
+
+# Only the virtio back ends: Keel's virtio-blk against bare QEMU's, the switch's
+# round trip against a pipe's (bench/virtio.py, a few minutes).
+bench-virtio: all bench-guest
+	python3 bench/virtio.py
 
 # Only the real-time guest's latency by scheduling policy (about a minute).
 bench-rt: all rt-load-initrd
@@ -27,4 +33,4 @@ bench-xen: $(BUILD)/bench/xen
 $(BUILD)/bench/xen: bench/packages bench/fetch-xen.sh | $(DEPS_STAMP)
 	BUILD=$(BUILD) bash bench/fetch-xen.sh
 
-.PHONY: bench bench-quick bench-xen bench-rt
+.PHONY: bench bench-quick bench-xen bench-rt bench-virtio

@@ -18,3 +18,9 @@ $(BUILD)/tests/initrd-virtio-%.cpio.gz: tests/virtio/%.rc $(LINUX_INITRD) guests
 virtio-initrds: $(VIRTIO_INITRDS)
 test system-tests: virtio-initrds
 .PHONY: virtio-initrds
+
+# The second smoke check (issue 10): two Linux VMs with disks and a network,
+# end to end (system tests virtio-linux and example-two-linux).
+smoke-virtio: all virtio-initrds
+	bash tests/system/run.sh virtio-linux example-two-linux
+.PHONY: smoke-virtio
