@@ -34,7 +34,7 @@
 #define WAIT_MS 1000u
 #define STORM_NOTIFIES 20000u
 #define FLOOD_MIN_MS 5000u     /* flooding at the end: at least this long, */
-#define FLOOD_MAX_MS 120000u   /* at most this long, */
+#define FLOOD_MAX_MS 20000u    /* at most this long (the pair may have finished before the end), */
 #define PAIR_LAST_BROADCAST 900u /* and until the pair's echo of this frame went by */
 #define NOTIFY_SETTLE_MS 100u
 #define FLOOD_EACH 8u          /* frames of each bad kind per flood */
