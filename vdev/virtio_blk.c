@@ -232,30 +232,6 @@ static void blk_init(struct vdev *dev, const struct keel_blob_vdev *rec)
 	virtio_dev_init(&b->vd, dev, b->read_only ? &blk_type_ro : &blk_type);
 }
 
-static u32 blk_save(struct vdev *dev, void *buf)
-{
-	struct virtio_blk *b = dev->state;
-	u32 n;
-
-	spin_lock(&b->vd.lock);
-	n = virtio_save(&b->vd, buf);
-	spin_unlock(&b->vd.lock);
-	return n;
-}
-
-static bool blk_restore(struct vdev *dev, const void *buf, u32 len)
-{
-	struct virtio_blk *b = dev->state;
-	bool ok;
-
-	if (len != sizeof(struct virtio_saved))
-		return false;
-	spin_lock(&b->vd.lock);
-	ok = virtio_restore(&b->vd, buf);
-	spin_unlock(&b->vd.lock);
-	return ok;
-}
-
 VDEV_POOL(blk_pool, struct virtio_blk, KEEL_MAX_VMS * BLK_MAX_PER_VM);
 
 const struct vdev_kind virtio_blk_kind = {
@@ -270,6 +246,6 @@ const struct vdev_kind virtio_blk_kind = {
 	.reset = virtio_mmio_reset,
 	.read = virtio_mmio_read,
 	.write = virtio_mmio_write,
-	.save = blk_save,
-	.restore = blk_restore,
+	.save = virtio_mmio_save,
+	.restore = virtio_mmio_restore,
 };

@@ -307,6 +307,30 @@ bool virtio_mmio_write(struct vdev *dev, struct vcpu *vcpu, u64 offset, u32 widt
 	return true;
 }
 
+u32 virtio_mmio_save(struct vdev *dev, void *buf)
+{
+	struct virtio_dev *vd = dev->state;
+	u32 n;
+
+	spin_lock(&vd->lock);
+	n = virtio_save(vd, buf);
+	spin_unlock(&vd->lock);
+	return n;
+}
+
+bool virtio_mmio_restore(struct vdev *dev, const void *buf, u32 len)
+{
+	struct virtio_dev *vd = dev->state;
+	bool ok;
+
+	if (len != sizeof(struct virtio_saved))
+		return false;
+	spin_lock(&vd->lock);
+	ok = virtio_restore(vd, buf);
+	spin_unlock(&vd->lock);
+	return ok;
+}
+
 u32 virtio_save(const struct virtio_dev *vd, void *buf)
 {
 	struct virtio_saved s = {

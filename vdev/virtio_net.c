@@ -224,30 +224,6 @@ static void net_init(struct vdev *dev, const struct keel_blob_vdev *rec)
 	}
 }
 
-static u32 net_save(struct vdev *dev, void *buf)
-{
-	struct virtio_net *p = dev->state;
-	u32 n;
-
-	spin_lock(&p->vd.lock);
-	n = virtio_save(&p->vd, buf);
-	spin_unlock(&p->vd.lock);
-	return n;
-}
-
-static bool net_restore(struct vdev *dev, const void *buf, u32 len)
-{
-	struct virtio_net *p = dev->state;
-	bool ok;
-
-	if (len != sizeof(struct virtio_saved))
-		return false;
-	spin_lock(&p->vd.lock);
-	ok = virtio_restore(&p->vd, buf);
-	spin_unlock(&p->vd.lock);
-	return ok;
-}
-
 VDEV_POOL(net_pool, struct virtio_net, KEEL_MAX_VMS * NET_MAX_PER_VM);
 
 const struct vdev_kind virtio_net_kind = {
@@ -262,6 +238,6 @@ const struct vdev_kind virtio_net_kind = {
 	.reset = virtio_mmio_reset,
 	.read = virtio_mmio_read,
 	.write = virtio_mmio_write,
-	.save = net_save,
-	.restore = net_restore,
+	.save = virtio_mmio_save,
+	.restore = virtio_mmio_restore,
 };

@@ -182,6 +182,9 @@ void virtio_dev_init(struct virtio_dev *vd, struct vdev *dev, const struct virti
 bool virtio_mmio_read(struct vdev *dev, struct vcpu *vcpu, u64 offset, u32 width, u64 *value);
 bool virtio_mmio_write(struct vdev *dev, struct vcpu *vcpu, u64 offset, u32 width, u64 value);
 void virtio_mmio_reset(struct vdev *dev);
+/* save and restore for a kind whose whole state is the transport's (net, blk). */
+u32 virtio_mmio_save(struct vdev *dev, void *buf);
+bool virtio_mmio_restore(struct vdev *dev, const void *buf, u32 len);
 
 /* Under the lock: is the driver running the device (DRIVER_OK and not broken)? */
 bool virtio_live(const struct virtio_dev *vd);
