@@ -309,6 +309,48 @@ static const char *blob_check_links(const struct keel_blob *b, u32 i, char *msg,
 	return NULL;
 }
 
+/*
+ * Standby protection (core/standby.c): with it off every field is 0; with
+ * it on, known flags and detectors, an interval within the limits, and for
+ * each RAM region a page-aligned copy in the board's guest RAM clear of the
+ * VM's own RAM (keelcfg keeps it clear of everything else).
+ */
+static const char *blob_check_standby(const struct keel_blob_vm *v, u32 i, const struct platform_desc *plat,
+				      char *msg, u32 msg_size)
+{
+	const struct keel_blob_standby *sb = &v->standby;
+	const u32 known = KEEL_STANDBY_ON | KEEL_STANDBY_INJECT | KEEL_STANDBY_HOLD_CONSOLE;
+
+	if (!(sb->flags & KEEL_STANDBY_ON)) {
+		if (sb->flags || sb->detectors || sb->interval_ns)
+			return BLOB_FAIL("vms[%u].standby: settings without KEEL_STANDBY_ON", i);
+		for (u32 m = 0; m < KEEL_MAX_MEM_REGIONS; m++)
+			if (sb->mem_pa[m])
+				return BLOB_FAIL("vms[%u].standby.mem_pa[%u] set without KEEL_STANDBY_ON", i, m);
+		return NULL;
+	}
+	if ((sb->flags & ~known) || (sb->detectors & ~KEEL_STANDBY_DETECT_ALL))
+		return BLOB_FAIL("vms[%u].standby: unknown flags 0x%x or detectors 0x%x", i, sb->flags, sb->detectors);
+	if (sb->interval_ns < KEEL_STANDBY_MIN_INTERVAL_NS || sb->interval_ns > KEEL_STANDBY_MAX_INTERVAL_NS)
+		return BLOB_FAIL("vms[%u].standby.interval_ns %lu: outside 1 ms .. 1 s", i, (unsigned long)sb->interval_ns);
+	for (u32 m = 0; m < KEEL_MAX_MEM_REGIONS; m++) {
+		u64 pa = sb->mem_pa[m], size = m < v->nr_mem ? v->mem[m].size : 0;
+
+		if (m >= v->nr_mem) {
+			if (pa)
+				return BLOB_FAIL("vms[%u].standby.mem_pa[%u]: the VM has %u RAM regions", i, m, v->nr_mem);
+			continue;
+		}
+		if (!blob_range_ok(pa, size, ~0ull) || !blob_inside(pa, size, &plat->guest_ram))
+			return BLOB_FAIL("vms[%u].standby.mem_pa[%u] 0x%lx: unaligned or not the board's guest RAM", i,
+					 m, (unsigned long)pa);
+		for (u32 o = 0; o < v->nr_mem; o++)
+			if (pa < v->mem[o].pa + v->mem[o].size && v->mem[o].pa < pa + size)
+				return BLOB_FAIL("vms[%u].standby.mem_pa[%u]: overlaps the VM's own mem[%u]", i, m, o);
+	}
+	return NULL;
+}
+
 static const char *blob_check_vm(const struct keel_blob *b, u32 i, const struct platform_desc *plat, u32 nr_cpus,
 				 u32 *vcpus_on, char *msg, u32 msg_size)
 {
@@ -322,7 +364,7 @@ static const char *blob_check_vm(const struct keel_blob *b, u32 i, const struct 
 	if ((err = blob_check_vcpus(v, i, nr_cpus, vcpus_on, msg, msg_size)) ||
 	    (err = blob_check_memory(v, i, plat, msg, msg_size)) ||
 	    (err = blob_check_passthrough(v, i, plat, msg, msg_size)) ||
-	    (err = blob_check_vdevs(v, i, msg, msg_size)))
+	    (err = blob_check_vdevs(v, i, msg, msg_size)) || (err = blob_check_standby(v, i, plat, msg, msg_size)))
 		return err;
 	return NULL;
 }

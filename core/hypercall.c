@@ -25,6 +25,10 @@
 #define HC_FLAGS_IPC_RECV HC_LOG_ERRORS
 #define HC_FLAGS_IPC_REPLY_RECV HC_LOG_ERRORS
 #define HC_FLAGS_DOORBELL HC_LOG_ERRORS /* core/channel.c */
+/* Standby (core/standby.c). */
+#define HC_FLAGS_STANDBY_STATUS 0
+#define HC_FLAGS_STANDBY_INTEND_STOP 0
+#define HC_FLAGS_STANDBY_INJECT HC_LOG_ERRORS
 
 /*
  * Calls that accept any arguments have no check of their own: their table

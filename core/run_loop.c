@@ -59,12 +59,13 @@ static void switch_to(struct cpu *cpu, struct vcpu *vcpu)
  * After a trap handled inline (an MMIO access, a hypercall) nothing the
  * scheduler decides on has changed unless a request arrived: enter the same
  * vCPU again without a new decision. On a static CPU an interrupt changes
- * nothing either (there is no other vCPU to pick). WFI and requests always
- * go through sched_pick().
+ * nothing either (there is no other vCPU to pick), unless it was the EL2
+ * timer: that is a VM event (a checkpoint, a watchdog, core/standby.c).
+ * WFI and requests always go through sched_pick().
  */
 static bool can_reenter(const struct cpu *cpu, const struct vcpu *vcpu, enum exit_reason reason)
 {
-	return (reason == EXIT_SYNC || cpu->sched.policy == KEEL_SCHED_STATIC) &&
+	return (reason == EXIT_SYNC || (cpu->sched.policy == KEEL_SCHED_STATIC && !cpu->sched.timer_fired)) &&
 	       vcpu->state == VCPU_RUNNABLE && !vcpu->sched.yielded && !cpu_has_requests(cpu);
 }
 

@@ -15,6 +15,7 @@
 #include <keel/hypercall.h>
 #include <keel/log.h>
 #include <keel/sched.h>
+#include <keel/standby.h>
 #include <keel/vcpu.h>
 #include <keel/vgic.h>
 #include <keel/vm.h>
@@ -128,6 +129,8 @@ struct vcpu *sched_pick(struct cpu *cpu)
 		sched_charge(&cs->running->sched, now - cs->run_start);
 		cs->running = NULL;
 	}
+	cs->timer_fired = false;
+	standby_poll(cpu, now); /* checkpoints and device timers of VMs homed here: may post requests */
 	for (u32 i = 0; i < cpu->nr_vcpus; i++) {
 		struct vcpu *v = cpu->vcpus[i];
 
@@ -166,7 +169,7 @@ struct vcpu *sched_pick(struct cpu *cpu)
 void sched_arm_timer(struct cpu *cpu)
 {
 	struct cpu_sched *cs = &cpu->sched;
-	u64 until = cs->next_event;
+	u64 until = MIN(cs->next_event, standby_next_event(cpu));
 
 	if (cs->policy != KEEL_SCHED_STATIC)
 		for (u32 i = 0; i < cpu->nr_vcpus; i++)
@@ -198,6 +201,7 @@ void sched_timer_fired(struct cpu *cpu)
 {
 	/* The run loop re-picks after every exit or wake-up; the timer is one-shot. */
 	cpu->sched.event_deadline = cpu->sched.timer_armed_for;
+	cpu->sched.timer_fired = true;
 	cpu->sched.timer_armed_for = SCHED_NEVER;
 	cpu->sched.nr_events++;
 	arch_sched_timer_disarm();

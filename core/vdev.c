@@ -52,6 +52,23 @@ void vdev_idle_all(struct vm *vm, struct vcpu *vcpu)
 			vm->vdevs[i].kind->idle(&vm->vdevs[i], vcpu);
 }
 
+u64 vdev_tick_all(struct vm *vm, u64 now, bool *failed)
+{
+	u64 earliest = VDEV_NO_DEADLINE;
+
+	for (u32 i = 0; i < vm->nr_vdevs; i++) {
+		u64 next = VDEV_NO_DEADLINE;
+
+		if (!vm->vdevs[i].kind->tick)
+			continue;
+		if (vm->vdevs[i].kind->tick(&vm->vdevs[i], now, &next))
+			*failed = true;
+		if (next < earliest)
+			earliest = next;
+	}
+	return earliest;
+}
+
 static u64 extend_load(const struct mmio_access *a, u64 value)
 {
 	u32 bits = a->width * 8;

@@ -61,6 +61,7 @@ struct cpu_sched {
 	u64 nr_events; /* picks caused by the EL2 timer */
 	u64 event_deadline; /* deadline of the timer event being handled, 0 if none */
 	u64 worst_event; /* ticks from a timer event's deadline to entering the chosen vCPU */
+	bool timer_fired; /* since the last pick: a static CPU must pick again too (VM events, core/standby.c) */
 };
 
 /* What a policy decided: run entity `pick` (or none, -1) until `until`. */

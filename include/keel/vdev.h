@@ -66,7 +66,18 @@ struct vdev_kind {
 	bool (*restore)(struct vdev *dev, const void *buf, u32 len);
 	/* Optional: a vCPU of the VM is about to idle (WFI). */
 	void (*idle)(struct vdev *dev, struct vcpu *vcpu);
+	/*
+	 * Optional, for devices that act on time (a watchdog): called on the
+	 * VM's home CPU (its vCPU 0's) at or after the last deadline it gave,
+	 * and whenever the device called vm_timer_changed(); takes the
+	 * device's own lock. Sets *next to its next deadline (counter ticks,
+	 * VDEV_NO_DEADLINE for none) and returns true if the VM has failed
+	 * (the caller fails it over or resets it, without the device's lock).
+	 */
+	bool (*tick)(struct vdev *dev, u64 now, u64 *next);
 };
+
+#define VDEV_NO_DEADLINE (~0ull)
 
 /* One device of one VM. */
 struct vdev {
@@ -128,6 +139,12 @@ const struct vdev_kind *vdev_kind_at(u32 index);
 
 /* Reset every device of the VM, in instance order (the vGIC first). */
 void vdev_reset_all(struct vm *vm);
+
+/*
+ * On the VM's home CPU: run every device's tick hook; returns the earliest
+ * next deadline and sets *failed if one of them says the VM failed.
+ */
+u64 vdev_tick_all(struct vm *vm, u64 now, bool *failed);
 
 /* A vCPU of vm goes idle: run every device's idle hook. */
 void vdev_idle_all(struct vm *vm, struct vcpu *vcpu);

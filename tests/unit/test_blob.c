@@ -220,7 +220,7 @@ MUT(net_args, b->vms[0].vdevs[4].args[3] = 1)
 
 static const struct mutation mutations[] = {
 	M(magic, false, "magic 0x4c45454a: not a Keel configuration blob"),
-	M(version, false, "version 4, Keel reads version 6"),
+	M(version, false, "version 4, Keel reads version 7"),
 	M(nr_vms, false, "size"),
 	M(platform, false, "is for platform 'rpi4', this Keel is for 'qemu-virt'"),
 	M(flip, false, "checksum"),

@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #define KEEL_BLOB_MAGIC 0x4c45454bu /* "KEEL" in memory order */
-#define KEEL_BLOB_VERSION 6u
+#define KEEL_BLOB_VERSION 7u
 
 #define KEEL_MAX_VMS 8
 #define KEEL_MAX_VCPUS_PER_VM 4
@@ -97,6 +97,13 @@ enum keel_vdev_kind {
 	KEEL_VDEV_VIRTIO_CONSOLE = 4, /* args: see KEEL_VIRTIO_CONSOLE_* */
 	KEEL_VDEV_VIRTIO_NET = 5, /* args: see KEEL_VIRTIO_NET_* */
 	KEEL_VDEV_VIRTIO_BLK = 6, /* args[0]: the board's disk number; args[1]: KEEL_VIRTIO_BLK_* flags */
+	/*
+	 * An Arm SP805 watchdog (vdev/sp805.c): size 4 KiB, irq its SPI;
+	 * args[0]: its WDOGCLK rate in Hz. When it expires (its counter reaches
+	 * zero a second time with the interrupt not cleared, and reset is
+	 * enabled) the VM has failed: failover if it has a standby, else a reset.
+	 */
+	KEEL_VDEV_SP805 = 7,
 };
 
 /*
@@ -213,6 +220,33 @@ struct keel_blob_channel {
 	uint32_t pad;
 };
 
+/*
+ * Standby protection (core/standby.c, docs/standby.md). With KEEL_STANDBY_ON
+ * Keel keeps a copy of the VM (its RAM in mem_pa[], one range per RAM region,
+ * same size, page-aligned, outside every VM) and brings it up to date every
+ * interval_ns with the pages written since the last checkpoint; when a
+ * chosen detector sees the VM fail, the VM is switched back to that copy.
+ */
+#define KEEL_STANDBY_ON (1u << 0)
+#define KEEL_STANDBY_INJECT (1u << 1) /* the guest may inject faults into itself (STANDBY_INJECT) */
+#define KEEL_STANDBY_HOLD_CONSOLE (1u << 2) /* output commit: console output waits for the next checkpoint */
+
+/* What counts as a failure of a standby-protected VM. */
+#define KEEL_STANDBY_DETECT_STOP (1u << 0) /* SYSTEM_OFF / SYSTEM_RESET the guest did not declare intended */
+#define KEEL_STANDBY_DETECT_ABORT (1u << 1) /* an access outside its memory, an exception storm */
+#define KEEL_STANDBY_DETECT_WATCHDOG (1u << 2) /* its SP805 watchdog expired */
+#define KEEL_STANDBY_DETECT_ALL 0x7u
+
+#define KEEL_STANDBY_MIN_INTERVAL_NS 1000000ull /* 1 ms */
+#define KEEL_STANDBY_MAX_INTERVAL_NS 1000000000ull /* 1 s */
+
+struct keel_blob_standby {
+	uint32_t flags; /* KEEL_STANDBY_*; all else 0 without KEEL_STANDBY_ON */
+	uint32_t detectors; /* KEEL_STANDBY_DETECT_* */
+	uint64_t interval_ns; /* checkpoint period, within the limits above */
+	uint64_t mem_pa[KEEL_MAX_MEM_REGIONS]; /* standby copy of mem[i], mem[i].size bytes */
+};
+
 struct keel_blob_vm {
 	char name[KEEL_VM_NAME_LEN]; /* NUL-terminated */
 	uint32_t nr_vcpus;
@@ -243,6 +277,7 @@ struct keel_blob_vm {
 	uint32_t nr_channels;
 	uint32_t pad1;
 	struct keel_blob_channel channels[KEEL_MAX_CHANNELS_PER_VM]; /* the guest's channel n */
+	struct keel_blob_standby standby;
 };
 
 struct keel_blob_header {

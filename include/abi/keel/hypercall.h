@@ -70,7 +70,10 @@
 	X(0x07, IPC_SEND, ipc_send, 6, (slot, w0, w1, w2, w3, w4))      \
 	X(0x08, IPC_RECV, ipc_recv, 1, (slot))                          \
 	X(0x09, IPC_REPLY_RECV, ipc_reply_recv, 6, (slot, w0, w1, w2, w3, w4)) \
-	X(0x0a, DOORBELL, doorbell, 1, (channel))
+	X(0x0a, DOORBELL, doorbell, 1, (channel))                       \
+	X(0x0b, STANDBY_STATUS, standby_status, 0, ())                  \
+	X(0x0c, STANDBY_INTEND_STOP, standby_intend_stop, 0, ())        \
+	X(0x0d, STANDBY_INJECT, standby_inject, 2, (kind, arg))
 
 /* The IDs, KEEL_HC_CONSOLE_WRITE and so on. */
 enum keel_hypercall_id {
@@ -95,5 +98,18 @@ enum keel_hypercall_id {
 #define KEEL_IPC_NR_WORDS 5 /* message words, in x2..x6 */
 #define KEEL_IPC_KIND_SEND 0 /* x0 of a received message: one-way, no reply expected */
 #define KEEL_IPC_KIND_CALL 1 /* the sender waits for IPC_REPLY_RECV */
+
+/*
+ * Standby calls (docs/standby.md). STANDBY_STATUS: x1 = checkpoints taken,
+ * x2 = failovers, x3 = the interval in ns (NOT_SUPPORTED without standby).
+ * STANDBY_INTEND_STOP: the VM's next SYSTEM_OFF or SYSTEM_RESET is meant,
+ * not a failure. STANDBY_INJECT (only with KEEL_STANDBY_INJECT configured):
+ * a fault of the given kind in the calling VM, for tests.
+ */
+#define KEEL_INJECT_BITFLIP 0 /* arg: page index in the VM's RAM, or KEEL_INJECT_RANDOM; flips one bit */
+#define KEEL_INJECT_CORRUPT_REG 1 /* the calling vCPU's registers are scrambled (arg: a seed) */
+#define KEEL_INJECT_HANG 2 /* the calling vCPU never runs again (until failover) */
+#define KEEL_INJECT_FAIL 3 /* a detector fires now: as if the guest had crashed */
+#define KEEL_INJECT_RANDOM (~0ull)
 
 #endif
