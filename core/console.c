@@ -35,7 +35,9 @@
  *
  *     Ctrl-A 0..9      input now goes to that VM
  *     Ctrl-A ?         list the VMs and these keys
- *     Ctrl-A s         per-vCPU scheduling statistics
+ *     Ctrl-A s         per-vCPU scheduling statistics, and standby statistics
+ *     Ctrl-A f         the input VM fails (standby VMs: it fails over)
+ *     Ctrl-A b         flip a bit in a random page of the input VM (standby VMs)
  *     Ctrl-A Ctrl-A    send one Ctrl-A to the focused VM
  *
  * (scripts/run-qemu.sh moves QEMU's own -nographic escape to Ctrl-] so that
@@ -48,11 +50,13 @@
  * holding console_out_lock faults and panics, panic's own line goes out
  * without the lock instead of deadlocking (the owner field tells).
  */
+#include <abi/keel/hypercall.h>
 #include <keel/arch/cpu.h>
 #include <keel/console.h>
 #include <keel/drivers/pl011.h>
 #include <keel/log.h>
 #include <keel/sched.h>
+#include <keel/standby.h>
 #include <keel/string.h>
 #include <keel/vm.h>
 #include <keel/virtio.h>
@@ -80,6 +84,13 @@ struct console_ring {
 	u32 push; /* bytes before this are printed without waiting for a newline */
 	u32 dropped; /* bytes of the VM's output that found the ring full, not reported yet */
 	bool pending_cr; /* the VM's last byte was a CR: dropped if an LF follows, else shown */
+	/*
+	 * Output commit (standby VMs, core/standby.c): with held set, only bytes
+	 * before commit may be printed; a checkpoint moves commit to tail, a
+	 * failover throws away what lies after it.
+	 */
+	bool held;
+	u32 commit;
 	char buf[CONSOLE_RING_SIZE];
 };
 
@@ -196,7 +207,7 @@ static void ring_append(struct console_ring *r, const char *text, u32 len, bool 
  */
 static int ring_item(const struct console_ring *r, bool *ends_line)
 {
-	u32 avail = r->tail - r->head, scan = MIN(avail, CONSOLE_LINE_MAX + 1);
+	u32 avail = (r->held ? r->commit : r->tail) - r->head, scan = MIN(avail, CONSOLE_LINE_MAX + 1);
 
 	for (u32 i = 0; i < scan; i++) {
 		if (r->buf[(r->head + i) % CONSOLE_RING_SIZE] == '\n') {
@@ -388,6 +399,7 @@ static void console_vm_write(const char *vm_name, const char *text, u32 len, boo
 {
 	u32 v = console_vm_of(vm_name), end;
 	struct console_ring *r;
+	bool pressure;
 
 	if (v == NO_VM || v >= KEEL_MAX_VMS) {
 		console_direct_line(vm_name, text, len);
@@ -397,7 +409,10 @@ static void console_vm_write(const char *vm_name, const char *text, u32 len, boo
 	spin_lock(&r->lock);
 	ring_append(r, text, len, end_line);
 	end = r->tail;
+	pressure = r->held && r->tail - r->commit > CONSOLE_RING_SIZE / 2;
 	spin_unlock(&r->lock);
+	if (pressure)
+		standby_output_pressure(&vms[v]); /* a checkpoint releases it before the ring fills */
 	if (console_out_owner == arch_cpu_index())
 		return; /* nested in this CPU's own printing: the VM's next write prints it */
 	console_drain_until(v, end);
@@ -411,6 +426,53 @@ void console_write_line(const char *vm_name, const char *text, u32 len)
 void console_write_partial(const char *vm_name, const char *text, u32 len)
 {
 	console_vm_write(vm_name, text, len, false);
+}
+
+void console_hold_output(u32 v)
+{
+	struct console_ring *r = &console_rings[v];
+
+	CHECK(v < KEEL_MAX_VMS);
+	spin_lock(&r->lock);
+	r->held = true;
+	r->commit = r->tail;
+	spin_unlock(&r->lock);
+}
+
+void console_commit_output(u32 v)
+{
+	struct console_ring *r = &console_rings[v];
+	u32 end;
+
+	CHECK(v < KEEL_MAX_VMS);
+	spin_lock(&r->lock);
+	end = r->commit = r->tail;
+	spin_unlock(&r->lock);
+	if (console_out_owner != arch_cpu_index())
+		console_drain_until(v, end);
+}
+
+u32 console_discard_output(u32 v)
+{
+	struct console_ring *r = &console_rings[v];
+	u32 lost;
+
+	CHECK(v < KEEL_MAX_VMS);
+	spin_lock(&r->lock);
+	lost = r->tail - r->commit;
+	r->tail = r->commit;
+	if ((s32)(r->push - r->tail) > 0)
+		r->push = r->tail;
+	r->pending_cr = false;
+	spin_unlock(&r->lock);
+	return lost;
+}
+
+u32 console_held_bytes(u32 v)
+{
+	const struct console_ring *r = &console_rings[v];
+
+	return r->held ? __atomic_load_n(&r->tail, __ATOMIC_RELAXED) - __atomic_load_n(&r->commit, __ATOMIC_RELAXED) : 0;
 }
 
 #ifdef KEEL_HOST_TEST
@@ -466,7 +528,8 @@ static void console_deliver(u8 byte)
 
 static void console_help(void)
 {
-	klog("console: Ctrl-A N: input to VM N; Ctrl-A s: scheduling statistics; "
+	klog("console: Ctrl-A N: input to VM N; Ctrl-A s: scheduling and standby statistics; "
+	     "Ctrl-A f / b: fail the input VM / flip a bit in its RAM (standby VMs); "
 	     "Ctrl-A Ctrl-A: send Ctrl-A; Ctrl-A ?: this list");
 	for (u32 i = 0; i < nr_vms; i++)
 		klog("console:   %u  %s%s", i, vms[i].name, i == console_focus ? "  (input)" : "");
@@ -490,6 +553,12 @@ static void console_escape_key(u8 byte)
 		console_help();
 	} else if (byte == 's') {
 		sched_print_stats(NULL);
+		standby_print_stats();
+	} else if (byte == 'f' || byte == 'b') {
+		/* Fault injection for trying out standby by hand: the same faults as the STANDBY_INJECT call. */
+		if (console_focus >= nr_vms ||
+		    !standby_console_inject(&vms[console_focus], byte == 'f' ? KEEL_INJECT_FAIL : KEEL_INJECT_BITFLIP))
+			klog("console: the input VM has no running standby: nothing injected");
 	} else {
 		klog("console: unknown key after Ctrl-A; Ctrl-A ? lists the keys");
 	}

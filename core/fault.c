@@ -10,6 +10,7 @@
 #include <keel/exit.h>
 #include <keel/guest_mem.h>
 #include <keel/log.h>
+#include <keel/standby.h>
 #include <keel/vcpu.h>
 #include <keel/vdev.h>
 #include <keel/vm.h>
@@ -46,6 +47,8 @@ enum fault_outcome fault_data_abort(struct vcpu *vcpu, const struct s2_fault *f,
 		if (res == GM_OK || res == GM_RETRY)
 			return FAULT_RETRY;
 	}
+	if (standby_vm_failed(vm, KEEL_STANDBY_DETECT_ABORT, "data abort outside its memory"))
+		return FAULT_RETRY; /* held before it runs again, then back to its checkpoint */
 	vm_log(vm, "vcpu %u: %s at IPA 0x%lx (pc 0x%lx): %s; abort injected", vcpu->index,
 	       f->write ? "write" : "read", ipa_val(f->ipa), vcpu->regs.pc, fault_reason(vm, f, res, mmio));
 	vcpu_inject_dabt(vcpu, far);
@@ -57,6 +60,8 @@ enum fault_outcome fault_insn_abort(struct vcpu *vcpu, const struct s2_fault *f,
 	enum gm_result res = gm_fault(&vcpu->vm->mem, f);
 
 	if (res == GM_OK || res == GM_RETRY)
+		return FAULT_RETRY;
+	if (standby_vm_failed(vcpu->vm, KEEL_STANDBY_DETECT_ABORT, "instruction fetch outside its memory"))
 		return FAULT_RETRY;
 	vm_log(vcpu->vm, "vcpu %u: instruction fetch from IPA 0x%lx: %s; abort injected", vcpu->index,
 	       ipa_val(f->ipa), res == GM_NOMEM ? "the VM's stage-2 table pool is exhausted" : "nothing executable there");

@@ -362,6 +362,24 @@ enum gm_result gm_dirty_start(struct guest_mem *gm)
 
 static bool gm_bit(const u64 *bits, u64 p) { return bits[p / 64] >> (p % 64) & 1; }
 
+/* Write-protect the pages of region r whose bits are set in bits, in runs (lock held). */
+static void gm_protect_runs(struct guest_mem *gm, const struct gm_region *r, const u64 *bits)
+{
+	u64 end = r->first_page + r->size / PAGE_SIZE;
+
+	for (u64 p = r->first_page; p < end; p++) {
+		u64 q = p;
+
+		if (!gm_bit(bits, p))
+			continue;
+		while (q + 1 < end && gm_bit(bits, q + 1))
+			q++;
+		s2_protect(gm->s2, ipa_of(ipa_val(r->ipa) + (p - r->first_page) * PAGE_SIZE), (q - p + 1) * PAGE_SIZE,
+			   MM_READ | MM_EXEC);
+		p = q;
+	}
+}
+
 u64 gm_dirty_harvest(struct guest_mem *gm, u64 *out, u64 out_words)
 {
 	u64 words = DIV_ROUND_UP(gm->nr_pages, 64), n;
@@ -377,23 +395,90 @@ u64 gm_dirty_harvest(struct guest_mem *gm, u64 *out, u64 out_words)
 	 * one TLB flush per run. A page written again before this returns
 	 * faults again and is logged for the next round: nothing is lost.
 	 */
+	for (u32 i = 0; i < gm->nr_regions; i++)
+		gm_protect_runs(gm, &gm->regions[i], out);
+	spin_unlock(&gm->lock);
+	return n;
+}
+
+/* Copy one page between RAM and its standby copy and clean it to the point of coherency. */
+static void gm_copy_page(void *dst, const void *src)
+{
+	memcpy(dst, src, PAGE_SIZE);
+	arch_dcache_clean(dst, PAGE_SIZE);
+}
+
+u64 gm_checkpoint(struct guest_mem *gm, const u64 *copy_pa, struct gm_chunk *chunks_out)
+{
+	u64 n = 0;
+
+	spin_lock(&gm->lock);
+	CHECK(gm->logging); /* standby_vm_started() turned it on */
 	for (u32 i = 0; i < gm->nr_regions; i++) {
 		const struct gm_region *r = &gm->regions[i];
-		u64 end = r->first_page + r->size / PAGE_SIZE;
 
-		for (u64 p = r->first_page; p < end; p++) {
-			u64 q = p;
-
-			if (!gm_bit(out, p))
-				continue;
-			while (q + 1 < end && gm_bit(out, q + 1))
-				q++;
-			s2_protect(gm->s2, ipa_of(ipa_val(r->ipa) + (p - r->first_page) * PAGE_SIZE), (q - p + 1) * PAGE_SIZE,
-				   MM_READ | MM_EXEC);
-			p = q;
-		}
+		for (u64 p = 0; p < r->size / PAGE_SIZE; p++)
+			if (gm_bit(gm->dirty, r->first_page + p)) {
+				gm_copy_page(pa_ptr(pa_of(copy_pa[i] + p * PAGE_SIZE)), pa_ptr(pa_add(r->pa, p * PAGE_SIZE)));
+				n++;
+			}
+		gm_protect_runs(gm, r, gm->dirty);
 	}
+	memset(gm->dirty, 0, DIV_ROUND_UP(gm->nr_pages, 64) * sizeof(u64));
+	gm->nr_dirty = 0;
+	memcpy(chunks_out, gm->chunks, sizeof(gm->chunks[0]) * gm->nr_chunks);
 	spin_unlock(&gm->lock);
+	return n;
+}
+
+/*
+ * A chunk mapped since the checkpoint: unmap it and forget its filling, so
+ * the next touch fills it from the images as at the checkpoint's time; its
+ * dirty bits go (nothing to copy back). Lock held.
+ */
+static void gm_forget_chunk(struct guest_mem *gm, const struct gm_region *r, u64 start, u64 end, struct gm_chunk *c)
+{
+	if (c->mapped) {
+		s2_unmap(gm->s2, ipa_of(start), end - start);
+		gm->nr_chunks_mapped--;
+	}
+	c->mapped = false;
+	c->filled = 0;
+	for (u64 a = start; a < end; a += PAGE_SIZE) {
+		u64 p = r->first_page + (a - ipa_val(r->ipa)) / PAGE_SIZE;
+
+		gm->dirty[p / 64] &= ~(1ull << (p % 64));
+	}
+}
+
+u64 gm_rollback(struct guest_mem *gm, const u64 *copy_pa, const struct gm_chunk *chunks_saved)
+{
+	u64 n = 0;
+
+	spin_lock(&gm->lock);
+	for (u32 i = 0; i < gm->nr_regions; i++) {
+		const struct gm_region *r = &gm->regions[i];
+		u64 base = ipa_val(r->ipa);
+
+		for (u64 q = span_start(base); q < base + r->size; q += GM_CHUNK) {
+			u64 start, end;
+			struct gm_chunk *c = gm_chunk_of(gm, r, MAX(q, base), &start, &end);
+
+			if (!chunks_saved[c - gm->chunks].mapped)
+				gm_forget_chunk(gm, r, start, end, c);
+		}
+		for (u64 p = 0; p < r->size / PAGE_SIZE; p++)
+			if (gm_bit(gm->dirty, r->first_page + p)) {
+				gm_copy_page(pa_ptr(pa_add(r->pa, p * PAGE_SIZE)), pa_ptr(pa_of(copy_pa[i] + p * PAGE_SIZE)));
+				n++;
+			}
+		gm_protect_runs(gm, r, gm->dirty);
+	}
+	memset(gm->dirty, 0, DIV_ROUND_UP(gm->nr_pages, 64) * sizeof(u64));
+	gm->nr_dirty = 0;
+	spin_unlock(&gm->lock);
+	if (n)
+		arch_icache_invalidate_all(); /* code pages may have come back */
 	return n;
 }
 

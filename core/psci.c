@@ -13,6 +13,7 @@
  */
 #include <keel/hypercall.h>
 #include <keel/ipc.h>
+#include <keel/standby.h>
 #include <keel/vcpu.h>
 #include <keel/vm.h>
 
@@ -117,17 +118,21 @@ static void psci_migrate_info_type_do(struct vcpu *vcpu, const struct hc_args *i
 static void psci_system_off_do(struct vcpu *vcpu, const struct hc_args *in, struct hc_result *out)
 {
 	(void)in;
+	out->x0 = PSCI_RET_SUCCESS;
+	if (standby_vm_failed(vcpu->vm, KEEL_STANDBY_DETECT_STOP, "SYSTEM_OFF not declared"))
+		return; /* the VM goes back to its checkpoint instead */
 	vm_power_off(vcpu->vm);
 	vcpu_power_down(vcpu);
-	out->x0 = PSCI_RET_SUCCESS;
 }
 
 static void psci_system_reset_do(struct vcpu *vcpu, const struct hc_args *in, struct hc_result *out)
 {
 	(void)in;
+	out->x0 = PSCI_RET_SUCCESS;
+	if (standby_vm_failed(vcpu->vm, KEEL_STANDBY_DETECT_STOP, "SYSTEM_RESET not declared"))
+		return; /* a guest panic ends here: the VM goes back to its checkpoint */
 	vm_reset(vcpu->vm);
 	vcpu_power_down(vcpu);
-	out->x0 = PSCI_RET_SUCCESS;
 }
 
 static void psci_features_do(struct vcpu *vcpu, const struct hc_args *in, struct hc_result *out)

@@ -83,6 +83,8 @@ static u64 handle_requests(struct vcpu *v, u64 now)
 		req |= __atomic_fetch_and(&v->requests, VCPU_REQ_START, __ATOMIC_ACQUIRE);
 		now = arch_counter(); /* loading took a while */
 	}
+	if (req & VCPU_REQ_STANDBY)
+		standby_vcpu_hold(v); /* may run the whole checkpoint or failover, on this CPU */
 	if ((req & VCPU_REQ_IPC) && ipc_vcpu_woken(v)) /* after STOP: a parked vCPU stays parked */
 		v->sched.wake_at = now;
 	if ((__atomic_load_n(&v->requests, __ATOMIC_ACQUIRE) & VCPU_REQ_START) && psci_take_start(v))
@@ -141,7 +143,7 @@ struct vcpu *sched_pick(struct cpu *cpu)
 			v->state = VCPU_RUNNABLE;
 			v->sched.wake_at = now;
 		}
-		v->sched.runnable = v->state == VCPU_RUNNABLE;
+		v->sched.runnable = v->state == VCPU_RUNNABLE && !v->standby_held && !v->standby_hung;
 		es[i] = &v->sched;
 	}
 	switch (cs->policy) {

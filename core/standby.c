@@ -1,5 +1,6 @@
 /*
- * Standby VMs and per-VM timed events (include/keel/standby.h).
+ * Standby VMs and per-VM timed events (include/keel/standby.h,
+ * docs/standby.md).
  *
  * Every VM has a home CPU, the one its vCPU 0 is pinned to. Its timed
  * events (the next checkpoint, device deadlines such as a watchdog's) are
@@ -7,15 +8,76 @@
  * timer is armed for the earliest (standby_next_event). Only the home CPU
  * writes a VM's event state; another CPU that moves a deadline earlier
  * (vm_timer_changed) sets `due` and kicks it.
+ *
+ * A checkpoint or a failover (an "operation") stops the whole VM at a
+ * consistent point: every vCPU gets VCPU_REQ_STANDBY, and its own CPU, at
+ * its next scheduling pass (between two guest entries, list registers
+ * synced), unloads it, gives up its FP/SIMD registers and holds it (the
+ * scheduler skips held vCPUs, so those CPUs run other VMs meanwhile). The
+ * last vCPU to be held runs the operation on its CPU, charged to that vCPU's
+ * budget, and releases them all. A checkpoint copies the pages written since
+ * the last one (the dirty log, core/guest_mem.c) into the standby copy and
+ * saves every vCPU's and device's state, then releases the console output
+ * held since (output commit). A failover discards that held output, copies
+ * back the pages written since the checkpoint, and loads the saved state.
+ *
+ * Guest time is not rolled back: CNTVOFF stays 0, so after a failover the
+ * guest's counter shows the real time and deadlines that passed meanwhile
+ * fire at once, as after any long pause. A controller sees the gap.
  */
 #include <keel/arch/cpu.h>
+#include <keel/arch/guest.h>
+#include <keel/console.h>
 #include <keel/cpu.h>
 #include <keel/hypercall.h>
 #include <keel/log.h>
 #include <keel/sched.h>
 #include <keel/standby.h>
+#include <keel/string.h>
 #include <keel/vcpu.h>
 #include <keel/vm.h>
+
+/* Device state of all standby VMs together; each takes the sum of its kinds' save_size. */
+#define SB_DEV_POOL_BYTES (256 * KiB)
+#define SB_LOG_EVERY 100 /* checkpoints between two statistics lines */
+#define SB_WHY_LEN 48
+
+/* What an operation was asked to do (bits of standby.want). */
+#define SB_WANT_CHECKPOINT (1u << 0)
+#define SB_WANT_FAILOVER (1u << 1)
+
+/* A vCPU's state at the checkpoint: all but scheduling and IPC bookkeeping. */
+struct standby_vcpu {
+	struct vcpu_regs regs;
+	struct vcpu_sysregs sys;
+	struct vcpu_fpsimd fp;
+	u32 vmcr, hcr, ap0r[4], ap1r[4];
+	enum vcpu_state state;
+	bool vtimer_hw_active, ptimer_hw_active;
+	u64 boot_pc, boot_x0;
+};
+
+struct standby {
+	bool on;
+	u64 interval; /* ticks */
+	u64 next_checkpoint; /* home CPU only */
+	volatile u32 want; /* SB_WANT_*, atomic: an operation is under way while not 0 */
+	u32 nr_held; /* atomic */
+	u64 op_started; /* counter when the operation was asked for */
+	u64 failed_at; /* counter when the failure was detected */
+	char why[SB_WHY_LEN];
+	volatile bool intend_stop;
+	/* The last checkpoint. */
+	bool valid;
+	u64 taken_at;
+	struct standby_vcpu vcpus[KEEL_MAX_VCPUS_PER_VM];
+	struct gm_chunk chunks[GM_MAX_CHUNKS];
+	u8 *dev_state; /* each device's save(), at dev_off[] */
+	u32 dev_off[VM_MAX_VDEVS], dev_len[VM_MAX_VDEVS];
+	/* Statistics. */
+	u64 nr_checkpoints, nr_failovers, pages_copied, pages_restored;
+	u64 last_pages, last_pause, last_copy, worst_pause, worst_failover;
+};
 
 struct vm_events {
 	u64 devices_next; /* earliest device deadline (VDEV_NO_DEADLINE for none) */
@@ -23,6 +85,11 @@ struct vm_events {
 };
 
 static struct vm_events vm_events[KEEL_MAX_VMS];
+static struct standby standbys[KEEL_MAX_VMS];
+static u8 sb_dev_pool[SB_DEV_POOL_BYTES] __attribute__((aligned(8)));
+static u32 sb_dev_pool_used;
+
+static u64 ticks_to_us(u64 t) { return t * 1000000 / arch_counter_freq(); }
 
 static bool vm_homed_on(const struct vm *vm, const struct cpu *cpu)
 {
@@ -56,44 +123,356 @@ static void vm_events_poll(struct vm *vm, u64 now)
 		vm_device_failed(vm);
 }
 
+/* Every vCPU of the VM: stop for the operation now wanted. */
+static void standby_request_all(struct vm *vm)
+{
+	standbys[vm->index].op_started = arch_counter();
+	for (u32 i = 0; i < vm->nr_vcpus; i++)
+		vcpu_request(&vm->vcpus[i], VCPU_REQ_STANDBY);
+}
+
+/*
+ * Want operation `what` (SB_WANT_*). The CPU that finds nothing wanted
+ * before sends the requests; otherwise the operation under way does it
+ * too (a failover wins over a checkpoint), or runs again at its end.
+ */
+static void standby_want(struct vm *vm, u32 what)
+{
+	if (!__atomic_fetch_or(&standbys[vm->index].want, what, __ATOMIC_ACQ_REL))
+		standby_request_all(vm);
+}
+
+static void standby_poll_vm(struct vm *vm, u64 now)
+{
+	struct standby *sb = &standbys[vm->index];
+
+	vm_events_poll(vm, now);
+	if (sb->on && vm->state == VM_RUNNING && now >= sb->next_checkpoint) {
+		sb->next_checkpoint = now + sb->interval;
+		standby_want(vm, SB_WANT_CHECKPOINT);
+	}
+}
+
 void standby_poll(struct cpu *cpu, u64 now)
 {
 	for (u32 i = 0; i < nr_vms; i++)
 		if (vm_homed_on(&vms[i], cpu))
-			vm_events_poll(&vms[i], now);
+			standby_poll_vm(&vms[i], now);
 }
 
 u64 standby_next_event(const struct cpu *cpu)
 {
 	u64 next = SCHED_NEVER;
 
-	for (u32 i = 0; i < nr_vms; i++)
-		if (vm_homed_on(&vms[i], cpu))
-			next = MIN(next, vm_events[i].devices_next);
+	for (u32 i = 0; i < nr_vms; i++) {
+		if (!vm_homed_on(&vms[i], cpu))
+			continue;
+		next = MIN(next, vm_events[i].devices_next);
+		if (standbys[i].on && vms[i].state == VM_RUNNING)
+			next = MIN(next, standbys[i].next_checkpoint);
+	}
 	return next;
+}
+
+void standby_init(struct vm *vm)
+{
+	struct standby *sb = &standbys[vm->index];
+	const struct keel_blob_standby *cfg = &vm->cfg->standby;
+	u32 need = 0;
+
+	vm_events[vm->index].devices_next = VDEV_NO_DEADLINE;
+	if (!(cfg->flags & KEEL_STANDBY_ON))
+		return;
+	for (u32 d = 0; d < vm->nr_vdevs; d++) {
+		sb->dev_off[d] = need;
+		need += ALIGN_UP(vm->vdevs[d].kind->save_size, 8);
+	}
+	if (need > SB_DEV_POOL_BYTES - sb_dev_pool_used) {
+		vm_log(vm, "standby off: its devices' state needs %u bytes, Keel has %u left", need,
+		       (u32)(SB_DEV_POOL_BYTES - sb_dev_pool_used));
+		return;
+	}
+	sb->dev_state = &sb_dev_pool[sb_dev_pool_used];
+	sb_dev_pool_used += need;
+	sb->interval = cfg->interval_ns * arch_counter_freq() / 1000000000ull;
+	sb->on = true;
+	if (cfg->flags & KEEL_STANDBY_HOLD_CONSOLE)
+		console_hold_output(vm->index);
+	vm_log(vm, "standby on: checkpoint every %lu ms, %u bytes of device state, console output %s",
+	       cfg->interval_ns / 1000000, need, cfg->flags & KEEL_STANDBY_HOLD_CONSOLE ? "held" : "immediate");
+}
+
+void standby_vm_started(struct vm *vm)
+{
+	struct standby *sb = &standbys[vm->index];
+
+	for (u32 i = 0; i < vm->nr_vcpus; i++)
+		vm->vcpus[i].standby_held = vm->vcpus[i].standby_hung = false;
+	if (!sb->on)
+		return;
+	__atomic_store_n(&sb->want, 0, __ATOMIC_RELEASE);
+	sb->nr_held = 0;
+	sb->valid = false; /* a failure before the first checkpoint restarts the VM from its images */
+	sb->intend_stop = false;
+	if (gm_dirty_start(&vm->mem) != GM_OK)
+		panic("vm %s: dirty log: stage-2 pool exhausted with no RAM mapped", vm->name);
+	sb->next_checkpoint = arch_counter() + sb->interval;
+}
+
+/* Save the unloaded vCPU's state into the checkpoint. */
+static void standby_save_vcpu(struct standby_vcpu *out, const struct vcpu *v)
+{
+	out->regs = v->regs;
+	out->sys = v->sys;
+	out->fp = v->fp;
+	out->vmcr = v->vgic.vmcr;
+	out->hcr = v->vgic.hcr;
+	memcpy(out->ap0r, v->vgic.ap0r, sizeof(out->ap0r));
+	memcpy(out->ap1r, v->vgic.ap1r, sizeof(out->ap1r));
+	out->state = v->state;
+	out->vtimer_hw_active = v->vtimer_hw_active;
+	out->ptimer_hw_active = v->ptimer_hw_active;
+	out->boot_pc = v->boot_pc;
+	out->boot_x0 = v->boot_x0;
+}
+
+static void standby_load_vcpu(struct vcpu *v, const struct standby_vcpu *in)
+{
+	v->regs = in->regs;
+	v->sys = in->sys;
+	v->fp = in->fp;
+	v->vgic.vmcr = in->vmcr;
+	v->vgic.hcr = in->hcr;
+	memcpy(v->vgic.ap0r, in->ap0r, sizeof(in->ap0r));
+	memcpy(v->vgic.ap1r, in->ap1r, sizeof(in->ap1r));
+	v->vgic.lr_used = 0; /* list registers are refilled from the restored interrupts at entry */
+	v->state = in->state;
+	v->vtimer_hw_active = in->vtimer_hw_active;
+	v->ptimer_hw_active = in->ptimer_hw_active;
+	v->boot_pc = in->boot_pc;
+	v->boot_x0 = in->boot_x0;
+	v->mmio_retry = false;
+	v->standby_hung = false;
+}
+
+static void standby_checkpoint(struct vm *vm, struct standby *sb)
+{
+	u64 t0 = arch_counter(), pages;
+
+	pages = gm_checkpoint(&vm->mem, vm->cfg->standby.mem_pa, sb->chunks);
+	for (u32 d = 0; d < vm->nr_vdevs; d++)
+		sb->dev_len[d] = vm->vdevs[d].kind->save(&vm->vdevs[d], sb->dev_state + sb->dev_off[d]);
+	for (u32 i = 0; i < vm->nr_vcpus; i++)
+		standby_save_vcpu(&sb->vcpus[i], &vm->vcpus[i]);
+	sb->valid = true;
+	sb->taken_at = arch_counter();
+	if (vm->cfg->standby.flags & KEEL_STANDBY_HOLD_CONSOLE)
+		console_commit_output(vm->index);
+	sb->nr_checkpoints++;
+	sb->pages_copied += pages;
+	sb->last_pages = pages;
+	sb->last_copy = sb->taken_at - t0;
+	sb->last_pause = sb->taken_at - sb->op_started;
+	sb->worst_pause = MAX(sb->worst_pause, sb->last_pause);
+	if (sb->nr_checkpoints <= 5 || sb->nr_checkpoints % SB_LOG_EVERY == 0)
+		vm_log(vm, "checkpoint #%lu: %lu pages copied, pause %lu us (copy %lu us), worst pause %lu us", sb->nr_checkpoints,
+		       pages, ticks_to_us(sb->last_pause), ticks_to_us(sb->last_copy), ticks_to_us(sb->worst_pause));
+}
+
+/* Back to the last checkpoint. False if there is none yet: the caller restarts the VM instead. */
+static bool standby_failover(struct vm *vm, struct standby *sb)
+{
+	u64 t0 = arch_counter(), pages;
+	u32 lost = 0;
+
+	if (!sb->valid)
+		return false;
+	if (vm->cfg->standby.flags & KEEL_STANDBY_HOLD_CONSOLE)
+		lost = console_discard_output(vm->index);
+	pages = gm_rollback(&vm->mem, vm->cfg->standby.mem_pa, sb->chunks);
+	for (u32 d = 0; d < vm->nr_vdevs; d++)
+		if (!vm->vdevs[d].kind->restore(&vm->vdevs[d], sb->dev_state + sb->dev_off[d], sb->dev_len[d]))
+			panic("vm %s: device %u refused its own saved state", vm->name, d);
+	for (u32 i = 0; i < vm->nr_vcpus; i++)
+		standby_load_vcpu(&vm->vcpus[i], &sb->vcpus[i]);
+	sb->nr_failovers++;
+	sb->pages_restored += pages;
+	sb->worst_failover = MAX(sb->worst_failover, arch_counter() - t0);
+	vm_log_lifecycle(vm, "failover #%lu (%s): back to checkpoint #%lu of %lu us before, %lu pages copied back, "
+			 "%u bytes of output discarded; %lu us from detection, %lu us of copying",
+			 sb->nr_failovers, sb->why, sb->nr_checkpoints, ticks_to_us(sb->failed_at - sb->taken_at), pages,
+			 lost, ticks_to_us(arch_counter() - sb->failed_at), ticks_to_us(arch_counter() - t0));
+	return true;
+}
+
+/* The last vCPU is held: do what was asked, then let every vCPU go. */
+static void standby_run_op(struct vm *vm, struct vcpu *last)
+{
+	struct standby *sb = &standbys[vm->index];
+	u32 want = __atomic_load_n(&sb->want, __ATOMIC_ACQUIRE);
+	u64 t0 = arch_counter();
+	bool restart = false;
+
+	if (vm->state == VM_RUNNING) {
+		if (want & SB_WANT_FAILOVER)
+			restart = !standby_failover(vm, sb);
+		else
+			standby_checkpoint(vm, sb);
+	}
+	sched_charge(&last->sched, arch_counter() - t0); /* the protected VM pays for its copies */
+	/* Release first: a request sent once `want` is clear must find nothing held. */
+	sb->nr_held = 0;
+	for (u32 i = 0; i < vm->nr_vcpus; i++) {
+		vm->vcpus[i].standby_held = false;
+		vcpu_request(&vm->vcpus[i], VCPU_REQ_KICK);
+	}
+	if (__atomic_and_fetch(&sb->want, ~want, __ATOMIC_ACQ_REL))
+		standby_request_all(vm); /* wanted while this one ran (a failure during a checkpoint) */
+	if (restart) {
+		vm_log_lifecycle(vm, "failure (%s) before its first checkpoint: restarting it", sb->why);
+		vm_reset(vm);
+	}
+}
+
+void standby_vcpu_hold(struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+	struct standby *sb = &standbys[vm->index];
+	struct cpu *cpu = this_cpu();
+
+	if (!__atomic_load_n(&sb->want, __ATOMIC_ACQUIRE) || vcpu->standby_held)
+		return; /* a stale request: the operation it was for is over */
+	if (cpu->current == vcpu) {
+		arch_vcpu_put(vcpu);
+		cpu->current = NULL; /* the run loop loads it again when it next runs */
+	}
+	arch_vcpu_fpsimd_release(vcpu);
+	vcpu->standby_held = true;
+	if (__atomic_add_fetch(&sb->nr_held, 1, __ATOMIC_ACQ_REL) == vm->nr_vcpus)
+		standby_run_op(vm, vcpu);
 }
 
 bool standby_vm_failed(struct vm *vm, u32 detector, const char *why)
 {
-	(void)vm;
-	(void)detector;
-	(void)why;
+	struct standby *sb = &standbys[vm->index];
+
+	if (!sb->on || (detector && !(vm->cfg->standby.detectors & detector)))
+		return false;
+	if (detector == KEEL_STANDBY_DETECT_STOP && __atomic_exchange_n(&sb->intend_stop, false, __ATOMIC_ACQ_REL))
+		return false; /* declared: a stop, not a failure */
+	sb->failed_at = arch_counter();
+	strlcpy(sb->why, why, sizeof(sb->why));
+	standby_want(vm, SB_WANT_FAILOVER);
+	return true;
+}
+
+void standby_output_pressure(struct vm *vm)
+{
+	if (standbys[vm->index].on && vm->state == VM_RUNNING)
+		standby_want(vm, SB_WANT_CHECKPOINT);
+}
+
+/* A random page of the VM's RAM (an xorshift of the counter: tests want spread, not secrecy). */
+static u64 standby_random_page(const struct vm *vm)
+{
+	u64 x = arch_counter() * 0x9e3779b97f4a7c15ull, pages = 0;
+
+	x ^= x >> 29;
+	for (u32 i = 0; i < vm->cfg->nr_mem; i++)
+		pages += vm->cfg->mem[i].size / PAGE_SIZE;
+	return x % pages;
+}
+
+/* Flip one bit of RAM page `page` (counted across the VM's regions in order). False if there is no such page. */
+static bool standby_flip_bit(struct vm *vm, u64 page, u64 seed)
+{
+	for (u32 i = 0; i < vm->cfg->nr_mem; i++) {
+		u64 n = vm->cfg->mem[i].size / PAGE_SIZE;
+		u8 *host;
+
+		if (page >= n) {
+			page -= n;
+			continue;
+		}
+		if (gm_access(&vm->mem, ipa_of(vm->cfg->mem[i].ipa + page * PAGE_SIZE), PAGE_SIZE, GM_READ | GM_WRITE,
+			      false, (void **)&host) != GM_OK)
+			return false;
+		host[seed % PAGE_SIZE] ^= (u8)(1u << (seed / PAGE_SIZE % 8));
+		arch_dcache_clean(host + seed % PAGE_SIZE, 1);
+		gm_write_done(&vm->mem, ipa_of(vm->cfg->mem[i].ipa + page * PAGE_SIZE), PAGE_SIZE);
+		vm_log(vm, "injected: bit %u of byte 0x%lx flipped in RAM page %lu", (u32)(seed / PAGE_SIZE % 8),
+		       (unsigned long)(vm->cfg->mem[i].ipa + page * PAGE_SIZE + seed % PAGE_SIZE), (unsigned long)page);
+		return true;
+	}
 	return false;
+}
+
+/* A fault of kind KEEL_INJECT_* into vcpu's VM (vcpu: the one to corrupt or hang). */
+static s64 standby_inject(struct vcpu *vcpu, u32 kind, u64 arg)
+{
+	struct vm *vm = vcpu->vm;
+	u64 seed = arch_counter() * 0xbf58476d1ce4e5b9ull;
+
+	switch (kind) {
+	case KEEL_INJECT_BITFLIP:
+		return standby_flip_bit(vm, arg == KEEL_INJECT_RANDOM ? standby_random_page(vm) : arg, seed >> 20) ?
+			       KEEL_RET_SUCCESS :
+			       KEEL_RET_INVALID_PARAMETER;
+	case KEEL_INJECT_CORRUPT_REG:
+		/* Where the guest goes next and what it finds there: garbage, as after a bit flip in a register. */
+		for (u32 i = 0; i < 31; i++)
+			vcpu->regs.x[i] ^= seed ^ arg ^ ((u64)i << 56);
+		vcpu->regs.pc = 0xdead0000ull | (seed >> 40 & 0xfffc);
+		vm_log(vm, "injected: vcpu %u registers scrambled, pc now 0x%lx", vcpu->index, vcpu->regs.pc);
+		return KEEL_RET_SUCCESS;
+	case KEEL_INJECT_HANG:
+		vcpu->standby_hung = true;
+		vcpu_request(vcpu, VCPU_REQ_KICK); /* through the scheduler, which skips it from now on */
+		vm_log(vm, "injected: vcpu %u hangs", vcpu->index);
+		return KEEL_RET_SUCCESS;
+	default:
+		return standby_vm_failed(vm, 0, "injected failure") ? KEEL_RET_SUCCESS : KEEL_RET_NOT_SUPPORTED;
+	}
+}
+
+bool standby_console_inject(struct vm *vm, u32 kind)
+{
+	if (!standbys[vm->index].on || vm->state != VM_RUNNING)
+		return false;
+	if (kind == KEEL_INJECT_CORRUPT_REG || kind == KEEL_INJECT_HANG)
+		kind = KEEL_INJECT_FAIL; /* another CPU's vCPU registers are not ours to touch: fail it instead */
+	return standby_inject(&vm->vcpus[0], kind, KEEL_INJECT_RANDOM) == KEEL_RET_SUCCESS;
+}
+
+void standby_print_stats(void)
+{
+	for (u32 i = 0; i < nr_vms; i++) {
+		const struct standby *sb = &standbys[i];
+
+		if (sb->on)
+			klog("stats: vm %s standby: %lu checkpoints, %lu pages copied (last %lu), pause last %lu us worst "
+			     "%lu us, %lu failovers (worst %lu us of copying), %lu pages copied back",
+			     vms[i].name, sb->nr_checkpoints, sb->pages_copied, sb->last_pages, ticks_to_us(sb->last_pause),
+			     ticks_to_us(sb->worst_pause), sb->nr_failovers, ticks_to_us(sb->worst_failover),
+			     sb->pages_restored);
+	}
 }
 
 /* STANDBY_STATUS: only for a VM with a standby. */
 s64 hc_standby_status_check(const struct vcpu *vcpu, const struct hc_args *in)
 {
 	(void)in;
-	return vcpu->vm->cfg->standby.flags & KEEL_STANDBY_ON ? 0 : KEEL_RET_NOT_SUPPORTED;
+	return standbys[vcpu->vm->index].on ? 0 : KEEL_RET_NOT_SUPPORTED;
 }
 
 void hc_standby_status_do(struct vcpu *vcpu, const struct hc_args *in, struct hc_result *out)
 {
+	const struct standby *sb = &standbys[vcpu->vm->index];
+
 	(void)in;
 	out->x0 = KEEL_RET_SUCCESS;
-	out->x1 = 0;
-	out->x2 = 0;
+	out->x1 = sb->nr_checkpoints;
+	out->x2 = sb->nr_failovers;
 	out->x3 = vcpu->vm->cfg->standby.interval_ns;
 }
 
@@ -104,17 +483,15 @@ s64 hc_standby_intend_stop_check(const struct vcpu *vcpu, const struct hc_args *
 
 void hc_standby_intend_stop_do(struct vcpu *vcpu, const struct hc_args *in, struct hc_result *out)
 {
-	(void)vcpu;
 	(void)in;
+	__atomic_store_n(&standbys[vcpu->vm->index].intend_stop, true, __ATOMIC_RELEASE);
 	out->x0 = KEEL_RET_SUCCESS;
 }
 
 /* STANDBY_INJECT: only where the configuration allows it, and a known kind. */
 s64 hc_standby_inject_check(const struct vcpu *vcpu, const struct hc_args *in)
 {
-	const struct keel_blob_standby *sb = &vcpu->vm->cfg->standby;
-
-	if (!(sb->flags & KEEL_STANDBY_INJECT))
+	if (!standbys[vcpu->vm->index].on || !(vcpu->vm->cfg->standby.flags & KEEL_STANDBY_INJECT))
 		return KEEL_RET_DENIED;
 	if (in->x[1] > KEEL_INJECT_FAIL)
 		return KEEL_RET_INVALID_PARAMETER;
@@ -123,7 +500,5 @@ s64 hc_standby_inject_check(const struct vcpu *vcpu, const struct hc_args *in)
 
 void hc_standby_inject_do(struct vcpu *vcpu, const struct hc_args *in, struct hc_result *out)
 {
-	(void)vcpu;
-	(void)in;
-	out->x0 = KEEL_RET_NOT_SUPPORTED;
+	out->x0 = standby_inject(vcpu, (u32)in->x[1], in->x[2]);
 }

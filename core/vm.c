@@ -18,6 +18,7 @@
 #include <keel/ipc.h>
 #include <keel/irq.h>
 #include <keel/log.h>
+#include <keel/standby.h>
 #include <keel/string.h>
 #include <keel/vm.h>
 
@@ -82,6 +83,7 @@ static void vm_create(struct vm *vm, u32 index, const struct keel_blob_vm *c)
 	vdev_create_all(vm); /* the vGIC first, from the blob's device records */
 	for (u32 i = 0; i < c->nr_irqs; i++)
 		irq_assign_spi(c->irqs[i], vm);
+	standby_init(vm); /* its standby copy's bookkeeping and output commit, if configured */
 }
 
 void vm_create_all(const struct keel_blob *blob)
@@ -129,6 +131,7 @@ void vm_start(struct vm *vm)
 	vm->state = VM_RUNNING;
 	vm->vcpus[0].boot_pc = c->entry_ipa;
 	vm->vcpus[0].boot_x0 = dtb_ipa;
+	standby_vm_started(vm); /* the dirty log runs from the first instruction */
 	vcpu_request(&vm->vcpus[0], VCPU_REQ_START);
 	vm_log_lifecycle(vm, "started on CPU %u in %lu us, stage-2 tables %u of %u pages", arch_cpu_index(),
 			 (arch_counter() - t0) * 1000000 / arch_counter_freq(), vm->s2_pool.nr_used,

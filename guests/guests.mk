@@ -11,7 +11,7 @@
 GUEST_LINK_ADDR ?= 0x40000000
 GUEST_OUT ?= $(BUILD)/guests
 
-GUEST_NAMES := ticker rtexec ipcdemo test-hostile test-sentinel test-reset test-smp test-hypercall test-vgic test-passthrough \
+GUEST_NAMES := ticker rtexec ipcdemo test-standby test-hostile test-sentinel test-reset test-smp test-hypercall test-vgic test-passthrough \
 	test-sysreg test-forge test-vcpuoff test-vtimer test-churn test-churn-odd test-flood test-ipc_server test-ipc_client \
 	test-channel test-fuzz test-fuzz_smp test-stream test-hostile_ipc test-hostile_peers test-fpsimd test-aarch32 \
 	test-virtio_net_pair test-virtio_hostile test-virtio_console

@@ -52,6 +52,18 @@ bool arch_vcpu_claim_fpsimd(struct vcpu *vcpu)
 	return true;
 }
 
+void arch_vcpu_fpsimd_release(struct vcpu *vcpu)
+{
+	u32 cpu = arch_cpu_index();
+
+	if (fp_owner[cpu] != vcpu)
+		return; /* vcpu->fp is current already */
+	write_sysreg(cptr_el2, CPTR_EL2_RES1); /* Keel's own access must not trap; the next load sets TFP again */
+	isb();
+	arch_fpsimd_save(&vcpu->fp);
+	fp_owner[cpu] = NULL;
+}
+
 /* On load: the registers are this vCPU's already, or its first use claims them. */
 static void load_fpsimd_trap(const struct vcpu *vcpu)
 {

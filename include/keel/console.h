@@ -45,6 +45,18 @@ void console_keel_line(const char *text, u32 len);
 void console_panic_line(const char *text, u32 len);
 
 /* Feed a byte read from the physical UART to the multiplexer. */
+/*
+ * Output commit for standby VMs (core/standby.c): once held, VM v's output
+ * is printed only up to the last commit; commit releases (and prints, on
+ * this CPU) everything written so far; discard throws away what came after
+ * the last commit and returns how many bytes that was. held_bytes: how much
+ * waits (a racy read, for deciding on an early checkpoint).
+ */
+void console_hold_output(u32 v);
+void console_commit_output(u32 v);
+u32 console_discard_output(u32 v);
+u32 console_held_bytes(u32 v);
+
 void console_input(u8 byte);
 /* The physical UART's receive interrupt fired: feed every waiting byte to console_input(). */
 void console_poll(void);

@@ -166,6 +166,23 @@ enum gm_result gm_dirty_start(struct guest_mem *gm);
 u64 gm_dirty_harvest(struct guest_mem *gm, u64 *out, u64 out_words);
 enum gm_result gm_dirty_stop(struct guest_mem *gm);
 
+/*
+ * Standby copies (core/standby.c), with the dirty log running and every
+ * vCPU of the VM out of the guest. copy_pa[i] is the copy of region i.
+ *
+ * Checkpoint: copy every page written since the last checkpoint (or the
+ * dirty log's start) into the copy, write-protect those pages again, and
+ * note every chunk's state in chunks_out (nr_chunks entries). Returns the
+ * pages copied.
+ *
+ * Rollback: make RAM what it was at that checkpoint: pages written since
+ * come back from the copy (and are write-protected again), chunks first
+ * mapped since are unmapped and forgotten, so a touch refills them from the
+ * images as before. Returns the pages copied back.
+ */
+u64 gm_checkpoint(struct guest_mem *gm, const u64 *copy_pa, struct gm_chunk *chunks_out);
+u64 gm_rollback(struct guest_mem *gm, const u64 *copy_pa, const struct gm_chunk *chunks_saved);
+
 /* Words of dirty-log storage the VM needs, and taking them from the static pool at boot. */
 u64 gm_dirty_words(const struct keel_blob_vm *cfg);
 u64 *gm_dirty_pool_take(u64 words);

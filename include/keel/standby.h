@@ -32,6 +32,24 @@ bool standby_vm_failed(struct vm *vm, u32 detector, const char *why);
 /* A device's deadline moved (vdev_kind.tick): have the VM's home CPU look again soon. */
 void vm_timer_changed(struct vm *vm);
 
+/*
+ * On the vCPU's own CPU, from the scheduler, when it sees VCPU_REQ_STANDBY:
+ * unload the vCPU and hold it. The last of the VM's vCPUs to be held runs
+ * the checkpoint or failover, then releases them all.
+ */
+void standby_vcpu_hold(struct vcpu *vcpu);
+
+/* Boot: set up the VM's standby (output commit, state storage). After VM creation, before any VM starts. */
+void standby_init(struct vm *vm);
+/* On the VM's home CPU after vm_start(): start the dirty log; the first checkpoint is one interval on. */
+void standby_vm_started(struct vm *vm);
+/* The VM's held console output fills its ring: take a checkpoint soon, which releases it. */
+void standby_output_pressure(struct vm *vm);
+/* Console commands (Ctrl-A): inject a fault of kind KEEL_INJECT_* into vm. False if it has no standby. */
+bool standby_console_inject(struct vm *vm, u32 kind);
+/* One line per standby VM: checkpoints, pages, pauses, failovers. */
+void standby_print_stats(void);
+
 /* From the scheduler on each CPU: run due VM events, and the earliest next one (counter ticks). */
 void standby_poll(struct cpu *cpu, u64 now);
 u64 standby_next_event(const struct cpu *cpu);

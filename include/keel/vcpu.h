@@ -58,6 +58,7 @@ enum vcpu_state {
 #define VCPU_REQ_STOP (1u << 2) /* the VM is stopping or resetting: park */
 #define VCPU_REQ_VM_BOOT (1u << 3) /* vCPU 0 only: build the VM's RAM and start it, on this CPU */
 #define VCPU_REQ_IPC (1u << 4) /* IPC delivered a message or a result: load it, wake (ipc_vcpu_woken) */
+#define VCPU_REQ_STANDBY (1u << 5) /* a checkpoint or failover of the VM: unload and hold (core/standby.c) */
 
 struct vm;
 
@@ -77,6 +78,8 @@ struct vcpu {
 	bool vtimer_hw_active; /* saved physical active state of its timer PPI while not loaded */
 	bool ptimer_hw_active; /* the same for its EL1 physical timer's PPI */
 	bool ptimer_in_use; /* the hardware EL1 physical timer backs it while loaded (arch/aarch64/ptimer.c) */
+	volatile bool standby_held; /* stopped for its VM's checkpoint or failover: not scheduled (core/standby.c) */
+	bool standby_hung; /* an injected hang: not scheduled until the VM fails over */
 	u64 nr_exits;
 	struct sched_entity sched;
 	struct ipc_vcpu ipc; /* synchronous IPC state, under the IPC lock (keel/ipc.h) */

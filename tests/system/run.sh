@@ -20,6 +20,8 @@
 # Tests of kind "smoke" run scripts/smoke.py on the compiled configuration.
 # Flag "corrupt-blob" flips one byte of the compiled blob before booting, and
 # "expect-panic" makes Keel's PANIC line an expected marker, not a failure.
+# "sequence": the lines "[VM] seq N" must count 1, 2, 3, ... per VM with no
+# number repeated, skipped or out of order (tests/system/check_sequence.py).
 # "icount" boots under -icount shift=0,sleep=off (deterministic time), and
 # "unsafe" compiles the configuration with keelcfg --unsafe.
 # Tests of kind "native" run no Keel: the config column names a Python script,
@@ -83,6 +85,9 @@ markers_missing() {
 	done
 	if [ "$summary" -eq 1 ] && ! grep -a -q -E "$SUMMARY_OK_RE" "$log"; then
 		echo "no 'SUMMARY: N tests, 0 failures' line"
+	fi
+	if [ "$sequence" -eq 1 ]; then
+		python3 tests/system/check_sequence.py "$log" || echo "the console's 'seq N' lines are not 1, 2, 3, ..."
 	fi
 }
 
@@ -183,13 +188,14 @@ parse() {
 		m=$(trim "$m")
 		[ -n "$m" ] && markers+=("$m")
 	done
-	kind=boot kill_ok=0 summary=0 ordered=0 corrupt_blob=0 expect_panic=0
+	kind=boot kill_ok=0 summary=0 ordered=0 corrupt_blob=0 expect_panic=0 sequence=0
 	qemu_extra=() keelcfg_extra=() smoke_extra=()
 	for flag in ${f[4]:-}; do
 		case $flag in
 		kill-ok) kill_ok=1 ;;
 		summary) summary=1 ;;
 		ordered) ordered=1 ;;
+		sequence) sequence=1 ;;
 		smoke) kind=smoke ;;
 		native) kind=native ;;
 		reboot-poweroff) smoke_extra=(--reboots 2 --poweroff) ;;

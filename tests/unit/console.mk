@@ -10,11 +10,11 @@ test_vuart_SRCS := tests/unit/test_vuart.c vdev/vuart_pl011.c core/vdev.c tests/
 
 test_console_SRCS := tests/unit/test_console.c core/console.c core/log.c lib/format.c \
 	tests/unit/fake_console_pl011.c tests/unit/fake_console_arch.c \
-	tests/unit/fake_console_vms.c tests/unit/fake_virtio_none.c
+	tests/unit/fake_console_vms.c tests/unit/fake_virtio_none.c tests/unit/fake_standby_none.c
 test_console_LIBS := -lpthread
 
 # The emulated PL011 feeding the real console: long lines, prompts, escapes end to end.
 UNIT_TESTS += test_console_vuart
 test_console_vuart_SRCS := tests/unit/test_console_vuart.c vdev/vuart_pl011.c core/vdev.c core/console.c \
 	core/log.c lib/format.c tests/unit/fake_console_pl011.c tests/unit/fake_console_arch.c \
-	tests/unit/fake_console_vgic.c tests/unit/fake_virtio_none.c
+	tests/unit/fake_console_vgic.c tests/unit/fake_virtio_none.c tests/unit/fake_standby_none.c

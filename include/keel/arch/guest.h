@@ -48,6 +48,13 @@ void arch_vcpu_put(struct vcpu *vcpu);
  * trapping. False if vcpu owned them already. On vcpu's CPU, loaded.
  */
 bool arch_vcpu_claim_fpsimd(struct vcpu *vcpu);
+/*
+ * On vcpu's CPU, vcpu not loaded: if this CPU's FP/SIMD registers hold its
+ * state, save them to vcpu->fp and give them up, so vcpu->fp is the whole
+ * truth (a checkpoint reads it, a failover replaces it) and its next use
+ * reloads it from there.
+ */
+void arch_vcpu_fpsimd_release(struct vcpu *vcpu);
 /* Architectural reset values of the vCPU's system registers (no virtual SError pending). */
 void arch_vcpu_reset_sysregs(struct vcpu *vcpu);
 /* Reset the vCPU's general registers: enter at pc with x0, at the guest kernel's level with every exception masked. */
