@@ -133,6 +133,7 @@ static void blob_vm(const struct cfg_system *sys, const struct cfg_vm *vm,
 	blob_vdevs(sys, vm, plat, out);
 	out->nr_ipc_slots = ipc_vm_slots(sys, (u32)(vm - sys->vms), out->ipc_slots, &out->nr_endpoints);
 	out->nr_channels = channel_vm_records(sys, (u32)(vm - sys->vms), out->channels);
+	standby_blob(sys, plat, (u32)(vm - sys->vms), &out->standby); /* standby.c */
 }
 
 void blob_build(const struct cfg_system *sys, const struct cfg_layout *lays,

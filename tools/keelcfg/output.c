@@ -233,6 +233,8 @@ static void text_vm(struct output_text *t, const struct cfg_system *sys, const s
 		text_add(t, "%s", ipc);
 		ipc_timing_text_vm(sys, (u32)(vm - sys->vms), ipc, sizeof(ipc)); /* ipc_timing.c */
 		text_add(t, "%s", ipc);
+		standby_text_vm(sys, plat, (u32)(vm - sys->vms), ipc, sizeof(ipc)); /* standby.c */
+		text_add(t, "%s", ipc);
 	}
 }
 
