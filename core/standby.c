@@ -358,8 +358,12 @@ bool standby_vm_failed(struct vm *vm, u32 detector, const char *why)
 
 	if (!sb->on || (detector && !(vm->cfg->standby.detectors & detector)))
 		return false;
-	if (detector == KEEL_STANDBY_DETECT_STOP && __atomic_exchange_n(&sb->intend_stop, false, __ATOMIC_ACQ_REL))
-		return false; /* declared: a stop, not a failure */
+	if (detector == KEEL_STANDBY_DETECT_STOP && __atomic_exchange_n(&sb->intend_stop, false, __ATOMIC_ACQ_REL)) {
+		/* Declared: a stop, not a failure, and what the VM printed before it stands. */
+		if (vm->cfg->standby.flags & KEEL_STANDBY_HOLD_CONSOLE)
+			console_commit_output(vm->index);
+		return false;
+	}
 	sb->failed_at = arch_counter();
 	strlcpy(sb->why, why, sizeof(sb->why));
 	standby_want(vm, SB_WANT_FAILOVER);

@@ -23,11 +23,14 @@
  * many. Markers: "standby-test: PASS: N failovers", SUMMARY.
  */
 #include <guest/fdt.h>
+#include <guest/gic.h>
 #include <guest/guest.h>
+#include <guest/platform.h>
 #include <guest/keel.h>
 #include <guest/print.h>
 #include <guest/psci.h>
 #include <guest/report.h>
+#include <guest/sysreg.h>
 #include <guest/timer.h>
 
 #define PAGE 4096u
@@ -63,12 +66,26 @@ static uint32_t data_checksum(void)
 	return sum;
 }
 
-static void delay_us(uint64_t us)
-{
-	uint64_t end = timer_now() + timer_freq() * us / 1000000;
+static volatile uint32_t woken;
 
-	while (timer_now() < end)
-		;
+static void on_timer(uint32_t intid)
+{
+	(void)intid;
+	timer_stop();
+	woken = 1;
+}
+
+/*
+ * Sleep in WFI until the virtual timer fires: the CPU is idle meanwhile (under
+ * -icount a busy loop would take virtual time from the other CPU's guests),
+ * and a checkpoint may find the timer armed, its interrupt pending or active.
+ */
+static void sleep_us(uint64_t us)
+{
+	woken = 0;
+	timer_arm_at(timer_now() + timer_freq() * us / 1000000);
+	while (!woken)
+		irq_wait();
 }
 
 /* The page index of data_page in the VM's RAM, as STANDBY_INJECT counts pages. */
@@ -100,7 +117,7 @@ static void count_once(void)
 		work[p][seq % (PAGE / 4)] += (uint32_t)seq;
 	data_page[seq % (PAGE / 4)] ^= (uint32_t)seq; /* changed with its checksum: not a fault */
 	data_sum = data_checksum();
-	delay_us(COUNT_DELAY_US);
+	sleep_us(COUNT_DELAY_US);
 }
 
 void guest_main(void)
@@ -113,6 +130,10 @@ void guest_main(void)
 		kinds = 4;
 	if (!report(st.ret == KEEL_RET_SUCCESS, "STANDBY_STATUS answers (%ld)", st.ret))
 		report_summary();
+	gic_init_dist();
+	gic_init_cpu();
+	gic_set_handler(PLAT_VTIMER_INTID, on_timer);
+	gic_enable_private(PLAT_VTIMER_INTID, GIC_DEFAULT_PRIO);
 	for (uint32_t i = 0; i < PAGE / 4; i++)
 		data_page[i] = i * 2654435761u;
 	data_sum = data_checksum();

@@ -87,7 +87,8 @@ markers_missing() {
 		echo "no 'SUMMARY: N tests, 0 failures' line"
 	fi
 	if [ "$sequence" -eq 1 ]; then
-		python3 tests/system/check_sequence.py "$log" || echo "the console's 'seq N' lines are not 1, 2, 3, ..."
+		local seq_msg
+		seq_msg=$(python3 tests/system/check_sequence.py "$log") || echo "$seq_msg"
 	fi
 }
 
