@@ -54,6 +54,7 @@ struct cfg_loc {
 
 #include "ipc.h" /* IPC endpoints (struct cfg_ipc), which use struct cfg_loc */
 #include "virtio.h" /* virtio devices (struct cfg_virtio) */
+#include "watchdog.h" /* its SP805 watchdog (struct cfg_watchdog) */
 
 /* An image named by the configuration, and what the probe found in it. */
 struct cfg_image {
@@ -189,6 +190,7 @@ struct cfg_vm {
 	struct cfg_loc accept_loc;
 
 	struct cfg_virtio virtio; /* its virtio-mmio devices (virtio.h) */
+	struct cfg_watchdog watchdog; /* its SP805 watchdog (watchdog.h) */
 };
 
 struct cfg_system {

@@ -324,8 +324,10 @@ static void parse_vm(struct parse_ctx *c, struct cfg_system *sys, int node)
 			parse_tasks(c, vm, sub, path);
 		} else if (!strcmp(name, "virtio")) {
 			virtio_parse(c->fdt, sub, path, c->map, vm, c->d); /* virtio.c */
+		} else if (!strcmp(name, "watchdog")) {
+			watchdog_parse(c->fdt, sub, path, c->map, vm, c->d); /* watchdog.c */
 		} else {
-			parse_unknown_node(c, path, "a VM holds memory@..., guest-properties, tasks and virtio");
+			parse_unknown_node(c, path, "a VM holds memory@..., guest-properties, tasks, virtio and watchdog");
 		}
 	}
 }

@@ -496,5 +496,6 @@ void validate_system(const struct cfg_system *sys, const struct platform_desc *p
 	ipc_validate(sys, d); /* /ipc: endpoints and grants (ipc.c) */
 	channel_validate(sys, plat, d); /* /channels (channel.c) */
 	virtio_validate(sys, plat, d); /* virtio devices (virtio_check.c) */
+	watchdog_validate(sys, plat, d); /* its SP805 (watchdog.c) */
 	policy_validate(sys, opts->unsafe, d); /* secure VMs (policy.c) */
 }
