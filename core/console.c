@@ -553,7 +553,7 @@ static void console_escape_key(u8 byte)
 		console_help();
 	} else if (byte == 's') {
 		sched_print_stats(NULL);
-		standby_print_stats();
+		standby_print_stats(NULL);
 	} else if (byte == 'f' || byte == 'b') {
 		/* Fault injection for trying out standby by hand: the same faults as the STANDBY_INJECT call. */
 		if (console_focus >= nr_vms ||

@@ -448,12 +448,12 @@ bool standby_console_inject(struct vm *vm, u32 kind)
 	return standby_inject(&vm->vcpus[0], kind, KEEL_INJECT_RANDOM) == KEEL_RET_SUCCESS;
 }
 
-void standby_print_stats(void)
+void standby_print_stats(const struct vm *only)
 {
 	for (u32 i = 0; i < nr_vms; i++) {
 		const struct standby *sb = &standbys[i];
 
-		if (sb->on)
+		if (sb->on && (!only || only == &vms[i]))
 			klog("stats: vm %s standby: %lu checkpoints, %lu pages copied (last %lu), pause last %lu us worst "
 			     "%lu us, %lu failovers (worst %lu us of copying), %lu pages copied back",
 			     vms[i].name, sb->nr_checkpoints, sb->pages_copied, sb->last_pages, ticks_to_us(sb->last_pause),

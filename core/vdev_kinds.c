@@ -6,6 +6,7 @@
  * is its instance 0 (vm_vgic()).
  */
 #include <keel/log.h>
+#include <keel/sp805.h>
 #include <keel/vdev.h>
 #include <keel/virtio.h>
 #include <keel/vm.h>
@@ -17,6 +18,7 @@ static const struct vdev_kind *const vdev_kinds[] = {
 	&virtio_console_kind,
 	&virtio_net_kind,
 	&virtio_blk_kind,
+	&sp805_kind,
 };
 
 const struct vdev_kind *vdev_kind_find(u32 id)

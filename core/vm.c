@@ -192,6 +192,7 @@ void vm_vcpu_parked(struct vcpu *vcpu)
 		vm_log_lifecycle(vm, "stopped after %lu exits, %u MiB of its RAM touched", vm_total_exits(vm),
 				 vm->mem.nr_chunks_mapped * (u32)(GM_CHUNK / MiB));
 		sched_print_stats(vm);
+		standby_print_stats(vm);
 		if (all_vms_off()) {
 			klog("every VM is off: powering the machine off");
 			arch_system_off();

@@ -30,6 +30,7 @@
 #include <guest/print.h>
 #include <guest/psci.h>
 #include <guest/report.h>
+#include <guest/string.h>
 #include <guest/sysreg.h>
 #include <guest/timer.h>
 
@@ -64,6 +65,44 @@ static uint32_t data_checksum(void)
 	for (uint32_t i = 0; i < PAGE / 4; i++)
 		sum = (sum << 1 | sum >> 31) ^ data_page[i];
 	return sum;
+}
+
+/* The VM's SP805 watchdog, if it has one (keel-test,watchdog): fed at every count. */
+#define WD_LOAD 0x000
+#define WD_CONTROL 0x008
+#define WD_INTCLR 0x00c
+#define WD_LOCK 0xc00
+#define WD_UNLOCK 0x1acce551u
+#define WD_INTEN_RESEN 3u
+#define WD_PERIOD_MS 50 /* interrupt after one period unfed, failure after two */
+
+static volatile uint32_t *watchdog;
+
+static void wd_write(uint32_t reg, uint32_t value)
+{
+	watchdog[reg / 4] = value;
+}
+
+/* Find the watchdog@... node and start it: WDOGCLK is keelcfg's /wdog-clk. */
+static bool watchdog_start(void)
+{
+	char name[64], path[80];
+	uint64_t base;
+	uint32_t rate = 0;
+
+	for (uint32_t i = 0; fdt_child_name("/", i, name, sizeof(name)); i++) {
+		if (strncmp(name, "watchdog@", 9))
+			continue;
+		snprintf(path, sizeof(path), "/%s", name);
+		if (!fdt_read_u64_at(path, "reg", 0, &base) || !fdt_read_u32("/wdog-clk", "clock-frequency", &rate))
+			return false;
+		watchdog = (volatile uint32_t *)(uintptr_t)base;
+		wd_write(WD_LOCK, WD_UNLOCK);
+		wd_write(WD_LOAD, rate / 1000 * WD_PERIOD_MS);
+		wd_write(WD_CONTROL, WD_INTEN_RESEN);
+		return true;
+	}
+	return false;
 }
 
 static volatile uint32_t woken;
@@ -116,6 +155,8 @@ static void count_once(void)
 	for (uint32_t p = 0; p < WORK_PAGES; p++)
 		work[p][seq % (PAGE / 4)] += (uint32_t)seq;
 	data_page[seq % (PAGE / 4)] ^= (uint32_t)seq; /* changed with its checksum: not a fault */
+	if (watchdog)
+		wd_write(WD_INTCLR, 1); /* fed: a hung vCPU stops doing this */
 	data_sum = data_checksum();
 	sleep_us(COUNT_DELAY_US);
 }
@@ -126,10 +167,13 @@ void guest_main(void)
 	struct standby_status st = standby_status();
 
 	fdt_read_u32("/chosen", "keel-test,failovers", &wanted);
-	if (fdt_read_u32("/chosen", "keel-test,watchdog", &with_watchdog) && with_watchdog)
-		kinds = 4;
 	if (!report(st.ret == KEEL_RET_SUCCESS, "STANDBY_STATUS answers (%ld)", st.ret))
 		report_summary();
+	if (fdt_read_u32("/chosen", "keel-test,watchdog", &with_watchdog) && with_watchdog) {
+		if (!report(watchdog_start(), "the watchdog is there and started"))
+			report_summary();
+		kinds = 4;
+	}
 	gic_init_dist();
 	gic_init_cpu();
 	gic_set_handler(PLAT_VTIMER_INTID, on_timer);

@@ -31,6 +31,10 @@
  *                          are held together, in VM index order (the one
  *                          place two VMs' locks are held at once); a network
  *                          port lets its own go before taking a receiver's.
+ *   3b. sp805->lock        a VM's SP805 watchdog (vdev/sp805.c): its
+ *                          registers and count. Under it only its vGIC lock;
+ *                          it kicks the home CPU (vm_timer_changed) after
+ *                          letting it go
  *   4. vm_vgic(vm)->lock   every interrupt's state in one VM (vdev/vgic_*.c);
  *                          may log a guest's mistake
  *   5. log_lock            per-VM log rate limits (core/log.c), a leaf:

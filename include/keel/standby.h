@@ -47,8 +47,8 @@ void standby_vm_started(struct vm *vm);
 void standby_output_pressure(struct vm *vm);
 /* Console commands (Ctrl-A): inject a fault of kind KEEL_INJECT_* into vm. False if it has no standby. */
 bool standby_console_inject(struct vm *vm, u32 kind);
-/* One line per standby VM: checkpoints, pages, pauses, failovers. */
-void standby_print_stats(void);
+/* One line per standby VM (or only for `only`): checkpoints, pages, pauses, failovers. */
+void standby_print_stats(const struct vm *only);
 
 /* From the scheduler on each CPU: run due VM events, and the earliest next one (counter ticks). */
 void standby_poll(struct cpu *cpu, u64 now);

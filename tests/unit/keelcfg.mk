@@ -7,7 +7,7 @@ KEELCFG_TEST_LIB := tools/keelcfg/diag.c tools/keelcfg/validate.c tools/keelcfg/
 	tools/keelcfg/guest_dt.c tools/keelcfg/schedcheck.c tools/keelcfg/analysis.c \
 	tools/keelcfg/srcmap.c tools/keelcfg/s2size.c tools/keelcfg/ipc.c tools/keelcfg/channel.c \
 	tools/keelcfg/policy.c tools/keelcfg/ipc_timing.c tools/keelcfg/virtio.c tools/keelcfg/virtio_check.c \
-	lib/crc32.c
+	tools/keelcfg/watchdog.c lib/crc32.c
 KEELCFG_TEST_LIB += tools/keelcfg/standby.c
 test_keelcfg_SRCS := tests/unit/test_keelcfg.c tools/keelcfg/parse.c $(KEELCFG_TEST_LIB)
 test_keelcfg_CFLAGS := -D_GNU_SOURCE -Itools/keelcfg

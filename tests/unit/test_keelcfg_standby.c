@@ -422,10 +422,10 @@ static void test_standby_blob(void **state)
 	sb->inject = true;
 	sb->has_console = sb->console_immediate = true;
 	sb->has_detectors = true;
-	sb->detectors = KEEL_STANDBY_DETECT_WATCHDOG;
+	sb->detectors = KEEL_STANDBY_DETECT_ABORT;
 	build_blob(buf);
 	assert_int_equal(r->flags, KEEL_STANDBY_ON | KEEL_STANDBY_INJECT);
-	assert_int_equal(r->detectors, KEEL_STANDBY_DETECT_WATCHDOG);
+	assert_int_equal(r->detectors, KEEL_STANDBY_DETECT_ABORT);
 	assert_int_equal(r->interval_ns, KEEL_STANDBY_MAX_INTERVAL_NS);
 }
 

@@ -7,7 +7,7 @@ UNIT_TESTS += test_vdev_kinds test_blob test_vgic_reset
 VDEV_KINDS_TEST_SRCS := core/vdev.c core/vdev_kinds.c vdev/vgic_irq.c vdev/vgic_irqregs.c vdev/vgic_dist.c \
 	vdev/vgic_redist.c vdev/vgic_lr.c vdev/vgic_sgi.c vdev/vuart_pl011.c arch/fake/gic.c \
 	vdev/virtio_mmio.c vdev/virtio_queue.c vdev/virtio_console.c vdev/virtio_net.c vdev/virtio_blk.c \
-	tests/unit/fake_disk.c core/guest_mem.c core/stage2.c \
+	vdev/sp805.c tests/unit/fake_timer.c tests/unit/fake_disk.c core/guest_mem.c core/stage2.c \
 	core/pagetable.c arch/fake/mm.c tests/unit/fake_gm_arch.c tests/unit/fake_vms_table.c \
 	tests/unit/fake_vgic_env.c tests/unit/fake_console_sink.c
 

@@ -42,7 +42,8 @@ static void blob_vdev(struct keel_blob_vm *out, u32 kind, u64 ipa, u64 size, u32
 
 /*
  * Every VM gets the same three: GICv3 distributor, its redistributors, a
- * PL011 console; then its virtio devices in the order written (virtio.c).
+ * PL011 console; then its virtio devices in the order written (virtio.c),
+ * then its watchdog if it has one (watchdog.c).
  */
 static void blob_vdevs(const struct cfg_system *sys, const struct cfg_vm *vm,
 		       const struct platform_desc *plat, struct keel_blob_vm *out)
@@ -51,6 +52,7 @@ static void blob_vdevs(const struct cfg_system *sys, const struct cfg_vm *vm,
 	blob_vdev(out, KEEL_VDEV_GICV3_REDIST, CFG_GICR_IPA, vm->nr_vcpus * CFG_GICR_STRIDE, 0, 0);
 	blob_vdev(out, KEEL_VDEV_PL011, CFG_VUART_IPA, CFG_VUART_SIZE, CFG_VUART_INTID, 0);
 	out->nr_vdevs += virtio_vm_records(sys, plat, (u32)(vm - sys->vms), &out->vdevs[out->nr_vdevs]);
+	out->nr_vdevs += watchdog_vm_record(sys, plat, (u32)(vm - sys->vms), &out->vdevs[out->nr_vdevs]);
 }
 
 #define BLOB_NS_PER_US 1000ull

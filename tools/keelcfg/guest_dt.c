@@ -319,6 +319,8 @@ int guest_dt_build(const struct cfg_system *sys, const struct cfg_vm *vm,
 	guest_dt_irq_and_timer(&g, vm);
 	guest_dt_devices(&g, vm, plat);
 	guest_dt_virtio(&g, sys, vm, plat);
+	if (!g.err) /* watchdog.c: its SP805 and WDOGCLK */
+		g.err = watchdog_guest_dt(g.fdt, sys, plat, (u32)(vm - sys->vms), GUEST_DT_PHANDLE_CLK);
 	guest_dt_tasks(&g, vm);
 	guest_dt_chosen(&g, sys, vm, lay, seed);
 	dt_end(&g);

@@ -55,6 +55,7 @@ struct cfg_loc {
 #include "ipc.h" /* IPC endpoints (struct cfg_ipc), which use struct cfg_loc */
 #include "virtio.h" /* virtio devices (struct cfg_virtio) */
 #include "standby.h" /* standby VMs (struct cfg_standby) */
+#include "watchdog.h" /* its SP805 watchdog (struct cfg_watchdog) */
 
 /* An image named by the configuration, and what the probe found in it. */
 struct cfg_image {
@@ -191,6 +192,7 @@ struct cfg_vm {
 
 	struct cfg_virtio virtio; /* its virtio-mmio devices (virtio.h) */
 	struct cfg_standby standby; /* its standby node (standby.h) */
+	struct cfg_watchdog watchdog; /* its SP805 watchdog (watchdog.h) */
 };
 
 struct cfg_system {

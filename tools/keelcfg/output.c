@@ -225,6 +225,12 @@ static void text_vm(struct output_text *t, const struct cfg_system *sys, const s
 			 (unsigned long long)(dev->mmio.base + dev->mmio.size - 1), dev->irq);
 	}
 	text_virtio(t, sys, vm, plat);
+	{
+		char wd[160];
+
+		watchdog_text_vm(sys, plat, (u32)(vm - sys->vms), wd, sizeof(wd)); /* watchdog.c */
+		text_add(t, "%s", wd);
+	}
 	text_sched_vm(t, sys, vm);
 	{
 		char ipc[KEEL_MAX_IPC_SLOTS * 160]; /* its IPC capability slots (ipc.c) */

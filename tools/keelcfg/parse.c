@@ -326,8 +326,10 @@ static void parse_vm(struct parse_ctx *c, struct cfg_system *sys, int node)
 			virtio_parse(c->fdt, sub, path, c->map, vm, c->d); /* virtio.c */
 		} else if (!strcmp(name, "standby")) {
 			standby_parse(c->fdt, sub, path, c->map, vm, c->d); /* standby.c */
+		} else if (!strcmp(name, "watchdog")) {
+			watchdog_parse(c->fdt, sub, path, c->map, vm, c->d); /* watchdog.c */
 		} else {
-			parse_unknown_node(c, path, "a VM holds memory@..., guest-properties, tasks, virtio and standby");
+			parse_unknown_node(c, path, "a VM holds memory@..., guest-properties, tasks, virtio, watchdog and standby");
 		}
 	}
 }

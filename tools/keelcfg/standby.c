@@ -324,7 +324,9 @@ static void standby_check_state(const struct cfg_system *sys, const struct cfg_v
 			   "a standby VM may not have passthrough devices or IRQs yet (their state is not "
 			   "checkpointed yet): passthrough (%s:%d)",
 			   vm->pass_loc.file, vm->pass_loc.line);
-	/* TODO(standby): "watchdog" in detectors requires the VM's watchdog { timeout-ms = <N>; } node. */
+	if ((sb->detectors & KEEL_STANDBY_DETECT_WATCHDOG) && !vm->watchdog.given)
+		diag_error(d, &sb->detectors_loc, sb->node,
+			   "detector \"watchdog\" needs the VM's watchdog: add watchdog { timeout-ms = <N>; } to it");
 }
 
 /* Every copy of vm has a place, or one error naming the VM, its regions' sizes and the guest RAM. */

@@ -497,5 +497,6 @@ void validate_system(const struct cfg_system *sys, const struct platform_desc *p
 	channel_validate(sys, plat, d); /* /channels (channel.c) */
 	virtio_validate(sys, plat, d); /* virtio devices (virtio_check.c) */
 	standby_validate(sys, plat, d); /* standby VMs (standby.c) */
+	watchdog_validate(sys, plat, d); /* its SP805 (watchdog.c) */
 	policy_validate(sys, opts->unsafe, d); /* secure VMs (policy.c) */
 }
