@@ -14,6 +14,12 @@ bench: all bench-guest rt-load-initrd
 	python3 bench/run.py $(BENCH_ARGS)
 	python3 bench/rt.py
 	python3 bench/virtio.py
+	python3 bench/standby.py
+
+# Only standby: 1,000 faults injected into the bare-metal counter guest, pauses and
+# failover times (bench/standby.py, a few minutes).
+bench-standby: all
+	python3 bench/standby.py
 
 # Only the virtio back ends: Keel's virtio-blk against bare QEMU's, the switch's
 # round trip against a pipe's (bench/virtio.py, a few minutes).
@@ -33,4 +39,4 @@ bench-xen: $(BUILD)/bench/xen
 $(BUILD)/bench/xen: bench/packages bench/fetch-xen.sh | $(DEPS_STAMP)
 	BUILD=$(BUILD) bash bench/fetch-xen.sh
 
-.PHONY: bench bench-quick bench-xen bench-rt bench-virtio
+.PHONY: bench bench-quick bench-xen bench-rt bench-virtio bench-standby

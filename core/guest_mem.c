@@ -370,6 +370,10 @@ static void gm_protect_runs(struct guest_mem *gm, const struct gm_region *r, con
 	for (u64 p = r->first_page; p < end; p++) {
 		u64 q = p;
 
+		if (!bits[p / 64] && p % 64 == 0) {
+			p += 63; /* 64 clean pages at once: most of a checkpoint's scan */
+			continue;
+		}
 		if (!gm_bit(bits, p))
 			continue;
 		while (q + 1 < end && gm_bit(bits, q + 1))
@@ -418,7 +422,10 @@ u64 gm_checkpoint(struct guest_mem *gm, const u64 *copy_pa, struct gm_chunk *chu
 		const struct gm_region *r = &gm->regions[i];
 
 		for (u64 p = 0; p < r->size / PAGE_SIZE; p++)
-			if (gm_bit(gm->dirty, r->first_page + p)) {
+			if (!gm->dirty[(r->first_page + p) / 64] && (r->first_page + p) % 64 == 0 &&
+			    p + 64 <= r->size / PAGE_SIZE)
+				p += 63; /* a clean word: skip its 64 pages */
+			else if (gm_bit(gm->dirty, r->first_page + p)) {
 				gm_copy_page(pa_ptr(pa_of(copy_pa[i] + p * PAGE_SIZE)), pa_ptr(pa_add(r->pa, p * PAGE_SIZE)));
 				n++;
 			}

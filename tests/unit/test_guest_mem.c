@@ -317,6 +317,59 @@ static void test_dirty_log_new_chunk(void **state)
 	assert_false(s2_flags(0x40000000) & MM_WRITE);
 }
 
+/*
+ * Standby: a checkpoint copies exactly the dirty pages into the copy; a
+ * rollback brings back the pages written since and forgets chunks first
+ * touched since, for a region at an odd IPA whose last chunk is one page.
+ */
+static void test_checkpoint_rollback(void **state)
+{
+	const u64 base = 0x40100000, size = 3 * MiB + PAGE_SIZE;
+	struct s2_fault wf = { .ipa = ipa_of(0x40103000), .write = true, .kind = S2_FAULT_PERMISSION };
+	static struct gm_chunk saved[GM_MAX_CHUNKS];
+	u8 *copy = aligned_alloc(2 * MiB, 4 * MiB);
+	u64 copy_pa[1];
+
+	(void)state;
+	assert_non_null(copy);
+	memset(copy, 0xee, 4 * MiB);
+	copy_pa[0] = (u64)(uintptr_t)copy;
+	add_region(base, 0, size);
+	init_gm();
+	assert_int_equal(gm_dirty_start(&gm), GM_OK);
+	assert_int_equal(touch(base, true), GM_OK); /* the first chunk: 1 MiB, 256 pages */
+	assert_int_equal(gm_copy_to_guest(&gm, ipa_of(0x40103000), "before", 6, false), GM_OK);
+	assert_int_equal(gm_checkpoint(&gm, copy_pa, saved), 256);
+	assert_memory_equal(copy, ram, 1 * MiB);
+	assert_memory_equal(copy + 0x3000, "before", 6);
+	assert_true(saved[0].mapped);
+	assert_false(saved[1].mapped);
+	assert_false(s2_flags(0x40103000) & MM_WRITE);
+	assert_int_equal(gm_checkpoint(&gm, copy_pa, saved), 0); /* nothing written since */
+
+	/* After the checkpoint: a guest write to one page, and a new chunk touched and written. */
+	assert_int_equal(gm_fault(&gm, &wf), GM_OK);
+	memcpy(through_s2(0x40103000), "after!", 6);
+	assert_int_equal(touch(0x40200000, true), GM_OK);
+	memcpy(through_s2(0x40200010), "new", 3);
+	assert_int_equal(touch(0x40400000, true), GM_OK); /* the one-page chunk */
+
+	/* Back to the checkpoint: one page copied back, both new chunks forgotten. */
+	assert_int_equal(gm_rollback(&gm, copy_pa, saved), 1);
+	assert_memory_equal(through_s2(0x40103000), "before", 6);
+	assert_false(s2_flags(0x40103000) & MM_WRITE); /* logged again from here */
+	assert_false(s2_walk(&s2, ipa_of(0x40200000), NULL, NULL));
+	assert_false(s2_walk(&s2, ipa_of(0x40400000), NULL, NULL));
+	assert_int_equal(gm.nr_chunks_mapped, 1);
+	assert_int_equal(touch(0x40200000, false), GM_OK);
+	assert_true(zero_through_s2(0x40200000, 2 * MiB)); /* filled afresh, not what was written after */
+	assert_int_equal(touch(0x40400000, false), GM_OK);
+	assert_true(zero_through_s2(0x40400000, PAGE_SIZE));
+	/* The refilled chunks are new since the checkpoint: the next one copies them whole. */
+	assert_int_equal(gm_checkpoint(&gm, copy_pa, saved), 513);
+	free(copy);
+}
+
 /* Running out of the VM's own table pages is an error code for that VM; a reset gives every page back. */
 static void test_pool_exhaustion(void **state)
 {
@@ -492,6 +545,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_icache_after_image, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pool_sized_by_keelcfg, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_vcpus_race, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_checkpoint_rollback, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

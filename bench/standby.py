@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""Standby benchmark (docs/standby.md): 1,000 faults injected into the
+bare-metal counter guest, all of which must be recovered, with the console
+showing one unbroken count; checkpoint pauses against the pages copied, and
+failover times, from Keel's own log lines.
+
+Runs configs/tests/standby.dts with keel-test,failovers raised to 1,000 and the
+real-time executive beside it kept running for the whole time, under
+-icount shift=0,sleep=off (deterministic: times are virtual, one instruction
+one nanosecond). Writes build/bench/standby.md and prints it.
+
+  python3 bench/standby.py [--faults N] [--interval MS]
+"""
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, 'build', 'bench', 'standby')
+
+CKPT = re.compile(r'checkpoint #(\d+): (\d+) pages copied, pause (\d+) us \(copy (\d+) us\)')
+FAIL = re.compile(r'failover #(\d+) \((.*?)\): back to checkpoint #\d+ of (\d+) us before, (\d+) pages copied back, '
+                  r'(\d+) bytes of output discarded; (\d+) us from detection, (\d+) us of copying')
+STATS = re.compile(r'stats: vm counter standby: (\d+) checkpoints, (\d+) pages copied .* pause last \d+ us worst '
+                   r'(\d+) us, (\d+) failovers')
+RT = re.compile(r'\[rt\] rtexec: total jobs (\d+) misses (\d+)')
+
+
+def make_config(faults, interval, jobs):
+    src = open(os.path.join(ROOT, 'configs/tests/standby.dts')).read()
+    src = re.sub(r'keel-test,failovers = <\d+>', f'keel-test,failovers = <{faults}>', src)
+    src = re.sub(r'interval-ms = <\d+>', f'interval-ms = <{interval}>', src)
+    src = re.sub(r'keel-test,jobs = <\d+>', f'keel-test,jobs = <{jobs}>', src)
+    src = src.replace('"build/', f'"{ROOT}/build/')
+    os.makedirs(OUT, exist_ok=True)
+    path = os.path.join(OUT, 'standby-bench.dts')
+    open(path, 'w').write(src)
+    return path
+
+
+def run(faults, interval):
+    # The real-time guest must outlive the counter: about 30 ms of guest time per fault.
+    cfg = make_config(faults, interval, jobs=max(4000, faults * 40))
+    subprocess.run([os.path.join(ROOT, 'build/tools/keelcfg'), '--out', os.path.join(OUT, 'cfg'), cfg],
+                   check=True, stdout=subprocess.DEVNULL)
+    log = os.path.join(OUT, 'console.log')
+    with open(log, 'w') as f:
+        subprocess.run(['bash', os.path.join(ROOT, 'scripts/run-qemu.sh'), '--timeout', str(60 + faults),
+                        os.path.join(OUT, 'cfg'), '--', '-icount', 'shift=0,sleep=off'],
+                       stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    return log
+
+
+def pct(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * p / 100))] if values else 0
+
+
+def report(log, faults, interval):
+    text = open(log, errors='replace').read()
+    ckpts = [tuple(map(int, m.groups())) for m in CKPT.finditer(text)]
+    fails = [m.groups() for m in FAIL.finditer(text)]
+    stats = STATS.search(text)
+    rt = RT.search(text)
+    seq = subprocess.run([sys.executable, os.path.join(ROOT, 'tests/system/check_sequence.py'), log],
+                         capture_output=True, text=True)
+    kinds = {}
+    for f in fails:
+        kinds[f[1]] = kinds.get(f[1], 0) + 1
+    detect = [int(f[5]) for f in fails]
+    copy_back = [int(f[6]) for f in fails]
+    lost = [int(f[2]) for f in fails]
+    lines = [
+        f'# Standby benchmark: {faults} injected faults, checkpoint every {interval} ms (-icount shift=0)',
+        '',
+        f'- failovers: {len(fails)} of {faults} faults recovered '
+        f'({", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))})',
+        f'- console count: {"unbroken" if seq.returncode == 0 else "BROKEN: " + seq.stdout.strip()}',
+        f'- real-time VM beside it: {rt.group(1)} jobs, {rt.group(2)} deadline misses' if rt else
+        '- real-time VM: no report',
+    ]
+    if stats:
+        lines.append(f'- checkpoints: {stats.group(1)}, {stats.group(2)} pages copied in all, worst pause '
+                     f'{stats.group(3)} us')
+    lines += ['', '| checkpoint (logged ones) | pages copied | pause us | copy us |', '|---|---|---|---|']
+    lines += [f'| #{c[0]} | {c[1]} | {c[2]} | {c[3]} |' for c in ckpts[:12]]
+    if detect:
+        lines += ['', '| failover | median | 95th percentile | worst |', '|---|---|---|---|',
+                  f'| detection to release, us | {statistics.median(detect):.0f} | {pct(detect, 95)} | {max(detect)} |',
+                  f'| copying back, us | {statistics.median(copy_back):.0f} | {pct(copy_back, 95)} | {max(copy_back)} |',
+                  f'| guest work lost (since checkpoint), us | {statistics.median(lost):.0f} | {pct(lost, 95)} | '
+                  f'{max(lost)} |']
+    out = '\n'.join(lines) + '\n'
+    open(os.path.join(ROOT, 'build', 'bench', 'standby.md'), 'w').write(out)
+    print(out)
+    return len(fails) == faults and seq.returncode == 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--faults', type=int, default=1000)
+    ap.add_argument('--interval', type=int, default=20)
+    a = ap.parse_args()
+    log = run(a.faults, a.interval)
+    return 0 if report(log, a.faults, a.interval) else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
