@@ -38,6 +38,7 @@
  *     Ctrl-A s         per-vCPU scheduling statistics, and standby statistics
  *     Ctrl-A f         the input VM fails (standby VMs: it fails over)
  *     Ctrl-A b         flip a bit in a random page of the input VM (standby VMs)
+ *     Ctrl-A h         hang every vCPU of the input VM (standby VMs: its watchdog fails it over)
  *     Ctrl-A Ctrl-A    send one Ctrl-A to the focused VM
  *
  * (scripts/run-qemu.sh moves QEMU's own -nographic escape to Ctrl-] so that
@@ -529,7 +530,7 @@ static void console_deliver(u8 byte)
 static void console_help(void)
 {
 	klog("console: Ctrl-A N: input to VM N; Ctrl-A s: scheduling and standby statistics; "
-	     "Ctrl-A f / b: fail the input VM / flip a bit in its RAM (standby VMs); "
+	     "Ctrl-A f / b / h: fail the input VM / flip a bit in its RAM / hang it (standby VMs); "
 	     "Ctrl-A Ctrl-A: send Ctrl-A; Ctrl-A ?: this list");
 	for (u32 i = 0; i < nr_vms; i++)
 		klog("console:   %u  %s%s", i, vms[i].name, i == console_focus ? "  (input)" : "");
@@ -554,10 +555,11 @@ static void console_escape_key(u8 byte)
 	} else if (byte == 's') {
 		sched_print_stats(NULL);
 		standby_print_stats(NULL);
-	} else if (byte == 'f' || byte == 'b') {
+	} else if (byte == 'f' || byte == 'b' || byte == 'h') {
 		/* Fault injection for trying out standby by hand: the same faults as the STANDBY_INJECT call. */
-		if (console_focus >= nr_vms ||
-		    !standby_console_inject(&vms[console_focus], byte == 'f' ? KEEL_INJECT_FAIL : KEEL_INJECT_BITFLIP))
+		u32 kind = byte == 'f' ? KEEL_INJECT_FAIL : byte == 'b' ? KEEL_INJECT_BITFLIP : KEEL_INJECT_HANG;
+
+		if (console_focus >= nr_vms || !standby_console_inject(&vms[console_focus], kind))
 			klog("console: the input VM has no running standby: nothing injected");
 	} else {
 		klog("console: unknown key after Ctrl-A; Ctrl-A ? lists the keys");

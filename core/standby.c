@@ -32,6 +32,7 @@
 #include <keel/hypercall.h>
 #include <keel/log.h>
 #include <keel/sched.h>
+#include <keel/sp805.h>
 #include <keel/standby.h>
 #include <keel/string.h>
 #include <keel/vcpu.h>
@@ -282,7 +283,7 @@ static void standby_checkpoint(struct vm *vm, struct standby *sb)
 /* Back to the last checkpoint. False if there is none yet: the caller restarts the VM instead. */
 static bool standby_failover(struct vm *vm, struct standby *sb)
 {
-	u64 t0 = arch_counter(), pages;
+	u64 t0 = arch_counter(), pages, age;
 	u32 lost = 0;
 
 	if (!sb->valid)
@@ -290,17 +291,22 @@ static bool standby_failover(struct vm *vm, struct standby *sb)
 	if (vm->cfg->standby.flags & KEEL_STANDBY_HOLD_CONSOLE)
 		lost = console_discard_output(vm->index);
 	pages = gm_rollback(&vm->mem, vm->cfg->standby.mem_pa, sb->chunks);
-	for (u32 d = 0; d < vm->nr_vdevs; d++)
+	for (u32 d = 0; d < vm->nr_vdevs; d++) {
 		if (!vm->vdevs[d].kind->restore(&vm->vdevs[d], sb->dev_state + sb->dev_off[d], sb->dev_len[d]))
 			panic("vm %s: device %u refused its own saved state", vm->name, d);
+		if (vm->vdevs[d].kind == &sp805_kind)
+			sp805_failover_feed(&vm->vdevs[d]);
+	}
 	for (u32 i = 0; i < vm->nr_vcpus; i++)
 		standby_load_vcpu(&vm->vcpus[i], &sb->vcpus[i]);
 	sb->nr_failovers++;
 	sb->pages_restored += pages;
 	sb->worst_failover = MAX(sb->worst_failover, arch_counter() - t0);
+	/* A failure seen by a device or the console while a checkpoint was taken: that checkpoint is the one. */
+	age = sb->failed_at > sb->taken_at ? sb->failed_at - sb->taken_at : 0;
 	vm_log_lifecycle(vm, "failover #%lu (%s): back to checkpoint #%lu of %lu us before, %lu pages copied back, "
 			 "%u bytes of output discarded; %lu us from detection, %lu us of copying",
-			 sb->nr_failovers, sb->why, sb->nr_checkpoints, ticks_to_us(sb->failed_at - sb->taken_at), pages,
+			 sb->nr_failovers, sb->why, sb->nr_checkpoints, ticks_to_us(age), pages,
 			 lost, ticks_to_us(arch_counter() - sb->failed_at), ticks_to_us(arch_counter() - t0));
 	return true;
 }
@@ -443,8 +449,17 @@ bool standby_console_inject(struct vm *vm, u32 kind)
 {
 	if (!standbys[vm->index].on || vm->state != VM_RUNNING)
 		return false;
-	if (kind == KEEL_INJECT_CORRUPT_REG || kind == KEEL_INJECT_HANG)
-		kind = KEEL_INJECT_FAIL; /* another CPU's vCPU registers are not ours to touch: fail it instead */
+	if (kind == KEEL_INJECT_HANG) {
+		/* Every vCPU stops being scheduled (a flag each one's CPU reads at its next pick): a whole-VM hang. */
+		vm_log(vm, "injected from the console: every vCPU hangs");
+		for (u32 i = 0; i < vm->nr_vcpus; i++) {
+			vm->vcpus[i].standby_hung = true;
+			vcpu_request(&vm->vcpus[i], VCPU_REQ_KICK);
+		}
+		return true;
+	}
+	if (kind == KEEL_INJECT_CORRUPT_REG)
+		kind = KEEL_INJECT_FAIL; /* another CPU's vCPU registers are not this CPU's to touch: fail it instead */
 	return standby_inject(&vm->vcpus[0], kind, KEEL_INJECT_RANDOM) == KEEL_RET_SUCCESS;
 }
 

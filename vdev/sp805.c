@@ -337,6 +337,20 @@ static bool sp805_restore(struct vdev *dev, const void *buf, u32 len)
 	return true;
 }
 
+void sp805_failover_feed(struct vdev *dev)
+{
+	struct sp805 *w = dev->state;
+
+	spin_lock(&w->lock);
+	w->ris = false;
+	w->failed = false;
+	w->zeros = false;
+	sp805_restart(w, w->load, arch_counter());
+	sp805_update_irq(w);
+	spin_unlock(&w->lock);
+	vm_timer_changed(dev->vm);
+}
+
 /* One per VM, 4 KiB, an SPI, a WDOGCLK the counter can time: 1 Hz up to its own frequency. */
 static const char *sp805_check(const struct keel_blob_vm *vm, const struct keel_blob_vdev *rec)
 {

@@ -39,4 +39,12 @@
 
 extern const struct vdev_kind sp805_kind;
 
+/*
+ * After a failover restored the watchdog: count a whole period again, as if
+ * the guest had just fed it. The checkpoint may have been taken while the
+ * guest hung, with the count nearly run out; without this the restored guest
+ * would fail again before it could feed. (core/standby.c)
+ */
+void sp805_failover_feed(struct vdev *dev);
+
 #endif

@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""Standby with Debian Linux (issue 11, tests b and d): boots
+configs/tests/standby-linux.dts under Keel, starts busybox's `watchdog` on the
+guest's SP805 and a write-heavy workload that appends checksummed lines to a
+log in tmpfs, then injects faults from Keel's console:
+
+  Ctrl-A f   the VM fails now                       (a failover must follow)
+  Ctrl-A h   every vCPU hangs: the watchdog expires  (a failover must follow)
+  Ctrl-A b   one bit flips in a random page          (harmless or detected)
+
+After every fault and again at the end it checks, through the shell, that the
+log is consistent (line i holds i and the running checksum of 1..i) and still
+growing, and that Keel never restarted the VM from its images. A failover puts
+the whole VM (page cache, the workload's variables, the shell) back to one
+consistent checkpoint, so the log can lose at most the lines of one interval,
+never hold a broken or repeated one.
+
+    tests/linux/standby_linux.py [--out DIR] [--timeout SEC] [--faults N]
+
+A system test of kind "native": prints the console log, then
+"STANDBY-LINUX OK: ..." or "STANDBY-LINUX FAIL: ..."; exits 1 on failure.
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+from smoke import PROMPT, Console, SmokeError, run_command  # noqa: E402
+
+CONFIG = os.path.join(ROOT, "configs", "tests", "standby-linux.dts")
+FAILOVER_RE = re.compile(r"\[keel\] vm linux: failover #(\d+) \(([^)]*)\)")
+LOG_RE = re.compile(r"LOG (OK|BAD) (\d+)")
+WORKLOAD = ("(i=0; s=0; while :; do i=$((i+1)); s=$(( (s*31+i) % 1000000007 )); "
+            "echo \"$i $s\" >> /tmp/log; done) >/dev/null 2>&1 &")
+CHECK = ("awk '{ if ($1 != NR) bad = 1; s = (s * 31 + NR) % 1000000007; if ($2 != s) bad = 1 } "
+         "END { print \"LOG\", (bad ? \"BAD\" : \"OK\"), NR }' /tmp/log")
+CTRL_A = b"\x01"
+
+
+def fault_plan(n):
+    """Which key each fault is: mostly failures, every tenth a hang, two in ten bit flips."""
+    return ["h" if k % 10 == 9 else "b" if k % 10 in (3, 6) else "f" for k in range(n)]
+
+
+def failovers(con):
+    return len(FAILOVER_RE.findall(con.snapshot()))
+
+
+def check_log(con, deadline, last_lines):
+    """The log is consistent and longer than last time; returns its line count."""
+    status, lines = run_command(con, CHECK, lambda out: (m := LOG_RE.search(out)) and m.groups(), deadline)
+    lines = int(lines)
+    if status != "OK":
+        raise SmokeError(f"the log is inconsistent after {failovers(con)} failovers ({lines} lines)")
+    if lines <= last_lines:
+        raise SmokeError(f"the log stopped growing: {lines} lines, {last_lines} before")
+    return lines
+
+
+def inject(con, key, deadline):
+    """Sends Ctrl-A key; for a failure or hang waits for Keel's failover line."""
+    before = failovers(con)
+    con.proc.stdin.write(CTRL_A + key.encode())
+    con.proc.stdin.flush()
+    if key in "fh":
+        con.wait(f"failover #{before + 1} after Ctrl-A {key}", lambda t: len(FAILOVER_RE.findall(t)) > before,
+                 deadline)
+    time.sleep(0.3)  # a few checkpoints, so typed input is not lost to the next fault
+
+
+def run(args, con):
+    deadline = time.monotonic() + args.timeout - 10
+    con.wait("the shell prompt", lambda t: PROMPT in t, deadline)
+    run_command(con, "test -c /dev/watchdog && echo WD-PRESENT", lambda out: "WD-PRESENT" in out, deadline)
+    con.type("watchdog -T 3 -t 1 /dev/watchdog")
+    con.type(WORKLOAD)
+    time.sleep(1)
+    lines = check_log(con, deadline, 0)
+    kinds = {"f": 0, "h": 0, "b": 0}
+    for k, key in enumerate(fault_plan(args.faults)):
+        inject(con, key, deadline)
+        kinds[key] += 1
+        if k % 10 == 9 or k == args.faults - 1:
+            lines = check_log(con, deadline, lines)
+    if "vm linux: restarting" in con.snapshot():
+        raise SmokeError("Keel restarted the VM from its images: a failure was not failed over")
+    want = kinds["f"] + kinds["h"]
+    got = failovers(con)
+    if got < want:
+        raise SmokeError(f"{got} failovers for {want} failures and hangs")
+    causes = {}
+    for _, why in FAILOVER_RE.findall(con.snapshot()):
+        causes[why] = causes.get(why, 0) + 1
+    # One failover per hang: the restored guest gets a whole watchdog period to feed again.
+    if causes.get("watchdog expired", 0) != kinds["h"]:
+        raise SmokeError(f"{causes.get('watchdog expired', 0)} watchdog failovers for {kinds['h']} hangs")
+    if got > want + kinds["b"]:
+        raise SmokeError(f"{got} failovers for {want} failures and hangs and {kinds['b']} bit flips")
+    return (f"{args.faults} faults ({kinds['f']} failures, {kinds['h']} hangs, {kinds['b']} bit flips), "
+            f"{got} failovers ({', '.join(f'{n} {w}' for w, n in sorted(causes.items()))}), "
+            f"log of {lines} lines consistent, shell answering")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", default=os.path.join(ROOT, "build", "tests", "standby-linux"))
+    ap.add_argument("--timeout", type=int, default=400)
+    ap.add_argument("--faults", type=int, default=100)
+    args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    subprocess.run([os.path.join(ROOT, "build", "tools", "keelcfg"), "--out", args.out, CONFIG], check=True,
+                   cwd=ROOT, stdout=subprocess.DEVNULL)
+    con = Console(["bash", "scripts/run-qemu.sh", args.out], os.path.join(args.out, "console.log"))
+    try:
+        result, ok = run(args, con), True
+    except SmokeError as e:
+        result, ok = str(e), False
+    finally:
+        con.kill()
+    sys.stdout.write(con.snapshot().replace("\r", ""))
+    print(f"STANDBY-LINUX {'OK' if ok else 'FAIL'}: {result}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
