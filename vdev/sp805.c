@@ -44,7 +44,7 @@ struct sp805 {
 	bool failed; /* a second expiry with RESEN, not reported by tick yet */
 };
 
-/* TRM 3.3.9-3.3.16: part 0x805, designer ARM (0x41), revision 1; PrimeCell 0xB105F00D. */
+/* The TRM's identification registers: part 0x805, designer ARM (0x41), revision 1; PrimeCell 0xB105F00D. */
 static const u8 sp805_id[8] = { 0x05, 0x18, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1 };
 
 /* WDOGCLK periods in d counter ticks, without overflowing for any d (rate <= counter frequency). */
@@ -200,13 +200,13 @@ static bool sp805_write_reg(struct sp805 *w, u64 offset, u64 now, u32 value, boo
 		return true;
 	*moved = true;
 	if (offset == SP805_LOAD) {
-		/* TRM 3.3.1: the count restarts from the new value at once. */
+		/* TRM, Load Register: the count restarts from the new value at once. */
 		w->load = value;
 		sp805_restart(w, value, now);
 	} else if (offset == SP805_CONTROL) {
 		sp805_write_control(w, value, now);
 	} else {
-		/* TRM 3.3.4: any value clears the interrupt and reloads the count. */
+		/* TRM, Interrupt Clear Register: any value clears the interrupt and reloads the count. */
 		w->ris = false;
 		sp805_restart(w, w->load, now);
 		sp805_update_irq(w);
@@ -214,7 +214,7 @@ static bool sp805_write_reg(struct sp805 *w, u64 offset, u64 now, u32 value, boo
 	return true;
 }
 
-/* 32-bit accesses at a register's own offset only (TRM 3.1: the APB slave is 32 bits wide). */
+/* 32-bit accesses at a register's own offset only (the APB slave is 32 bits wide). */
 static bool sp805_access_ok(u64 offset, u32 width)
 {
 	return width == 4 && IS_ALIGNED(offset, 4) && offset < SP805_MMIO_SIZE;
@@ -274,7 +274,7 @@ static bool sp805_tick(struct vdev *dev, u64 now, u64 *next)
 	return failed;
 }
 
-/* TRM 3.3: power-on values; the count is stopped, WDOGINT low. */
+/* The TRM's reset values; the count is stopped, WDOGINT low. */
 static void sp805_reset(struct vdev *dev)
 {
 	struct sp805 *w = dev->state;

@@ -16,7 +16,7 @@
 
 #define SP805_MMIO_SIZE 0x1000
 
-/* Register offsets (TRM 3.2, Table 3-1). */
+/* Register offsets (TRM chapter 3, the register summary). */
 #define SP805_LOAD 0x000
 #define SP805_VALUE 0x004 /* read-only: the current count */
 #define SP805_CONTROL 0x008
@@ -29,12 +29,12 @@
 #define SP805_ID_FIRST 0xfe0 /* PeriphID0-3 then PCellID0-3, one byte per word */
 #define SP805_ID_LAST 0xffc
 
-/* WdogControl (TRM 3.3.3). */
+/* WdogControl (TRM, Control Register). */
 #define SP805_CTRL_INTEN BIT(0) /* counter and WDOGINT enabled */
 #define SP805_CTRL_RESEN BIT(1) /* WDOGRES enabled: a second expiry resets */
 #define SP805_CTRL_MASK 0x3u
 
-#define SP805_UNLOCK_KEY 0x1acce551u /* WdogLock (TRM 3.3.7) */
+#define SP805_UNLOCK_KEY 0x1acce551u /* WdogLock (TRM, Lock Register) */
 #define SP805_LOAD_RESET 0xffffffffu
 
 extern const struct vdev_kind sp805_kind;

@@ -84,7 +84,7 @@ static void test_id_registers(void **state)
 	assert_int_equal(cid, 0xb105f00d);
 	/* sp805_wdt's id table: part 0x805, designer 0x41 (ARM), revision 1, under mask 0x00ffffff. */
 	assert_int_equal(periphid & 0x00ffffff, 0x00141805);
-	/* Power-on values (TRM 3.3). */
+	/* Power-on values (the TRM's reset values). */
 	assert_int_equal(rd(SP805_LOAD), 0xffffffff);
 	assert_int_equal(rd(SP805_VALUE), 0xffffffff);
 	assert_int_equal(rd(SP805_CONTROL), 0);
@@ -135,7 +135,7 @@ static void test_count_follows_clock(void **state)
 	assert_int_equal(rd(SP805_VALUE), 900);
 	fake_timer_now += periods(250);
 	assert_int_equal(rd(SP805_VALUE), 650);
-	/* Disabling stops the count where it is; enabling again reloads WdogLoad (TRM 3.3.3). */
+	/* Disabling stops the count where it is; enabling again reloads WdogLoad (TRM, Control Register). */
 	wr(SP805_CONTROL, 0);
 	fake_timer_now += periods(10000);
 	assert_int_equal(rd(SP805_VALUE), 650);
@@ -281,7 +281,7 @@ static void test_failure_seen_by_access(void **state)
 	assert_false(tick(&next));
 }
 
-/* WdogLoad 0 interrupts at once (TRM 3.3.1). */
+/* WdogLoad 0 interrupts at once (TRM, Load Register). */
 static void test_load_zero(void **state)
 {
 	u64 next;
