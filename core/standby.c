@@ -42,6 +42,12 @@
 #define SB_DEV_POOL_BYTES (256 * KiB)
 #define SB_LOG_EVERY 100 /* checkpoints between two statistics lines */
 #define SB_WHY_LEN 48
+/*
+ * Failovers in a row, each before the VM ran a whole interval again, after
+ * which Keel gives up and restarts the VM from its images: its checkpoints
+ * hold the failure (a deterministic bug, a hang they caught).
+ */
+#define SB_MAX_REPEATS 3
 
 /* What an operation was asked to do (bits of standby.want). */
 #define SB_WANT_CHECKPOINT (1u << 0)
@@ -71,6 +77,8 @@ struct standby {
 	/* The last checkpoint. */
 	bool valid;
 	u64 taken_at;
+	u32 repeats; /* failovers in a row without a whole interval run in between */
+	u32 since_failover; /* checkpoints since the last failover */
 	struct standby_vcpu vcpus[KEEL_MAX_VCPUS_PER_VM];
 	struct gm_chunk chunks[GM_MAX_CHUNKS];
 	u8 *dev_state; /* each device's save(), at dev_off[] */
@@ -214,6 +222,7 @@ void standby_vm_started(struct vm *vm)
 	__atomic_store_n(&sb->want, 0, __ATOMIC_RELEASE);
 	sb->nr_held = 0;
 	sb->valid = false; /* a failure before the first checkpoint restarts the VM from its images */
+	sb->repeats = sb->since_failover = 0;
 	sb->intend_stop = false;
 	if (gm_dirty_start(&vm->mem) != GM_OK)
 		panic("vm %s: dirty log: stage-2 pool exhausted with no RAM mapped", vm->name);
@@ -266,6 +275,8 @@ static void standby_checkpoint(struct vm *vm, struct standby *sb)
 	for (u32 i = 0; i < vm->nr_vcpus; i++)
 		standby_save_vcpu(&sb->vcpus[i], &vm->vcpus[i]);
 	sb->valid = true;
+	if (++sb->since_failover >= 2)
+		sb->repeats = 0; /* it ran a whole interval from the last failover: that one worked */
 	sb->taken_at = arch_counter();
 	if (vm->cfg->standby.flags & KEEL_STANDBY_HOLD_CONSOLE)
 		console_commit_output(vm->index);
@@ -286,8 +297,16 @@ static bool standby_failover(struct vm *vm, struct standby *sb)
 	u64 t0 = arch_counter(), pages, age;
 	u32 lost = 0;
 
-	if (!sb->valid)
+	if (!sb->valid) {
+		vm_log_lifecycle(vm, "failed before its first checkpoint");
 		return false;
+	}
+	sb->since_failover = 0;
+	if (++sb->repeats > SB_MAX_REPEATS) {
+		vm_log_lifecycle(vm, "failed %u times in a row, each within an interval of a failover: its checkpoints "
+				 "hold the failure", sb->repeats);
+		return false;
+	}
 	if (vm->cfg->standby.flags & KEEL_STANDBY_HOLD_CONSOLE)
 		lost = console_discard_output(vm->index);
 	pages = gm_rollback(&vm->mem, vm->cfg->standby.mem_pa, sb->chunks);
@@ -335,7 +354,7 @@ static void standby_run_op(struct vm *vm, struct vcpu *last)
 	if (__atomic_and_fetch(&sb->want, ~want, __ATOMIC_ACQ_REL))
 		standby_request_all(vm); /* wanted while this one ran (a failure during a checkpoint) */
 	if (restart) {
-		vm_log_lifecycle(vm, "failure (%s) before its first checkpoint: restarting it", sb->why);
+		vm_log_lifecycle(vm, "failure (%s): restarting it from its images instead", sb->why);
 		vm_reset(vm);
 	}
 }

@@ -21,6 +21,11 @@
  *
  * /chosen properties: keel-test,failovers (u32, default 20): stop after that
  * many. Markers: "standby-test: PASS: N failovers", SUMMARY.
+ *
+ * With keel-test,doomed = <1> it instead fails ("panics") at once every time
+ * it runs after its first checkpoint, as a deterministic bug would: Keel must
+ * fail it over a few times, then restart it from its images, where it
+ * reports (its reset count, from VM_IDENTITY, is not rolled back either).
  */
 #include <guest/fdt.h>
 #include <guest/gic.h>
@@ -161,10 +166,31 @@ static void count_once(void)
 	sleep_us(COUNT_DELAY_US);
 }
 
+/* The deterministic-bug case: fail from the same checkpoint until Keel restarts the VM. */
+static void doomed(void)
+{
+	struct keel_identity id = keel_vm_identity();
+	struct standby_status st;
+
+	if (id.resets > 0) {
+		st = standby_status();
+		report(st.failovers >= 3, "standby-doomed: restarted from its images after %lu failovers", st.failovers);
+		keel_hc_standby_intend_stop();
+		report_summary();
+	}
+	do
+		st = standby_status();
+	while (st.checkpoints == 0);
+	psci_system_reset(); /* after every failover the guest resumes in the loop above and fails again */
+}
+
 void guest_main(void)
 {
-	uint32_t wanted = 20, kinds = 3, with_watchdog = 0;
+	uint32_t wanted = 20, kinds = 3, with_watchdog = 0, doom = 0;
 	struct standby_status st = standby_status();
+
+	if (fdt_read_u32("/chosen", "keel-test,doomed", &doom) && doom)
+		doomed();
 
 	fdt_read_u32("/chosen", "keel-test,failovers", &wanted);
 	if (!report(st.ret == KEEL_RET_SUCCESS, "STANDBY_STATUS answers (%ld)", st.ret))

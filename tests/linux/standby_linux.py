@@ -39,6 +39,7 @@ WORKLOAD = ("(i=0; s=0; while :; do i=$((i+1)); s=$(( (s*31+i) % 1000000007 )); 
 CHECK = ("awk '{ if ($1 != NR) bad = 1; s = (s * 31 + NR) % 1000000007; if ($2 != s) bad = 1 } "
          "END { print \"LOG\", (bad ? \"BAD\" : \"OK\"), NR }' /tmp/log")
 CTRL_A = b"\x01"
+WATCHDOG_S = 3  # busybox watchdog -T, as the guest's SP805 is programmed
 
 
 def fault_plan(n):
@@ -62,27 +63,35 @@ def check_log(con, deadline, last_lines):
 
 
 def inject(con, key, deadline):
-    """Sends Ctrl-A key; for a failure or hang waits for Keel's failover line."""
+    """Sends Ctrl-A key; for a failure or hang waits for Keel's failover line.
+    Returns the seconds from the key to the failover (0 for a bit flip)."""
     before = failovers(con)
+    t0 = time.monotonic()
     con.proc.stdin.write(CTRL_A + key.encode())
     con.proc.stdin.flush()
+    took = 0.0
     if key in "fh":
         con.wait(f"failover #{before + 1} after Ctrl-A {key}", lambda t: len(FAILOVER_RE.findall(t)) > before,
                  deadline)
+        took = time.monotonic() - t0
     time.sleep(0.3)  # a few checkpoints, so typed input is not lost to the next fault
+    return took
 
 
 def run(args, con):
     deadline = time.monotonic() + args.timeout - 10
     con.wait("the shell prompt", lambda t: PROMPT in t, deadline)
     run_command(con, "test -c /dev/watchdog && echo WD-PRESENT", lambda out: "WD-PRESENT" in out, deadline)
-    con.type("watchdog -T 3 -t 1 /dev/watchdog")
+    con.type(f"watchdog -T {WATCHDOG_S} -t 1 /dev/watchdog")
     con.type(WORKLOAD)
     time.sleep(1)
     lines = check_log(con, deadline, 0)
     kinds = {"f": 0, "h": 0, "b": 0}
+    worst_hang = 0.0
     for k, key in enumerate(fault_plan(args.faults)):
-        inject(con, key, deadline)
+        took = inject(con, key, deadline)
+        if key == "h":
+            worst_hang = max(worst_hang, took)
         kinds[key] += 1
         if k % 10 == 9 or k == args.faults - 1:
             lines = check_log(con, deadline, lines)
@@ -100,9 +109,14 @@ def run(args, con):
         raise SmokeError(f"{causes.get('watchdog expired', 0)} watchdog failovers for {kinds['h']} hangs")
     if got > want + kinds["b"]:
         raise SmokeError(f"{got} failovers for {want} failures and hangs and {kinds['b']} bit flips")
+    # Test d: a guest that stops feeding is failed over within the timeout (3 s, counted from its last
+    # feed, at most 1 s before the hang) plus one interval; 1.5 s more for a loaded host's wall clock.
+    if worst_hang > WATCHDOG_S + 0.02 + 1.5:
+        raise SmokeError(f"a hang took {worst_hang:.1f} s to fail over (timeout {WATCHDOG_S} s)")
     return (f"{args.faults} faults ({kinds['f']} failures, {kinds['h']} hangs, {kinds['b']} bit flips), "
             f"{got} failovers ({', '.join(f'{n} {w}' for w, n in sorted(causes.items()))}), "
-            f"log of {lines} lines consistent, shell answering")
+            f"log of {lines} lines consistent, shell answering; hang to failover at most {worst_hang:.1f} s "
+            f"(watchdog timeout {WATCHDOG_S} s)")
 
 
 def main():
