@@ -24,8 +24,8 @@ OUT = os.path.join(ROOT, 'build', 'bench', 'standby')
 CKPT = re.compile(r'checkpoint #(\d+): (\d+) pages copied, pause (\d+) us \(copy (\d+) us\)')
 FAIL = re.compile(r'failover #(\d+) \((.*?)\): back to checkpoint #\d+ of (\d+) us before, (\d+) pages copied back, '
                   r'(\d+) bytes of output discarded; (\d+) us from detection, (\d+) us of copying')
-STATS = re.compile(r'stats: vm counter standby: (\d+) checkpoints, (\d+) pages copied .* pause last \d+ us worst '
-                   r'(\d+) us, (\d+) failovers')
+STATS = re.compile(r'stats: vm counter standby: (\d+) checkpoints \((\d+) skipped, watchdog late\), (\d+) pages '
+                   r'copied .* pause last \d+ us worst (\d+) us, (\d+) failovers')
 RT = re.compile(r'\[rt\] rtexec: total jobs (\d+) misses (\d+)')
 
 
@@ -83,8 +83,8 @@ def report(log, faults, interval):
         '- real-time VM: no report',
     ]
     if stats:
-        lines.append(f'- checkpoints: {stats.group(1)}, {stats.group(2)} pages copied in all, worst pause '
-                     f'{stats.group(3)} us')
+        lines.append(f'- checkpoints: {stats.group(1)} ({stats.group(2)} skipped while the guest was late feeding '
+                     f'its watchdog), {stats.group(3)} pages copied in all, worst pause {stats.group(4)} us')
     lines += ['', '| checkpoint (logged ones) | pages copied | pause us | copy us |', '|---|---|---|---|']
     lines += [f'| #{c[0]} | {c[1]} | {c[2]} | {c[3]} |' for c in ckpts[:12]]
     if detect:

@@ -344,9 +344,53 @@ static const char *blob_check_standby(const struct keel_blob_vm *v, u32 i, const
 		if (!blob_range_ok(pa, size, ~0ull) || !blob_inside(pa, size, &plat->guest_ram))
 			return BLOB_FAIL("vms[%u].standby.mem_pa[%u] 0x%lx: unaligned or not the board's guest RAM", i,
 					 m, (unsigned long)pa);
-		for (u32 o = 0; o < v->nr_mem; o++)
-			if (pa < v->mem[o].pa + v->mem[o].size && v->mem[o].pa < pa + size)
-				return BLOB_FAIL("vms[%u].standby.mem_pa[%u]: overlaps the VM's own mem[%u]", i, m, o);
+	}
+	/* What a checkpoint does not cover yet (docs/standby.md): keelcfg refuses these too. */
+	if (v->nr_endpoints || v->nr_ipc_slots || v->nr_channels || v->nr_irqs || v->nr_mmio)
+		return BLOB_FAIL("vms[%u].standby: a standby VM may not have IPC, channels or passthrough", i);
+	for (u32 d = 0; d < v->nr_vdevs; d++)
+		if (v->vdevs[d].kind >= KEEL_VDEV_VIRTIO_CONSOLE && v->vdevs[d].kind <= KEEL_VDEV_VIRTIO_BLK)
+			return BLOB_FAIL("vms[%u].standby: a standby VM may not have virtio devices", i);
+	return NULL;
+}
+
+/* Whether [a, a + as) and [b, b + bs) overlap. */
+static bool blob_overlap(u64 a, u64 as, u64 b, u64 bs)
+{
+	return a < b + bs && b < a + as;
+}
+
+/*
+ * Every standby copy is clear of every VM's RAM and channel memory and of
+ * every other copy: each checkpoint writes all over it, so an overlap would
+ * be one VM writing into another's memory.
+ */
+static const char *blob_check_standby_copies(const struct keel_blob *b, char *msg, u32 msg_size)
+{
+	for (u32 i = 0; i < b->header.nr_vms; i++) {
+		const struct keel_blob_vm *v = &b->vms[i];
+
+		for (u32 m = 0; (v->standby.flags & KEEL_STANDBY_ON) && m < v->nr_mem; m++) {
+			u64 pa = v->standby.mem_pa[m], size = v->mem[m].size;
+
+			for (u32 j = 0; j < b->header.nr_vms; j++) {
+				const struct keel_blob_vm *o = &b->vms[j];
+
+				for (u32 k = 0; k < o->nr_mem; k++) {
+					if (blob_overlap(pa, size, o->mem[k].pa, o->mem[k].size))
+						return BLOB_FAIL("vms[%u].standby.mem_pa[%u]: overlaps vms[%u].mem[%u]", i,
+								 m, j, k);
+					if ((o->standby.flags & KEEL_STANDBY_ON) && (j != i || k != m) &&
+					    blob_overlap(pa, size, o->standby.mem_pa[k], o->mem[k].size))
+						return BLOB_FAIL("vms[%u].standby.mem_pa[%u]: overlaps the copy of vms[%u].mem[%u]",
+								 i, m, j, k);
+				}
+				for (u32 c = 0; c < o->nr_channels; c++)
+					if (blob_overlap(pa, size, o->channels[c].pa, o->channels[c].size))
+						return BLOB_FAIL("vms[%u].standby.mem_pa[%u]: overlaps vms[%u].channels[%u]", i,
+								 m, j, c);
+			}
+		}
 	}
 	return NULL;
 }
@@ -383,6 +427,8 @@ const char *blob_verify_contents(const struct keel_blob *b, const struct platfor
 	for (u32 i = 0; i < b->header.nr_vms; i++)
 		if ((err = blob_check_ipc(b, i, plat, msg, msg_size)) || (err = blob_check_links(b, i, msg, msg_size)))
 			return err;
+	if ((err = blob_check_standby_copies(b, msg, msg_size)))
+		return err;
 	for (u32 n = 0; n < KEEL_MAX_CPUS; n++)
 		if ((err = blob_check_cpu(b, n, nr_cpus, msg, msg_size)))
 			return err;

@@ -47,7 +47,9 @@ enum fault_outcome fault_data_abort(struct vcpu *vcpu, const struct s2_fault *f,
 		if (res == GM_OK || res == GM_RETRY)
 			return FAULT_RETRY;
 	}
-	if (standby_vm_failed(vm, KEEL_STANDBY_DETECT_ABORT, "data abort outside its memory"))
+	/* Only an access where the VM has nothing: a device's refusal or a full table pool would fail again. */
+	if (res == GM_NOT_RAM && mmio == MMIO_NO_DEVICE && !vm_find_vdev(vm, ipa_val(f->ipa)) &&
+	    standby_vm_failed(vm, KEEL_STANDBY_DETECT_ABORT, "data abort outside its memory"))
 		return FAULT_RETRY; /* held before it runs again, then back to its checkpoint */
 	vm_log(vm, "vcpu %u: %s at IPA 0x%lx (pc 0x%lx): %s; abort injected", vcpu->index,
 	       f->write ? "write" : "read", ipa_val(f->ipa), vcpu->regs.pc, fault_reason(vm, f, res, mmio));
@@ -61,7 +63,8 @@ enum fault_outcome fault_insn_abort(struct vcpu *vcpu, const struct s2_fault *f,
 
 	if (res == GM_OK || res == GM_RETRY)
 		return FAULT_RETRY;
-	if (standby_vm_failed(vcpu->vm, KEEL_STANDBY_DETECT_ABORT, "instruction fetch outside its memory"))
+	if (res == GM_NOT_RAM && !vm_find_vdev(vcpu->vm, ipa_val(f->ipa)) &&
+	    standby_vm_failed(vcpu->vm, KEEL_STANDBY_DETECT_ABORT, "instruction fetch outside its memory"))
 		return FAULT_RETRY;
 	vm_log(vcpu->vm, "vcpu %u: instruction fetch from IPA 0x%lx: %s; abort injected", vcpu->index,
 	       ipa_val(f->ipa), res == GM_NOMEM ? "the VM's stage-2 table pool is exhausted" : "nothing executable there");

@@ -405,9 +405,14 @@ u64 gm_dirty_harvest(struct guest_mem *gm, u64 *out, u64 out_words)
 	return n;
 }
 
-/* Copy one page between RAM and its standby copy and clean it to the point of coherency. */
+/*
+ * Copy one page between RAM and its standby copy: the source as the guest
+ * left it in memory (it may write with its caches off), the copy cleaned to
+ * the point of coherency.
+ */
 static void gm_copy_page(void *dst, const void *src)
 {
+	arch_dcache_clean_inval(src, PAGE_SIZE);
 	memcpy(dst, src, PAGE_SIZE);
 	arch_dcache_clean(dst, PAGE_SIZE);
 }

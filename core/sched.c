@@ -87,7 +87,9 @@ static u64 handle_requests(struct vcpu *v, u64 now)
 		standby_vcpu_hold(v); /* may run the whole checkpoint or failover, on this CPU */
 	if ((req & VCPU_REQ_IPC) && ipc_vcpu_woken(v)) /* after STOP: a parked vCPU stays parked */
 		v->sched.wake_at = now;
-	if ((__atomic_load_n(&v->requests, __ATOMIC_ACQUIRE) & VCPU_REQ_START) && psci_take_start(v))
+	/* A held vCPU's state belongs to its VM's checkpoint or failover: CPU_ON waits for the release. */
+	if (!v->standby_held && (__atomic_load_n(&v->requests, __ATOMIC_ACQUIRE) & VCPU_REQ_START) &&
+	    psci_take_start(v))
 		v->sched.wake_at = now;
 	if (v->state == VCPU_WAITING && vgic_vcpu_has_pending(v)) {
 		v->state = VCPU_RUNNABLE;

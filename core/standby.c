@@ -52,6 +52,7 @@
 /* What an operation was asked to do (bits of standby.want). */
 #define SB_WANT_CHECKPOINT (1u << 0)
 #define SB_WANT_FAILOVER (1u << 1)
+#define SB_WANT_RESET (1u << 2) /* an expired watchdog that is not a detector: reset, after any operation */
 
 /* A vCPU's state at the checkpoint: all but scheduling and IPC bookkeeping. */
 struct standby_vcpu {
@@ -61,6 +62,7 @@ struct standby_vcpu {
 	u32 vmcr, hcr, ap0r[4], ap1r[4];
 	enum vcpu_state state;
 	bool vtimer_hw_active, ptimer_hw_active;
+	bool start_pending; /* a CPU_ON accepted, not yet taken by its CPU (VCPU_REQ_START) */
 	u64 boot_pc, boot_x0;
 };
 
@@ -68,7 +70,8 @@ struct standby {
 	bool on;
 	u64 interval; /* ticks */
 	u64 next_checkpoint; /* home CPU only */
-	volatile u32 want; /* SB_WANT_*, atomic: an operation is under way while not 0 */
+	volatile u32 want; /* SB_WANT_* asked for and not yet taken by an operation, atomic */
+	volatile u32 busy; /* an operation is under way (its vCPUs asked to stop, or held), atomic */
 	u32 nr_held; /* atomic */
 	u64 op_started; /* counter when the operation was asked for */
 	u64 failed_at; /* counter when the failure was detected */
@@ -85,6 +88,7 @@ struct standby {
 	u32 dev_off[VM_MAX_VDEVS], dev_len[VM_MAX_VDEVS];
 	/* Statistics. */
 	u64 nr_checkpoints, nr_failovers, pages_copied, pages_restored;
+	u64 nr_skipped; /* checkpoints not taken: the guest was late feeding its watchdog */
 	u64 last_pages, last_pause, last_copy, worst_pause, worst_failover;
 };
 
@@ -111,13 +115,18 @@ void vm_timer_changed(struct vm *vm)
 	vcpu_request(&vm->vcpus[0], VCPU_REQ_KICK);
 }
 
+static void standby_want(struct vm *vm, u32 what);
+
 /* A device said the VM failed: failover, or without a standby a reset (a real watchdog resets the board). */
 static void vm_device_failed(struct vm *vm)
 {
-	if (!standby_vm_failed(vm, KEEL_STANDBY_DETECT_WATCHDOG, "watchdog expired")) {
-		vm_log(vm, "watchdog expired: resetting the VM");
+	if (standby_vm_failed(vm, KEEL_STANDBY_DETECT_WATCHDOG, "watchdog expired"))
+		return;
+	vm_log(vm, "watchdog expired: resetting the VM");
+	if (standbys[vm->index].on)
+		standby_want(vm, SB_WANT_RESET); /* not in the middle of a checkpoint or failover on another CPU */
+	else
 		vm_reset(vm);
-	}
 }
 
 static void vm_events_poll(struct vm *vm, u64 now)
@@ -127,6 +136,11 @@ static void vm_events_poll(struct vm *vm, u64 now)
 
 	if (!__atomic_exchange_n(&ev->due, false, __ATOMIC_ACQ_REL) && now < ev->devices_next)
 		return;
+	if (vm->state != VM_RUNNING) {
+		/* A stopped VM's devices wait for its restart (which resets them and says so): no timer for them. */
+		ev->devices_next = VDEV_NO_DEADLINE;
+		return;
+	}
 	ev->devices_next = vdev_tick_all(vm, now, &failed);
 	if (failed && vm->state == VM_RUNNING)
 		vm_device_failed(vm);
@@ -141,14 +155,27 @@ static void standby_request_all(struct vm *vm)
 }
 
 /*
- * Want operation `what` (SB_WANT_*). The CPU that finds nothing wanted
- * before sends the requests; otherwise the operation under way does it
- * too (a failover wins over a checkpoint), or runs again at its end.
+ * Want operation `what` (SB_WANT_*). The CPU that finds no operation under
+ * way starts one; otherwise the one under way takes it (it reads `want` once
+ * every vCPU is held) or the CPU ending it starts another.
  */
 static void standby_want(struct vm *vm, u32 what)
 {
-	if (!__atomic_fetch_or(&standbys[vm->index].want, what, __ATOMIC_ACQ_REL))
+	struct standby *sb = &standbys[vm->index];
+	u32 idle = 0;
+
+	__atomic_fetch_or(&sb->want, what, __ATOMIC_ACQ_REL);
+	if (__atomic_compare_exchange_n(&sb->busy, &idle, 1, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		standby_request_all(vm);
+}
+
+/* A watchdog says the guest is late feeding it: it may be hung, so its state is not worth a checkpoint. */
+static bool standby_guest_late(struct vm *vm)
+{
+	for (u32 d = 0; d < vm->nr_vdevs; d++)
+		if (vm->vdevs[d].kind == &sp805_kind && sp805_overdue(&vm->vdevs[d]))
+			return true;
+	return false;
 }
 
 static void standby_poll_vm(struct vm *vm, u64 now)
@@ -158,7 +185,10 @@ static void standby_poll_vm(struct vm *vm, u64 now)
 	vm_events_poll(vm, now);
 	if (sb->on && vm->state == VM_RUNNING && now >= sb->next_checkpoint) {
 		sb->next_checkpoint = now + sb->interval;
-		standby_want(vm, SB_WANT_CHECKPOINT);
+		if (standby_guest_late(vm))
+			sb->nr_skipped++;
+		else
+			standby_want(vm, SB_WANT_CHECKPOINT);
 	}
 }
 
@@ -220,6 +250,7 @@ void standby_vm_started(struct vm *vm)
 	if (!sb->on)
 		return;
 	__atomic_store_n(&sb->want, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&sb->busy, 0, __ATOMIC_RELEASE);
 	sb->nr_held = 0;
 	sb->valid = false; /* a failure before the first checkpoint restarts the VM from its images */
 	sb->repeats = sb->since_failover = 0;
@@ -244,6 +275,7 @@ static void standby_save_vcpu(struct standby_vcpu *out, const struct vcpu *v)
 	out->ptimer_hw_active = v->ptimer_hw_active;
 	out->boot_pc = v->boot_pc;
 	out->boot_x0 = v->boot_x0;
+	out->start_pending = (__atomic_load_n(&v->requests, __ATOMIC_ACQUIRE) & VCPU_REQ_START) != 0;
 }
 
 static void standby_load_vcpu(struct vcpu *v, const struct standby_vcpu *in)
@@ -263,6 +295,11 @@ static void standby_load_vcpu(struct vcpu *v, const struct standby_vcpu *in)
 	v->boot_x0 = in->boot_x0;
 	v->mmio_retry = false;
 	v->standby_hung = false;
+	/* A CPU_ON pending then is pending again; one accepted since never was (under vm->lock, as PSCI). */
+	if (in->start_pending)
+		__atomic_fetch_or(&v->requests, VCPU_REQ_START, __ATOMIC_ACQ_REL);
+	else
+		__atomic_fetch_and(&v->requests, ~VCPU_REQ_START, __ATOMIC_ACQ_REL);
 }
 
 static void standby_checkpoint(struct vm *vm, struct standby *sb)
@@ -278,8 +315,6 @@ static void standby_checkpoint(struct vm *vm, struct standby *sb)
 	if (++sb->since_failover >= 2)
 		sb->repeats = 0; /* it ran a whole interval from the last failover: that one worked */
 	sb->taken_at = arch_counter();
-	if (vm->cfg->standby.flags & KEEL_STANDBY_HOLD_CONSOLE)
-		console_commit_output(vm->index);
 	sb->nr_checkpoints++;
 	sb->pages_copied += pages;
 	sb->last_pages = pages;
@@ -318,6 +353,7 @@ static bool standby_failover(struct vm *vm, struct standby *sb)
 	}
 	for (u32 i = 0; i < vm->nr_vcpus; i++)
 		standby_load_vcpu(&vm->vcpus[i], &sb->vcpus[i]);
+	sb->intend_stop = false; /* a stop announced after the checkpoint never was */
 	sb->nr_failovers++;
 	sb->pages_restored += pages;
 	sb->worst_failover = MAX(sb->worst_failover, arch_counter() - t0);
@@ -330,31 +366,54 @@ static bool standby_failover(struct vm *vm, struct standby *sb)
 	return true;
 }
 
+/*
+ * Under vm->lock: the VM is still running (a reset or power-off that came
+ * meanwhile parks the vCPUs itself and must find them off, not restored).
+ */
+static bool standby_vm_running_locked(struct vm *vm)
+{
+	return vm->state == VM_RUNNING;
+}
+
 /* The last vCPU is held: do what was asked, then let every vCPU go. */
 static void standby_run_op(struct vm *vm, struct vcpu *last)
 {
 	struct standby *sb = &standbys[vm->index];
-	u32 want = __atomic_load_n(&sb->want, __ATOMIC_ACQUIRE);
+	u32 want = __atomic_exchange_n(&sb->want, 0, __ATOMIC_ACQ_REL);
 	u64 t0 = arch_counter();
 	bool restart = false;
 
-	if (vm->state == VM_RUNNING) {
+	spin_lock(&vm->lock);
+	/* Holding vm->lock keeps a reset from parking vCPUs between the check and the state load. */
+	if (standby_vm_running_locked(vm)) {
 		if (want & SB_WANT_FAILOVER)
 			restart = !standby_failover(vm, sb);
-		else
+		else if (want & SB_WANT_CHECKPOINT)
 			standby_checkpoint(vm, sb);
+		restart |= (want & SB_WANT_RESET) != 0;
 	}
+	spin_unlock(&vm->lock);
 	sched_charge(&last->sched, arch_counter() - t0); /* the protected VM pays for its copies */
-	/* Release first: a request sent once `want` is clear must find nothing held. */
 	sb->nr_held = 0;
 	for (u32 i = 0; i < vm->nr_vcpus; i++) {
 		vm->vcpus[i].standby_held = false;
 		vcpu_request(&vm->vcpus[i], VCPU_REQ_KICK);
 	}
-	if (__atomic_and_fetch(&sb->want, ~want, __ATOMIC_ACQ_REL))
-		standby_request_all(vm); /* wanted while this one ran (a failure during a checkpoint) */
+	if ((want & SB_WANT_CHECKPOINT) && !(want & SB_WANT_FAILOVER) &&
+	    (vm->cfg->standby.flags & KEEL_STANDBY_HOLD_CONSOLE))
+		console_commit_output(vm->index); /* printed after the release: the copy's pause stays short */
+	__atomic_store_n(&sb->busy, 0, __ATOMIC_RELEASE);
+	if (__atomic_load_n(&sb->want, __ATOMIC_ACQUIRE)) {
+		u32 idle = 0;
+
+		/* Wanted while this one ran (a failure during a checkpoint): another operation. */
+		if (__atomic_compare_exchange_n(&sb->busy, &idle, 1, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			standby_request_all(vm);
+	}
 	if (restart) {
-		vm_log_lifecycle(vm, "failure (%s): restarting it from its images instead", sb->why);
+		if (vm->cfg->standby.flags & KEEL_STANDBY_HOLD_CONSOLE)
+			console_discard_output(vm->index); /* the failed run's, not yet shown */
+		vm_log_lifecycle(vm, "%s: restarting it from its images", want & SB_WANT_FAILOVER ? sb->why : "reset");
 		vm_reset(vm);
 	}
 }
@@ -365,7 +424,7 @@ void standby_vcpu_hold(struct vcpu *vcpu)
 	struct standby *sb = &standbys[vm->index];
 	struct cpu *cpu = this_cpu();
 
-	if (!__atomic_load_n(&sb->want, __ATOMIC_ACQUIRE) || vcpu->standby_held)
+	if (!__atomic_load_n(&sb->busy, __ATOMIC_ACQUIRE) || vcpu->standby_held)
 		return; /* a stale request: the operation it was for is over */
 	if (cpu->current == vcpu) {
 		arch_vcpu_put(vcpu);
@@ -393,6 +452,12 @@ bool standby_vm_failed(struct vm *vm, u32 detector, const char *why)
 	strlcpy(sb->why, why, sizeof(sb->why));
 	standby_want(vm, SB_WANT_FAILOVER);
 	return true;
+}
+
+void standby_vm_stopped(struct vm *vm)
+{
+	if (standbys[vm->index].on && (vm->cfg->standby.flags & KEEL_STANDBY_HOLD_CONSOLE))
+		console_commit_output(vm->index); /* a power-off that is not a failure: what it printed stands */
 }
 
 void standby_output_pressure(struct vm *vm)
@@ -488,11 +553,12 @@ void standby_print_stats(const struct vm *only)
 		const struct standby *sb = &standbys[i];
 
 		if (sb->on && (!only || only == &vms[i]))
-			klog("stats: vm %s standby: %lu checkpoints, %lu pages copied (last %lu), pause last %lu us worst "
-			     "%lu us, %lu failovers (worst %lu us of copying), %lu pages copied back",
-			     vms[i].name, sb->nr_checkpoints, sb->pages_copied, sb->last_pages, ticks_to_us(sb->last_pause),
-			     ticks_to_us(sb->worst_pause), sb->nr_failovers, ticks_to_us(sb->worst_failover),
-			     sb->pages_restored);
+			klog("stats: vm %s standby: %lu checkpoints (%lu skipped, watchdog late), %lu pages copied (last "
+			     "%lu), pause last %lu us worst %lu us, %lu failovers (worst %lu us of copying), %lu pages "
+			     "copied back",
+			     vms[i].name, sb->nr_checkpoints, sb->nr_skipped, sb->pages_copied, sb->last_pages,
+			     ticks_to_us(sb->last_pause), ticks_to_us(sb->worst_pause), sb->nr_failovers,
+			     ticks_to_us(sb->worst_failover), sb->pages_restored);
 	}
 }
 

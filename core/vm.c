@@ -189,6 +189,7 @@ void vm_vcpu_parked(struct vcpu *vcpu)
 		/* On its own vCPU 0's CPU, not on whichever CPU parked last. */
 		vcpu_request(&vm->vcpus[0], VCPU_REQ_VM_BOOT);
 	} else if (vm->state == VM_POWERED_OFF) {
+		standby_vm_stopped(vm);
 		vm_log_lifecycle(vm, "stopped after %lu exits, %u MiB of its RAM touched", vm_total_exits(vm),
 				 vm->mem.nr_chunks_mapped * (u32)(GM_CHUNK / MiB));
 		sched_print_stats(vm);

@@ -337,6 +337,18 @@ static bool sp805_restore(struct vdev *dev, const void *buf, u32 len)
 	return true;
 }
 
+bool sp805_overdue(struct vdev *dev)
+{
+	struct sp805 *w = dev->state;
+	bool late;
+
+	spin_lock(&w->lock);
+	sp805_advance(w, arch_counter());
+	late = (w->control & SP805_CTRL_INTEN) && w->ris;
+	spin_unlock(&w->lock);
+	return late;
+}
+
 void sp805_failover_feed(struct vdev *dev)
 {
 	struct sp805 *w = dev->state;

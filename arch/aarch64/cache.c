@@ -34,6 +34,16 @@ void arch_dcache_clean(const void *p, u64 size)
 	dsb(ish);
 }
 
+void arch_dcache_clean_inval(const void *p, u64 size)
+{
+	u64 line = 4ull << ((read_sysreg(ctr_el0) >> 16) & 0xf);
+	uintptr_t a = (uintptr_t)p & ~(line - 1);
+
+	for (; a < (uintptr_t)p + size; a += line)
+		__asm__ volatile("dc civac, %0" : : "r"(a) : "memory");
+	dsb(ish);
+}
+
 void arch_icache_invalidate_all(void)
 {
 	__asm__ volatile("ic ialluis" : : : "memory");

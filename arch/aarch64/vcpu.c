@@ -58,10 +58,17 @@ void arch_vcpu_fpsimd_release(struct vcpu *vcpu)
 
 	if (fp_owner[cpu] != vcpu)
 		return; /* vcpu->fp is current already */
-	write_sysreg(cptr_el2, CPTR_EL2_RES1); /* Keel's own access must not trap; the next load sets TFP again */
+	write_sysreg(cptr_el2, CPTR_EL2_RES1); /* Keel's own access must not trap */
 	isb();
 	arch_fpsimd_save(&vcpu->fp);
 	fp_owner[cpu] = NULL;
+	/*
+	 * No one owns the registers now: whichever vCPU is loaded here (it may
+	 * be another VM's, entered again without a reload) must trap on its
+	 * first use, or it would read what this vCPU left in them.
+	 */
+	write_sysreg(cptr_el2, CPTR_EL2_RES1 | CPTR_EL2_TFP);
+	isb();
 }
 
 /* On load: the registers are this vCPU's already, or its first use claims them. */

@@ -8,10 +8,13 @@
  *
  *   1. vm->lock            a VM's state transitions, PSCI CPU_ON and the
  *                          calls that run under it (core/vm.c, core/psci.c,
- *                          core/hypercall.c HC_LOCKED)
+ *                          core/hypercall.c HC_LOCKED), and a standby
+ *                          checkpoint or failover (core/standby.c), which
+ *                          takes its VM's RAM lock and device locks under it
+ *                          (every vCPU of the VM is held meanwhile)
  *   1a. vm->mem.lock       a VM's RAM fill state, dirty log, stage-2 tables
- *                          and table pool (core/guest_mem.c): a leaf, taken
- *                          with no other lock held and nothing taken under it
+ *                          and table pool (core/guest_mem.c): a leaf, with
+ *                          nothing taken under it
  *   1b. ipc_lock           synchronous IPC between VMs (core/ipc.c): one
  *                          lock for every endpoint queue and every vCPU's IPC
  *                          state, because an exchange involves two VMs. Taken

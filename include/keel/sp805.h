@@ -47,4 +47,11 @@ extern const struct vdev_kind sp805_kind;
  */
 void sp805_failover_feed(struct vdev *dev);
 
+/*
+ * The guest is late: the count reached zero once since the last feed (its
+ * interrupt is raised). A checkpoint now could catch it hung: core/standby.c
+ * takes none until it feeds again, keeping the last good one.
+ */
+bool sp805_overdue(struct vdev *dev);
+
 #endif

@@ -28,6 +28,15 @@ void arch_dcache_clean(const void *p, u64 size)
 	(void)size;
 }
 
+/* Counted: each page a checkpoint copies must be invalidated first (the guest may write with caches off). */
+u64 fake_gm_clean_inval_bytes;
+
+void arch_dcache_clean_inval(const void *p, u64 size)
+{
+	(void)p;
+	fake_gm_clean_inval_bytes += size;
+}
+
 u32 fake_gm_icache_invalidations;
 
 void arch_icache_invalidate_all(void)

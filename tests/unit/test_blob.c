@@ -215,12 +215,22 @@ MUT(net_multicast, b->vms[0].vdevs[4].args[1] |= 1)
 MUT(net_zero_mac, b->vms[0].vdevs[4].args[1] = b->vms[0].vdevs[4].args[2] = 0)
 MUT(net_network, b->vms[0].vdevs[4].args[0] = KEEL_MAX_NETWORKS)
 MUT(net_args, b->vms[0].vdevs[4].args[3] = 1)
+MUT(standby_off_flags, b->vms[1].standby.flags = KEEL_STANDBY_INJECT)
+MUT(standby_interval, b->vms[1].standby.flags = KEEL_STANDBY_ON; b->vms[1].standby.interval_ns = 1000)
+MUT(standby_features, b->vms[1].standby.flags = KEEL_STANDBY_ON; b->vms[1].standby.interval_ns = 20000000;
+    b->vms[1].standby.mem_pa[0] = 0xb0000000)
+MUT(standby_copy_unaligned, b->vms[1].standby.flags = KEEL_STANDBY_ON; b->vms[1].standby.interval_ns = 20000000;
+    b->vms[1].standby.mem_pa[0] = 0xb0000800)
 
 #define M(name, recrc, want) { #name, mut_##name, recrc, want }
 
 static const struct mutation mutations[] = {
 	M(magic, false, "magic 0x4c45454a: not a Keel configuration blob"),
 	M(version, false, "version 4, Keel reads version 7"),
+	M(standby_off_flags, true, "vms[1].standby: settings without KEEL_STANDBY_ON"),
+	M(standby_interval, true, "vms[1].standby.interval_ns 1000: outside 1 ms .. 1 s"),
+	M(standby_features, true, "vms[1].standby: a standby VM may not have"),
+	M(standby_copy_unaligned, true, "vms[1].standby.mem_pa[0] 0xb0000800: unaligned or not the board's guest RAM"),
 	M(nr_vms, false, "size"),
 	M(platform, false, "is for platform 'rpi4', this Keel is for 'qemu-virt'"),
 	M(flip, false, "checksum"),

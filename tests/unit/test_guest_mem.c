@@ -27,6 +27,8 @@
 #define POOL_PAGES 64
 #define RAM_BYTES (16 * MiB)
 
+extern u64 fake_gm_clean_inval_bytes;
+
 static u8 *ram; /* backs every region of the test VM */
 static u8 *images; /* pristine image copies */
 static void *pool_mem;
@@ -339,7 +341,9 @@ static void test_checkpoint_rollback(void **state)
 	assert_int_equal(gm_dirty_start(&gm), GM_OK);
 	assert_int_equal(touch(base, true), GM_OK); /* the first chunk: 1 MiB, 256 pages */
 	assert_int_equal(gm_copy_to_guest(&gm, ipa_of(0x40103000), "before", 6, false), GM_OK);
+	fake_gm_clean_inval_bytes = 0;
 	assert_int_equal(gm_checkpoint(&gm, copy_pa, saved), 256);
+	assert_int_equal(fake_gm_clean_inval_bytes, 256 * PAGE_SIZE); /* each source invalidated before it is read */
 	assert_memory_equal(copy, ram, 1 * MiB);
 	assert_memory_equal(copy + 0x3000, "before", 6);
 	assert_true(saved[0].mapped);

@@ -309,10 +309,38 @@ static void standby_check_ipc(const struct cfg_system *sys, const struct cfg_vm 
 }
 
 /* What Keel cannot checkpoint yet: IPC, channels, virtio devices, passthrough devices and their IRQs. */
+/*
+ * A checkpoint or failover runs on one of the VM's CPUs without preemption
+ * (core/standby.c): another VM's vCPU on that CPU would wait for the copy,
+ * a delay the schedulability analysis does not count. So, for now, a
+ * standby VM's CPUs are its own.
+ */
+static void standby_check_cpus(const struct cfg_system *sys, const struct cfg_vm *vm, struct diag *d)
+{
+	const struct cfg_standby *sb = &vm->standby;
+
+	for (u32 a = 0; a < MIN(vm->nr_affinity, (u32)CFG_MAX_LIST); a++)
+		for (u32 j = 0; j < MIN(sys->nr_vms, (u32)CFG_MAX_VMS); j++) {
+			const struct cfg_vm *o = &sys->vms[j];
+
+			if (o == vm)
+				continue;
+			for (u32 b = 0; b < MIN(o->nr_affinity, (u32)CFG_MAX_LIST); b++)
+				if (o->affinity[b] == vm->affinity[a]) {
+					diag_error(d, &sb->loc, sb->node,
+						   "a standby VM may not share CPU %u with VM '%s': its checkpoints are not "
+						   "preemptible yet, and the other VM would wait for them",
+						   vm->affinity[a], o->name);
+					return;
+				}
+		}
+}
+
 static void standby_check_state(const struct cfg_system *sys, const struct cfg_vm *vm, struct diag *d)
 {
 	const struct cfg_standby *sb = &vm->standby;
 
+	standby_check_cpus(sys, vm, d);
 	standby_check_ipc(sys, vm, d);
 	if (vm->virtio.nr_devs)
 		diag_error(d, &sb->loc, sb->node,

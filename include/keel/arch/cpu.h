@@ -52,5 +52,11 @@ void arch_memzero(void *p, u64 size);
 void arch_dcache_clean(const void *p, u64 size);
 /* Invalidate every instruction cache in the inner-shareable domain (new code was written to memory). */
 void arch_icache_invalidate_all(void);
+/*
+ * Clean and invalidate [p, p + size) to the point of coherency: before Keel
+ * reads memory a guest may have written with its caches off (a checkpoint),
+ * so no stale line of Keel's own is read instead.
+ */
+void arch_dcache_clean_inval(const void *p, u64 size);
 
 #endif
