@@ -362,20 +362,27 @@ enum gm_result gm_dirty_start(struct guest_mem *gm)
 
 static bool gm_bit(const u64 *bits, u64 p) { return bits[p / 64] >> (p % 64) & 1; }
 
+/* The first page in [p, end) whose bit is set, or end: a whole word of clean pages at a time. */
+static u64 gm_next_dirty(const u64 *bits, u64 p, u64 end)
+{
+	while (p < end) {
+		u64 word = bits[p / 64] >> (p % 64);
+
+		if (word)
+			return MIN(p + (u64)__builtin_ctzll(word), end);
+		p = ALIGN_DOWN(p, 64) + 64;
+	}
+	return end;
+}
+
 /* Write-protect the pages of region r whose bits are set in bits, in runs (lock held). */
 static void gm_protect_runs(struct guest_mem *gm, const struct gm_region *r, const u64 *bits)
 {
 	u64 end = r->first_page + r->size / PAGE_SIZE;
 
-	for (u64 p = r->first_page; p < end; p++) {
+	for (u64 p = gm_next_dirty(bits, r->first_page, end); p < end; p = gm_next_dirty(bits, p + 1, end)) {
 		u64 q = p;
 
-		if (!bits[p / 64] && p % 64 == 0) {
-			p += 63; /* 64 clean pages at once: most of a checkpoint's scan */
-			continue;
-		}
-		if (!gm_bit(bits, p))
-			continue;
 		while (q + 1 < end && gm_bit(bits, q + 1))
 			q++;
 		s2_protect(gm->s2, ipa_of(ipa_val(r->ipa) + (p - r->first_page) * PAGE_SIZE), (q - p + 1) * PAGE_SIZE,
@@ -425,15 +432,15 @@ u64 gm_checkpoint(struct guest_mem *gm, const u64 *copy_pa, struct gm_chunk *chu
 	CHECK(gm->logging); /* standby_vm_started() turned it on */
 	for (u32 i = 0; i < gm->nr_regions; i++) {
 		const struct gm_region *r = &gm->regions[i];
+		u64 end = r->first_page + r->size / PAGE_SIZE;
 
-		for (u64 p = 0; p < r->size / PAGE_SIZE; p++)
-			if (!gm->dirty[(r->first_page + p) / 64] && (r->first_page + p) % 64 == 0 &&
-			    p + 64 <= r->size / PAGE_SIZE)
-				p += 63; /* a clean word: skip its 64 pages */
-			else if (gm_bit(gm->dirty, r->first_page + p)) {
-				gm_copy_page(pa_ptr(pa_of(copy_pa[i] + p * PAGE_SIZE)), pa_ptr(pa_add(r->pa, p * PAGE_SIZE)));
-				n++;
-			}
+		for (u64 p = gm_next_dirty(gm->dirty, r->first_page, end); p < end;
+		     p = gm_next_dirty(gm->dirty, p + 1, end)) {
+			u64 off = (p - r->first_page) * PAGE_SIZE;
+
+			gm_copy_page(pa_ptr(pa_of(copy_pa[i] + off)), pa_ptr(pa_add(r->pa, off)));
+			n++;
+		}
 		gm_protect_runs(gm, r, gm->dirty);
 	}
 	memset(gm->dirty, 0, DIV_ROUND_UP(gm->nr_pages, 64) * sizeof(u64));
@@ -479,11 +486,15 @@ u64 gm_rollback(struct guest_mem *gm, const u64 *copy_pa, const struct gm_chunk 
 			if (!chunks_saved[c - gm->chunks].mapped)
 				gm_forget_chunk(gm, r, start, end, c);
 		}
-		for (u64 p = 0; p < r->size / PAGE_SIZE; p++)
-			if (gm_bit(gm->dirty, r->first_page + p)) {
-				gm_copy_page(pa_ptr(pa_add(r->pa, p * PAGE_SIZE)), pa_ptr(pa_of(copy_pa[i] + p * PAGE_SIZE)));
-				n++;
-			}
+		u64 end = r->first_page + r->size / PAGE_SIZE;
+
+		for (u64 p = gm_next_dirty(gm->dirty, r->first_page, end); p < end;
+		     p = gm_next_dirty(gm->dirty, p + 1, end)) {
+			u64 off = (p - r->first_page) * PAGE_SIZE;
+
+			gm_copy_page(pa_ptr(pa_add(r->pa, off)), pa_ptr(pa_of(copy_pa[i] + off)));
+			n++;
+		}
 		gm_protect_runs(gm, r, gm->dirty);
 	}
 	memset(gm->dirty, 0, DIV_ROUND_UP(gm->nr_pages, 64) * sizeof(u64));

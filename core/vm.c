@@ -127,11 +127,11 @@ void vm_start(struct vm *vm)
 		if (c->images[i].kind == KEEL_IMAGE_DTB)
 			dtb_ipa = c->images[i].dst_ipa;
 	hypercall_vm_starting(vm);
+	standby_vm_started(vm); /* before RUNNING: the dirty log runs from the first instruction */
 	vm->nr_parked = 0;
 	vm->state = VM_RUNNING;
 	vm->vcpus[0].boot_pc = c->entry_ipa;
 	vm->vcpus[0].boot_x0 = dtb_ipa;
-	standby_vm_started(vm); /* the dirty log runs from the first instruction */
 	vcpu_request(&vm->vcpus[0], VCPU_REQ_START);
 	vm_log_lifecycle(vm, "started on CPU %u in %lu us, stage-2 tables %u of %u pages", arch_cpu_index(),
 			 (arch_counter() - t0) * 1000000 / arch_counter_freq(), vm->s2_pool.nr_used,
