@@ -37,11 +37,11 @@
 #include <keel/string.h>
 #include <keel/vcpu.h>
 #include <keel/vm.h>
+#include "standby_internal.h"
 
 /* Device state of all standby VMs together; each takes the sum of its kinds' save_size. */
 #define SB_DEV_POOL_BYTES (256 * KiB)
 #define SB_LOG_EVERY 100 /* checkpoints between two statistics lines */
-#define SB_WHY_LEN 48
 /*
  * Failovers in a row, each before the VM ran a whole interval again, after
  * which Keel gives up and restarts the VM from its images: its checkpoints
@@ -54,55 +54,15 @@
 #define SB_WANT_FAILOVER (1u << 1)
 #define SB_WANT_RESET (1u << 2) /* an expired watchdog that is not a detector: reset, after any operation */
 
-/* A vCPU's state at the checkpoint: all but scheduling and IPC bookkeeping. */
-struct standby_vcpu {
-	struct vcpu_regs regs;
-	struct vcpu_sysregs sys;
-	struct vcpu_fpsimd fp;
-	u32 vmcr, hcr, ap0r[4], ap1r[4];
-	enum vcpu_state state;
-	bool vtimer_hw_active, ptimer_hw_active;
-	bool start_pending; /* a CPU_ON accepted, not yet taken by its CPU (VCPU_REQ_START) */
-	u64 boot_pc, boot_x0;
-};
-
-struct standby {
-	bool on;
-	u64 interval; /* ticks */
-	u64 next_checkpoint; /* home CPU only */
-	volatile u32 want; /* SB_WANT_* asked for and not yet taken by an operation, atomic */
-	volatile u32 busy; /* an operation is under way (its vCPUs asked to stop, or held), atomic */
-	u32 nr_held; /* atomic */
-	u64 op_started; /* counter when the operation was asked for */
-	u64 failed_at; /* counter when the failure was detected */
-	char why[SB_WHY_LEN];
-	volatile bool intend_stop;
-	/* The last checkpoint. */
-	bool valid;
-	u64 taken_at;
-	u32 repeats; /* failovers in a row without a whole interval run in between */
-	u32 since_failover; /* checkpoints since the last failover */
-	struct standby_vcpu vcpus[KEEL_MAX_VCPUS_PER_VM];
-	struct gm_chunk chunks[GM_MAX_CHUNKS];
-	u8 *dev_state; /* each device's save(), at dev_off[] */
-	u32 dev_off[VM_MAX_VDEVS], dev_len[VM_MAX_VDEVS];
-	/* Statistics. */
-	u64 nr_checkpoints, nr_failovers, pages_copied, pages_restored;
-	u64 nr_skipped; /* checkpoints not taken: the guest was late feeding its watchdog */
-	u64 last_pages, last_pause, last_copy, worst_pause, worst_failover;
-};
-
 struct vm_events {
 	u64 devices_next; /* earliest device deadline (VDEV_NO_DEADLINE for none) */
 	volatile bool due; /* a device deadline moved: tick the devices at the next poll */
 };
 
 static struct vm_events vm_events[KEEL_MAX_VMS];
-static struct standby standbys[KEEL_MAX_VMS];
+struct standby standbys[KEEL_MAX_VMS];
 static u8 sb_dev_pool[SB_DEV_POOL_BYTES] __attribute__((aligned(8)));
 static u32 sb_dev_pool_used;
-
-static u64 ticks_to_us(u64 t) { return t * 1000000 / arch_counter_freq(); }
 
 static bool vm_homed_on(const struct vm *vm, const struct cpu *cpu)
 {
@@ -464,145 +424,4 @@ void standby_output_pressure(struct vm *vm)
 {
 	if (standbys[vm->index].on && vm->state == VM_RUNNING)
 		standby_want(vm, SB_WANT_CHECKPOINT);
-}
-
-/* A random page of the VM's RAM (an xorshift of the counter: tests want spread, not secrecy). */
-static u64 standby_random_page(const struct vm *vm)
-{
-	u64 x = arch_counter() * 0x9e3779b97f4a7c15ull, pages = 0;
-
-	x ^= x >> 29;
-	for (u32 i = 0; i < vm->cfg->nr_mem; i++)
-		pages += vm->cfg->mem[i].size / PAGE_SIZE;
-	return x % pages;
-}
-
-/* Flip one bit of RAM page `page` (counted across the VM's regions in order). False if there is no such page. */
-static bool standby_flip_bit(struct vm *vm, u64 page, u64 seed)
-{
-	for (u32 i = 0; i < vm->cfg->nr_mem; i++) {
-		u64 n = vm->cfg->mem[i].size / PAGE_SIZE;
-		u8 *host;
-
-		if (page >= n) {
-			page -= n;
-			continue;
-		}
-		if (gm_access(&vm->mem, ipa_of(vm->cfg->mem[i].ipa + page * PAGE_SIZE), PAGE_SIZE, GM_READ | GM_WRITE,
-			      false, (void **)&host) != GM_OK)
-			return false;
-		host[seed % PAGE_SIZE] ^= (u8)(1u << (seed / PAGE_SIZE % 8));
-		arch_dcache_clean(host + seed % PAGE_SIZE, 1);
-		gm_write_done(&vm->mem, ipa_of(vm->cfg->mem[i].ipa + page * PAGE_SIZE), PAGE_SIZE);
-		vm_log(vm, "injected: bit %u of byte 0x%lx flipped in RAM page %lu", (u32)(seed / PAGE_SIZE % 8),
-		       (unsigned long)(vm->cfg->mem[i].ipa + page * PAGE_SIZE + seed % PAGE_SIZE), (unsigned long)page);
-		return true;
-	}
-	return false;
-}
-
-/* A fault of kind KEEL_INJECT_* into vcpu's VM (vcpu: the one to corrupt or hang). */
-static s64 standby_inject(struct vcpu *vcpu, u32 kind, u64 arg)
-{
-	struct vm *vm = vcpu->vm;
-	u64 seed = arch_counter() * 0xbf58476d1ce4e5b9ull;
-
-	switch (kind) {
-	case KEEL_INJECT_BITFLIP:
-		return standby_flip_bit(vm, arg == KEEL_INJECT_RANDOM ? standby_random_page(vm) : arg, seed >> 20) ?
-			       KEEL_RET_SUCCESS :
-			       KEEL_RET_INVALID_PARAMETER;
-	case KEEL_INJECT_CORRUPT_REG:
-		/* Where the guest goes next and what it finds there: garbage, as after a bit flip in a register. */
-		for (u32 i = 0; i < 31; i++)
-			vcpu->regs.x[i] ^= seed ^ arg ^ ((u64)i << 56);
-		vcpu->regs.pc = 0xdead0000ull | (seed >> 40 & 0xfffc);
-		vm_log(vm, "injected: vcpu %u registers scrambled, pc now 0x%lx", vcpu->index, vcpu->regs.pc);
-		return KEEL_RET_SUCCESS;
-	case KEEL_INJECT_HANG:
-		vcpu->standby_hung = true;
-		vcpu_request(vcpu, VCPU_REQ_KICK); /* through the scheduler, which skips it from now on */
-		vm_log(vm, "injected: vcpu %u hangs", vcpu->index);
-		return KEEL_RET_SUCCESS;
-	default:
-		return standby_vm_failed(vm, 0, "injected failure") ? KEEL_RET_SUCCESS : KEEL_RET_NOT_SUPPORTED;
-	}
-}
-
-bool standby_console_inject(struct vm *vm, u32 kind)
-{
-	if (!standbys[vm->index].on || vm->state != VM_RUNNING)
-		return false;
-	if (kind == KEEL_INJECT_HANG) {
-		/* Every vCPU stops being scheduled (a flag each one's CPU reads at its next pick): a whole-VM hang. */
-		vm_log(vm, "injected from the console: every vCPU hangs");
-		for (u32 i = 0; i < vm->nr_vcpus; i++) {
-			vm->vcpus[i].standby_hung = true;
-			vcpu_request(&vm->vcpus[i], VCPU_REQ_KICK);
-		}
-		return true;
-	}
-	if (kind == KEEL_INJECT_CORRUPT_REG)
-		kind = KEEL_INJECT_FAIL; /* another CPU's vCPU registers are not this CPU's to touch: fail it instead */
-	return standby_inject(&vm->vcpus[0], kind, KEEL_INJECT_RANDOM) == KEEL_RET_SUCCESS;
-}
-
-void standby_print_stats(const struct vm *only)
-{
-	for (u32 i = 0; i < nr_vms; i++) {
-		const struct standby *sb = &standbys[i];
-
-		if (sb->on && (!only || only == &vms[i]))
-			klog("stats: vm %s standby: %lu checkpoints (%lu skipped, watchdog late), %lu pages copied (last "
-			     "%lu), pause last %lu us worst %lu us, %lu failovers (worst %lu us of copying), %lu pages "
-			     "copied back",
-			     vms[i].name, sb->nr_checkpoints, sb->nr_skipped, sb->pages_copied, sb->last_pages,
-			     ticks_to_us(sb->last_pause), ticks_to_us(sb->worst_pause), sb->nr_failovers,
-			     ticks_to_us(sb->worst_failover), sb->pages_restored);
-	}
-}
-
-/* STANDBY_STATUS: only for a VM with a standby. */
-s64 hc_standby_status_check(const struct vcpu *vcpu, const struct hc_args *in)
-{
-	(void)in;
-	return standbys[vcpu->vm->index].on ? 0 : KEEL_RET_NOT_SUPPORTED;
-}
-
-void hc_standby_status_do(struct vcpu *vcpu, const struct hc_args *in, struct hc_result *out)
-{
-	const struct standby *sb = &standbys[vcpu->vm->index];
-
-	(void)in;
-	out->x0 = KEEL_RET_SUCCESS;
-	out->x1 = sb->nr_checkpoints;
-	out->x2 = sb->nr_failovers;
-	out->x3 = vcpu->vm->cfg->standby.interval_ns;
-}
-
-s64 hc_standby_intend_stop_check(const struct vcpu *vcpu, const struct hc_args *in)
-{
-	return hc_standby_status_check(vcpu, in);
-}
-
-void hc_standby_intend_stop_do(struct vcpu *vcpu, const struct hc_args *in, struct hc_result *out)
-{
-	(void)in;
-	__atomic_store_n(&standbys[vcpu->vm->index].intend_stop, true, __ATOMIC_RELEASE);
-	out->x0 = KEEL_RET_SUCCESS;
-}
-
-/* STANDBY_INJECT: only where the configuration allows it, and a known kind. */
-s64 hc_standby_inject_check(const struct vcpu *vcpu, const struct hc_args *in)
-{
-	if (!standbys[vcpu->vm->index].on || !(vcpu->vm->cfg->standby.flags & KEEL_STANDBY_INJECT))
-		return KEEL_RET_DENIED;
-	if (in->x[1] > KEEL_INJECT_FAIL)
-		return KEEL_RET_INVALID_PARAMETER;
-	return 0;
-}
-
-void hc_standby_inject_do(struct vcpu *vcpu, const struct hc_args *in, struct hc_result *out)
-{
-	out->x0 = standby_inject(vcpu, (u32)in->x[1], in->x[2]);
 }
