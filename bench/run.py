@@ -15,6 +15,9 @@ Two command-line variants (default; nokaslr mitigations=off) and two time
 modes (wall clock; -icount shift=0) are measured; docs/benchmarks.md explains
 why, and what the figures mean under emulation.
 
+With --standby 10,20,50 Keel boots the same Linux VM under standby at each
+checkpoint interval too, as more systems (keel-sb10 ...; docs/benchmarks.md).
+
 The hypervisor microbenchmark guest (build/guests/bench-hv.bin, configs/bench/hv.dts)
 runs under Keel and directly on QEMU in each round too, and so does, under Keel
 only, the IPC and channel benchmark (guests/bench-ipc, configs/bench/ipc.dts).
