@@ -4,6 +4,8 @@
 #   make bench-quick    1 round, default variant, wall clock, keelbench=--quick
 #   make bench-xen      only fetch Debian's Xen into build/bench/xen
 #   make bench BENCH_ARGS='--rounds 5 --no-xen'   any option of bench/run.py
+#   make bench-standby-lmbench   the same suite with Keel under standby at 10, 20
+#                       and 50 ms as three more systems (twice the Linux boots)
 # Results: build/bench/results.md, results.png, raw.json, logs/.
 # bench-guest (the benchmark initramfs and the bench-hv guest) is defined by
 # the benchmark guests' own fragment.
@@ -30,6 +32,12 @@ bench-virtio: all bench-guest
 bench-rt: all rt-load-initrd
 	python3 bench/rt.py --print
 
+# The lmbench-style suite with the Linux VM under standby at 10, 20 and 50 ms
+# beside native, keel and xen (bench/run.py --standby; docs/benchmarks.md).
+# Not in make bench: it doubles the Linux boots. BENCH_ARGS adds options.
+bench-standby-lmbench: all bench-guest
+	python3 bench/run.py --standby 10,20,50 $(BENCH_ARGS)
+
 bench-quick: all bench-guest
 	python3 bench/run.py --quick $(BENCH_ARGS)
 
@@ -39,4 +47,4 @@ bench-xen: $(BUILD)/bench/xen
 $(BUILD)/bench/xen: bench/packages bench/fetch-xen.sh | $(DEPS_STAMP)
 	BUILD=$(BUILD) bash bench/fetch-xen.sh
 
-.PHONY: bench bench-quick bench-xen bench-rt bench-virtio bench-standby
+.PHONY: bench bench-quick bench-xen bench-rt bench-virtio bench-standby bench-standby-lmbench

@@ -37,6 +37,8 @@ GOALS = [
     ("keel/native at most 1.10 for context switch, fork, exec and page faults",
      "ratio-max", "nokaslr", MEDIUM_OVERHEAD, 1.10),
     ("every row at or below Xen's ratio (nokaslr)", "vs-xen", "nokaslr", None, 0.0),
+    ("standby at 20 ms (keel-sb20, --standby): keel-sb20/keel at most 1.05 for system calls, read/write, pipe "
+     "and memory bandwidth", "sb-ratio-max", "nokaslr", LOW_OVERHEAD, 1.05),
     ("every row at or below Xen's ratio (default command line)", "vs-xen", "default", None, 0.0),
     ("null hypercall round trip under 250 instructions (-icount)", "hv-insns-max", "icount",
      ("hypercall_null",), 250),
@@ -108,6 +110,34 @@ def collect(boots, mode, variant):
     return {n: (table[n][0], {s: summary(v) for s, v in table[n][1].items()}) for n in names}
 
 
+def standby_systems(bench):
+    """The keel-sbMS systems of this run, by interval."""
+    return sorted((s for s in bench.systems if s.startswith("keel-sb")), key=lambda s: int(s[7:]))
+
+
+def suite_range(boots, mode, variant, system, name):
+    """The lowest min and highest max the suite printed for one metric over a system's boots."""
+    lo = [b["metrics"][name]["min"] for b in boots if b["mode"] == mode and b["variant"] == variant and
+          b["ok"] and b["system"] == system and b["metrics"].get(name, {}).get("min") is not None]
+    hi = [b["metrics"][name]["max"] for b in boots if b["mode"] == mode and b["variant"] == variant and
+          b["ok"] and b["system"] == system and b["metrics"].get(name, {}).get("max") is not None]
+    return (min(lo), max(hi)) if lo and hi else None
+
+
+def pause_buckets(checkpoints):
+    """(pages label, count, median pause, median copy, max pause) per range of pages copied."""
+    edges = [(0, 0, "0"), (1, 99, "1-99"), (100, 999, "100-999"), (1000, 9999, "1000-9999"),
+             (10000, 10 ** 9, ">= 10000")]
+    out = []
+    for lo, hi, label in edges:
+        sel = [c for c in checkpoints if lo <= c[1] <= hi]
+        if sel:
+            out.append((label, len(sel), statistics.median(c[1] for c in sel),
+                        statistics.median(c[2] for c in sel), statistics.median(c[3] for c in sel),
+                        max(c[2] for c in sel)))
+    return out
+
+
 def qemu_version():
     try:
         out = subprocess.run([QEMU, "--version"], capture_output=True, text=True).stdout
@@ -144,7 +174,9 @@ class Report:
         self.w(f"- QEMU: {qemu_version()}")
         un = platform.uname()
         self.w(f"- host: {un.system} {un.release} {un.machine}, {cpu_model()}, {os.cpu_count()} CPUs")
-        self.w(f"- rounds: {a.rounds} (icount: {min(a.rounds, a.icount_rounds)}), interleaved native, keel, xen; "
+        sbs = standby_systems(self.b)
+        self.w(f"- rounds: {a.rounds} (icount: {min(a.rounds, a.icount_rounds)}), interleaved "
+               f"{', '.join(['native', 'keel', 'xen'] + sbs)}; "
                f"modes: {', '.join(self.modes)}; variants: {', '.join(self.variants)}; "
                f"keelbench={a.bench_args or '(none)'} (icount: {a.icount_bench_args or '(none)'})")
         versions = path(BUILD, "linux", "versions.txt")
@@ -160,6 +192,9 @@ class Report:
         self.w("- machines (QEMU virt, cortex-a57, GICv3): native `-smp 2 -m 512`; keel `-smp 4 -m 2048` "
                "(Linux on CPUs 0-1, the ticker VM on CPU 2); xen `-smp 2 -m 1024`, `-smp 1` under icount "
                "(Xen 4.17 hangs at boot there with 2), dom0 with 2 vCPUs and 512 MiB")
+        if sbs:
+            self.w("- standby systems: keel with `standby { interval-ms = <MS>; detectors = \"abort\"; "
+                   "console-output = \"immediate\"; }` added to the linux VM, nothing else changed")
         begins = sorted({b["begin"] for b in self.b.boots if b.get("begin")})
         if begins:
             self.w(f"- suite: {'; '.join(begins)}")
@@ -201,6 +236,80 @@ class Report:
                                       for s in SYSTEMS)
                     self.w(f"| {name} | {unit} | {' | '.join(vals)} | {fmt(rk)} | {fmt(rx)} | {spread}% |")
                 self.w()
+                self.standby_table(mode, variant, rows)
+
+    def standby_table(self, mode, variant, rows):
+        """Keel with standby against plain Keel (and native), the same boots' medians."""
+        sbs = standby_systems(self.b)
+        if not sbs or not rows:
+            return
+        short = [s[len("keel-"):] for s in sbs]
+        self.w(f"### Standby, {'wall clock' if mode == 'wall' else '-icount shift=0'}, variant {variant}")
+        self.w()
+        self.w("Ratios >1 are slower than plain Keel (or native); `*` marks the rows of the 5% goal at 20 ms. "
+               "range: the lowest min and highest max sample the suite printed over the boots, per standby system.")
+        self.w()
+        self.w(f"| metric | unit | keel | {' | '.join(short)} | {' | '.join(s + '/keel' for s in short)} | "
+               f"{' | '.join(s + '/native' for s in short)} | range {' / '.join(short)} | "
+               f"spread k/{'/'.join(short)} |")
+        self.w("|---|---|---|" + "---|" * (3 * len(sbs) + 2))
+        for name, (unit, per) in rows.items():
+            vals = [fmt(per[s]["median"]) if per.get(s) else "n/a" for s in ["keel"] + sbs]
+            vk = [fmt(ratio(unit, per.get("keel"), per.get(s))) for s in sbs]
+            vn = [fmt(ratio(unit, per.get("native"), per.get(s))) for s in sbs]
+            rng = [suite_range(self.b.boots, mode, variant, s, name) for s in sbs]
+            rng = " / ".join(f"{fmt(r[0])}-{fmt(r[1])}" if r else "-" for r in rng)
+            spread = "/".join(f"{per[s]['spread'] * 100:.0f}" if per.get(s) and per[s]["n"] > 1 else "-"
+                              for s in ["keel"] + sbs)
+            mark = "*" if name in LOW_OVERHEAD else ""
+            self.w(f"| {name}{mark} | {unit} | {' | '.join(vals)} | {' | '.join(vk)} | {' | '.join(vn)} | {rng} | "
+                   f"{spread}% |")
+        self.w()
+
+    def checkpoint_section(self):
+        """Keel's checkpoint lines and statistics from the standby boots' consoles."""
+        sbs = standby_systems(self.b)
+        if not sbs:
+            return
+        self.w("## Standby checkpoints (Keel's log)")
+        self.w()
+        self.w("From each standby boot's console: the statistics line Keel prints at the VM's power-off, and "
+               "the checkpoint lines it prints for the first 5 and every 100th checkpoint "
+               "(`checkpoint #N: P pages copied, pause X us (copy Y us)`).")
+        self.w()
+        self.w("| system | mode | boots | checkpoints | pages copied | pages per checkpoint | worst pause us | "
+               "failovers |")
+        self.w("|---|---|---|---|---|---|---|---|")
+        for s in sbs:
+            for mode in self.modes:
+                boots = [b for b in self.b.boots if b["system"] == s and b["mode"] == mode and b.get("standby")]
+                stats = [b["standby"]["stats"] for b in boots if b["standby"]["stats"]]
+                fails = sum(len(b["standby"]["failovers"]) for b in boots)
+                if not boots:
+                    continue
+                if not stats:
+                    self.w(f"| {s} | {mode} | {len(boots)} | no statistics line | | | | {fails} logged |")
+                    continue
+                n = sum(x["checkpoints"] for x in stats)
+                pages = sum(x["pages"] for x in stats)
+                self.w(f"| {s} | {mode} | {len(boots)} ({len(stats)} with statistics) | {n} | {pages} | "
+                       f"{pages / n if n else 0:.0f} | {max(x['worst_pause_us'] for x in stats)} | "
+                       f"{sum(x['failovers'] for x in stats)} |")
+        self.w()
+        for mode in self.modes:
+            cps = [c for b in self.b.boots if b["mode"] == mode and b.get("standby") and b["system"] in sbs
+                   for c in b["standby"]["checkpoints"]]
+            if not cps:
+                continue
+            self.w(f"Pause against pages copied, {'wall clock' if mode == 'wall' else '-icount shift=0'} "
+                   f"({len(cps)} logged checkpoints of every standby boot; us of "
+                   f"{'host time' if mode == 'wall' else 'virtual time, one instruction per ns'}):")
+            self.w()
+            self.w("| pages copied | checkpoints | median pages | median pause us | median copy us | max pause us |")
+            self.w("|---|---|---|---|---|---|")
+            for label, n, pages, pause, copy, worst in pause_buckets(cps):
+                self.w(f"| {label} | {n} | {pages:.0f} | {pause:.0f} | {copy:.0f} | {worst} |")
+            self.w()
 
     def hv_section(self):
         self.w("## Hypervisor microbenchmarks (bench-hv)")
@@ -369,6 +478,10 @@ class Report:
                 rx = ratio(unit, per.get("native"), per.get("xen"))
                 if rk is not None and rx is not None:
                     checks.append((rk <= rx + limit, f"{name} keel {fmt(rk)} vs xen {fmt(rx)}"))
+            elif kind == "sb-ratio-max":
+                rs = ratio(unit, per.get("keel"), per.get("keel-sb20"))
+                if rs is not None:
+                    checks.append((rs <= limit, f"{name} {fmt(rs)}"))
         if not checks:
             return "not measured", ""
         missed = [d for ok, d in checks if not ok]
@@ -379,6 +492,7 @@ class Report:
     def write(self, out):
         self.header()
         self.linux_tables()
+        self.checkpoint_section()
         self.hv_section()
         self.memory_section()
         self.goals_section()

@@ -9,7 +9,11 @@ real-time executive beside it kept running for the whole time, under
 -icount shift=0,sleep=off (deterministic: times are virtual, one instruction
 one nanosecond). Writes build/bench/standby.md and prints it.
 
-  python3 bench/standby.py [--faults N] [--interval MS]
+Then (unless --no-linux) the Debian test tests/linux/standby_linux.py (2 vCPUs,
+256 MiB, 100 faults from the console, wall clock) and the same figures from
+its log: checkpoint pauses against pages copied, failover times.
+
+  python3 bench/standby.py [--faults N] [--interval MS] [--no-linux]
 """
 import argparse
 import os
@@ -99,13 +103,48 @@ def report(log, faults, interval):
     return len(fails) == faults and seq.returncode == 0
 
 
+LINUX_FAIL = re.compile(r'vm linux: failover #\d+ \([^)]*\): back to checkpoint #\d+ of \d+ us before, (\d+) pages '
+                        r'copied back, \d+ bytes of output discarded; (\d+) us from detection, (\d+) us of copying')
+LINUX_CKPT = re.compile(r'vm linux: checkpoint #(\d+): (\d+) pages copied, pause (\d+) us')
+
+
+def linux_report():
+    """Runs the Debian standby test and tabulates Keel's lines from its console log (wall clock)."""
+    out = os.path.join(OUT, 'linux')
+    res = subprocess.run([sys.executable, os.path.join(ROOT, 'tests/linux/standby_linux.py'), '--out', out],
+                         capture_output=True, text=True)
+    text = open(os.path.join(out, 'console.log'), errors='replace').read()
+    fails = [tuple(map(int, m.groups())) for m in LINUX_FAIL.finditer(text)]
+    ckpts = [tuple(map(int, m.groups())) for m in LINUX_CKPT.finditer(text)]
+    verdict = [line for line in res.stdout.splitlines() if 'STANDBY-LINUX' in line]
+    lines = ['', '# Debian Linux, 2 vCPUs, 256 MiB, checkpoint every 20 ms (wall clock TCG)', '',
+             f'- {verdict[-1].split("STANDBY-LINUX", 1)[1].strip() if verdict else "no verdict"}', '',
+             '| checkpoint (logged ones) | pages copied | pause us |', '|---|---|---|']
+    lines += [f'| #{c[0]} | {c[1]} | {c[2]} |' for c in ckpts[:10]]
+    if fails:
+        for name, col in (('pages copied back', 0), ('detection to release, us', 1), ('copying back, us', 2)):
+            vals = [f[col] for f in fails]
+            if col == 0:
+                lines += ['', '| failover | median | 95th percentile | worst |', '|---|---|---|---|']
+            lines.append(f'| {name} | {statistics.median(vals):.0f} | {pct(vals, 95)} | {max(vals)} |')
+    out_text = '\n'.join(lines) + '\n'
+    with open(os.path.join(ROOT, 'build', 'bench', 'standby.md'), 'a') as f:
+        f.write(out_text)
+    print(out_text)
+    return res.returncode == 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--faults', type=int, default=1000)
     ap.add_argument('--interval', type=int, default=20)
+    ap.add_argument('--no-linux', action='store_true')
     a = ap.parse_args()
     log = run(a.faults, a.interval)
-    return 0 if report(log, a.faults, a.interval) else 1
+    ok = report(log, a.faults, a.interval)
+    if not a.no_linux:
+        ok &= linux_report()
+    return 0 if ok else 1
 
 
 if __name__ == '__main__':
