@@ -56,7 +56,8 @@ STANDBY_PREFIX = "keel-sb"
 STANDBY_NODE = ('\n\t\t\tstandby {{\n\t\t\t\tinterval-ms = <{ms}>;\n\t\t\t\tdetectors = "abort";\n'
                 '\t\t\t\tconsole-output = "immediate";\n\t\t\t}};')
 CKPT_RE = re.compile(r"vm linux: checkpoint #(\d+): (\d+) pages copied, pause (\d+) us \(copy (\d+) us\)")
-SB_STATS_RE = re.compile(r"stats: vm linux standby: (\d+) checkpoints, (\d+) pages copied \(last \d+\), "
+SB_STATS_RE = re.compile(r"stats: vm linux standby: (\d+) checkpoints(?: \(\d+ skipped, watchdog late\))?, (\d+) pages "
+                         r"copied \(last \d+\), "
                          r"pause last \d+ us worst (\d+) us, (\d+) failovers")
 FAILOVER_RE = re.compile(r"vm linux: (failover #\d+|failure \()")
 MODES = ("wall", "icount")

@@ -209,11 +209,15 @@ static enum gm_result gm_log_write(struct guest_mem *gm, const struct gm_region 
 
 	if (!s2_walk(gm->s2, ipa_of(page), NULL, &flags))
 		return GM_DENIED; /* cannot happen for a mapped chunk */
-	if (flags & MM_WRITE)
-		return GM_OK; /* another vCPU got here first */
+	if (flags & MM_WRITE) {
+		/* Another vCPU got here first; this CPU may still hold the read-only entry. */
+		s2_flush_local(gm->s2, ipa_of(page));
+		return GM_OK;
+	}
 	if (!gm->logging)
 		return GM_DENIED;
-	if (s2_protect(gm->s2, ipa_of(page), PAGE_SIZE, MM_RWX) != PT_OK)
+	/* Only this CPU's TLB entry: a broadcast flush per written page would stop every CPU each time. */
+	if (s2_relax(gm->s2, ipa_of(page), MM_RWX) != PT_OK)
 		return GM_NOMEM;
 	gm_mark_dirty(gm, r, page, PAGE_SIZE);
 	gm->nr_write_faults++;

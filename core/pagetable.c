@@ -259,6 +259,25 @@ static int change(struct page_table *pt, u64 va, u64 size, u64 new_attrs)
 	return err;
 }
 
+void pt_flush_local(const struct page_table *pt, u64 va)
+{
+	arch_mm_invalidate_local(pt, va);
+}
+
+int pt_relax(struct page_table *pt, u64 va, u32 flags)
+{
+	bool flush_all = false;
+	int err;
+
+	if (!range_ok(pt, va, PAGE_SIZE))
+		return PT_EINVAL;
+	/* A block is split with break-before-make, flushed everywhere (split_block); the leaf only gains access. */
+	err = change_range(pt, pt->root, pt->start_level, va, va + PAGE_SIZE, arch_mm_leaf_attrs(pt->kind, flags),
+			   &flush_all);
+	arch_mm_invalidate_local(pt, va);
+	return err;
+}
+
 int pt_map(struct page_table *pt, u64 va, u64 pa, u64 size, u32 flags)
 {
 	int err;

@@ -30,6 +30,16 @@ int s2_protect(struct stage2 *s2, ipaddr_t ipa, u64 size, u32 flags)
 	return pt_protect(&s2->pt, ipa_val(ipa), size, flags);
 }
 
+int s2_relax(struct stage2 *s2, ipaddr_t ipa, u32 flags)
+{
+	return pt_relax(&s2->pt, ipa_val(ipa), flags);
+}
+
+void s2_flush_local(struct stage2 *s2, ipaddr_t ipa)
+{
+	pt_flush_local(&s2->pt, ipa_val(ipa));
+}
+
 bool s2_walk(const struct stage2 *s2, ipaddr_t ipa, paddr_t *pa, u32 *flags)
 {
 	u64 out;

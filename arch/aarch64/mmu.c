@@ -96,6 +96,27 @@ void arch_mm_invalidate_all(const struct page_table *pt)
 	isb();
 }
 
+void arch_mm_invalidate_local(const struct page_table *pt, u64 va)
+{
+	dsb(nshst);
+	if (pt->kind == PT_STAGE2) {
+		u64 saved = read_sysreg(vttbr_el2);
+
+		write_sysreg(vttbr_el2, (u64)pt->vmid << 48 | (u64)(uintptr_t)pt->root);
+		isb();
+		/* The IPA's stage-2 entry, then the combined stage-1+2 entries built from it (Arm ARM D8.13.5). */
+		__asm__ volatile("tlbi ipas2e1, %0" : : "r"(va >> 12));
+		dsb(nsh);
+		__asm__ volatile("tlbi vmalle1");
+		dsb(nsh);
+		write_sysreg(vttbr_el2, saved);
+	} else {
+		__asm__ volatile("tlbi vae2, %0" : : "r"(va >> 12));
+		dsb(nsh);
+	}
+	isb();
+}
+
 void arch_mm_sync(void)
 {
 	dsb(ishst);

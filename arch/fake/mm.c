@@ -120,6 +120,16 @@ void arch_mm_invalidate_all(const struct page_table *pt)
 	fake_mm_invalidate_last_vmid = pt->vmid;
 }
 
+u64 fake_mm_invalidate_local_count;
+
+void arch_mm_invalidate_local(const struct page_table *pt, u64 va)
+{
+	fake_mm_invalidate_local_count++;
+	fake_mm_invalidate_last_va = va;
+	fake_mm_invalidate_last_pt = pt;
+	fake_mm_invalidate_last_vmid = pt->vmid;
+}
+
 void arch_mm_sync(void)
 {
 	fake_mm_sync_count++;
@@ -127,6 +137,7 @@ void arch_mm_sync(void)
 
 void fake_mm_reset(void)
 {
+	fake_mm_invalidate_local_count = 0;
 	fake_mm_invalidate_count = 0;
 	fake_mm_invalidate_last_va = 0;
 	fake_mm_invalidate_last_pt = NULL;

@@ -66,6 +66,16 @@ int pt_map(struct page_table *pt, u64 va, u64 pa, u64 size, u32 flags);
 int pt_unmap(struct page_table *pt, u64 va, u64 size);
 /* Give every mapped page in the range new flags, splitting blocks as needed. */
 int pt_protect(struct page_table *pt, u64 va, u64 size, u32 flags);
+/*
+ * The page at va gets flags, which must only add access to what it had (a
+ * dirty-log fault making a page writable). Only this CPU's cached entry is
+ * invalidated: a CPU that still holds the old one faults the same way and
+ * calls pt_relax (or s2_flush_local) for itself. A block around va is split
+ * first, which does invalidate everywhere.
+ */
+int pt_relax(struct page_table *pt, u64 va, u32 flags);
+/* Drop this CPU's cached translation of va (a stale entry another CPU's pt_relax left here). */
+void pt_flush_local(const struct page_table *pt, u64 va);
 /* Translate va: true with *pa (and *flags) set if mapped. */
 bool pt_walk(const struct page_table *pt, u64 va, u64 *pa, u32 *flags);
 

@@ -25,5 +25,12 @@ int s2_map(struct stage2 *s2, ipaddr_t ipa, paddr_t pa, u64 size, u32 flags);
 int s2_unmap(struct stage2 *s2, ipaddr_t ipa, u64 size);
 int s2_protect(struct stage2 *s2, ipaddr_t ipa, u64 size, u32 flags);
 bool s2_walk(const struct stage2 *s2, ipaddr_t ipa, paddr_t *pa, u32 *flags);
+/*
+ * Dirty-log faults (core/guest_mem.c): give the page at ipa more access,
+ * invalidating only this CPU's entry (pt_relax); and, for a vCPU that
+ * faulted on an entry another CPU relaxed already, drop its stale entry.
+ */
+int s2_relax(struct stage2 *s2, ipaddr_t ipa, u32 flags);
+void s2_flush_local(struct stage2 *s2, ipaddr_t ipa);
 
 #endif

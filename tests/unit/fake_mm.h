@@ -21,6 +21,8 @@ extern u16 fake_mm_invalidate_last_vmid;
 extern u64 fake_mm_invalidate_log[FAKE_MM_INVAL_LOG];
 /* Calls to arch_mm_invalidate_all since the last reset (they update last_pt/vmid too). */
 extern u64 fake_mm_invalidate_all_count;
+/* Calls to arch_mm_invalidate_local since the last fake_mm_reset(). */
+extern u64 fake_mm_invalidate_local_count;
 /* Calls to arch_mm_sync since the last reset. */
 extern u64 fake_mm_sync_count;
 

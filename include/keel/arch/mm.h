@@ -25,6 +25,13 @@ u32 arch_mm_leaf_flags(enum pt_kind kind, u64 desc);
 void arch_mm_invalidate(const struct page_table *pt, u64 va);
 /* Remove every cached translation made through this table (stage 2: the whole VMID). */
 void arch_mm_invalidate_all(const struct page_table *pt);
+/*
+ * This CPU only: remove its cached translation of va in this table (stage 2:
+ * va is an IPA of the VMID). Enough after a change that only adds access
+ * (a dirty-log fault making a page writable): another CPU holding the old
+ * entry takes the same fault and invalidates its own (pt_relax).
+ */
+void arch_mm_invalidate_local(const struct page_table *pt, u64 va);
 /* Make descriptor writes visible to the table walker. */
 void arch_mm_sync(void);
 
