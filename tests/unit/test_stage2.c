@@ -164,6 +164,47 @@ static void test_s2_checkpoint_cycle(void **state)
 		expect_s2(&s2, ram + off, backing + off, MM_READ | MM_EXEC);
 }
 
+/*
+ * The dirty log's fault path: s2_relax gives one page write access with only
+ * a local invalidation once its block is split (the split itself is
+ * break-before-make, flushed by VMID); neighbours keep their permissions.
+ */
+static void test_s2_relax_local(void **state)
+{
+	struct stage2 s2;
+	const u64 ram = 0x40000000, backing = 0x100000000ull, size = 4 * MiB;
+
+	(void)state;
+	assert_int_equal(s2_init(&s2, 5, &pool), PT_OK);
+	assert_int_equal(s2_map(&s2, ipa_of(ram), pa_of(backing), size, MM_RWX), PT_OK);
+	assert_int_equal(s2_protect(&s2, ipa_of(ram), size, MM_READ | MM_EXEC), PT_OK);
+	/* First write into a block: split (flushed by VMID), then the page relaxed locally. */
+	fake_mm_reset();
+	assert_int_equal(s2_relax(&s2, ipa_of(ram + 3 * PAGE_SIZE), MM_RWX), PT_OK);
+	assert_true(fake_mm_invalidate_count + fake_mm_invalidate_all_count > 0);
+	assert_int_equal(fake_mm_invalidate_local_count, 1);
+	assert_int_equal(fake_mm_invalidate_last_va, ram + 3 * PAGE_SIZE);
+	assert_int_equal(fake_mm_invalidate_last_vmid, 5);
+	expect_s2(&s2, ram + 3 * PAGE_SIZE, backing + 3 * PAGE_SIZE, MM_RWX);
+	expect_s2(&s2, ram + 2 * PAGE_SIZE, backing + 2 * PAGE_SIZE, MM_READ | MM_EXEC);
+	expect_s2(&s2, ram + 4 * PAGE_SIZE, backing + 4 * PAGE_SIZE, MM_READ | MM_EXEC);
+	/* A second page of the same, now split, block: no flush but this CPU's. */
+	fake_mm_reset();
+	assert_int_equal(s2_relax(&s2, ipa_of(ram + 9 * PAGE_SIZE), MM_RWX), PT_OK);
+	assert_int_equal(fake_mm_invalidate_count + fake_mm_invalidate_all_count, 0);
+	assert_int_equal(fake_mm_invalidate_local_count, 1);
+	expect_s2(&s2, ram + 9 * PAGE_SIZE, backing + 9 * PAGE_SIZE, MM_RWX);
+	/* A vCPU that faulted on the stale entry drops its own. */
+	fake_mm_reset();
+	s2_flush_local(&s2, ipa_of(ram + 9 * PAGE_SIZE));
+	assert_int_equal(fake_mm_invalidate_local_count, 1);
+	assert_int_equal(fake_mm_invalidate_all_count, 0);
+	/* Taking access away again (the next checkpoint) flushes by VMID. */
+	fake_mm_reset();
+	assert_int_equal(s2_protect(&s2, ipa_of(ram + 9 * PAGE_SIZE), PAGE_SIZE, MM_READ | MM_EXEC), PT_OK);
+	assert_true(fake_mm_invalidate_count + fake_mm_invalidate_all_count > 0);
+}
+
 /* An inter-VM channel: one physical range in two VMs, unmapped from one. */
 static void test_s2_shared_range(void **state)
 {
@@ -344,6 +385,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_s2_init, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_s2_map_walk_unmap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_s2_checkpoint_cycle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_s2_relax_local, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_s2_shared_range, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_s2_random_model, setup, teardown),
 	};
