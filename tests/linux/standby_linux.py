@@ -6,7 +6,13 @@ log in tmpfs, then injects faults from Keel's console:
 
   Ctrl-A f   the VM fails now                       (a failover must follow)
   Ctrl-A h   every vCPU hangs: the watchdog expires  (a failover must follow)
-  Ctrl-A b   one bit flips in a random page          (harmless or detected)
+
+Random bit flips (Ctrl-A b) are not among them: in Linux's RAM nothing
+detects one before the next checkpoint saves it, and one that lands in the
+log's page cache is corruption standby cannot undo (docs/standby.md, "what it
+does not protect against"); a CI run lost the log that way once in about
+four. Bit flips that the guest detects are tested with the bare-metal guest
+(the `standby` test).
 
 After every fault and again at the end it checks, through the shell, that the
 log is consistent (line i holds i and the running checksum of 1..i) and still
@@ -44,8 +50,8 @@ CHECK_EVERY = 25  # faults between two log checks (a corrupted log stays corrupt
 
 
 def fault_plan(n):
-    """Which key each fault is: mostly failures, every tenth a hang, two in ten bit flips."""
-    return ["h" if k % 10 == 9 else "b" if k % 10 in (3, 6) else "f" for k in range(n)]
+    """Which key each fault is: failures, and every tenth a hang."""
+    return ["h" if k % 10 == 9 else "f" for k in range(n)]
 
 
 def failovers(con):
@@ -65,7 +71,7 @@ def check_log(con, deadline, last_lines):
 
 def inject(con, key, deadline):
     """Sends Ctrl-A key; for a failure or hang waits for Keel's failover line.
-    Returns the seconds from the key to the failover (0 for a bit flip)."""
+    Returns the seconds from the key to the failover (0 if none came)."""
     before = failovers(con)
     t0 = time.monotonic()
     con.proc.stdin.write(CTRL_A + key.encode())
@@ -87,7 +93,7 @@ def run(args, con):
     con.type(WORKLOAD)
     time.sleep(1)
     lines = check_log(con, deadline, 0)
-    kinds = {"f": 0, "h": 0, "b": 0}
+    kinds = {"f": 0, "h": 0}
     worst_hang = 0.0
     for k, key in enumerate(fault_plan(args.faults)):
         took = inject(con, key, deadline)
@@ -108,13 +114,13 @@ def run(args, con):
     # One failover per hang: the restored guest gets a whole watchdog period to feed again.
     if causes.get("watchdog expired", 0) != kinds["h"]:
         raise SmokeError(f"{causes.get('watchdog expired', 0)} watchdog failovers for {kinds['h']} hangs")
-    if got > want + kinds["b"]:
-        raise SmokeError(f"{got} failovers for {want} failures and hangs and {kinds['b']} bit flips")
+    if got != want:
+        raise SmokeError(f"{got} failovers for {want} failures and hangs")
     # Test d: a guest that stops feeding is failed over within the timeout (counted from its last feed,
     # at most 1 s before the hang) plus one interval; 1.5 s more for a loaded host's wall clock.
     if worst_hang > WATCHDOG_S + 0.02 + 1.5:
         raise SmokeError(f"a hang took {worst_hang:.1f} s to fail over (timeout {WATCHDOG_S} s)")
-    return (f"{args.faults} faults ({kinds['f']} failures, {kinds['h']} hangs, {kinds['b']} bit flips), "
+    return (f"{args.faults} faults ({kinds['f']} failures, {kinds['h']} hangs), "
             f"{got} failovers ({', '.join(f'{n} {w}' for w, n in sorted(causes.items()))}), "
             f"log of {lines} lines consistent, shell answering; hang to failover at most {worst_hang:.1f} s "
             f"(watchdog timeout {WATCHDOG_S} s)")
