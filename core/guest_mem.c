@@ -118,29 +118,47 @@ static paddr_t gm_pa(const struct gm_region *r, u64 ipa)
 }
 
 /*
- * Zero [ipa, ipa + len) of region r, then copy in the parts of boot images
- * that land there. The guest may run with its MMU and caches off and must
- * not see what the last run left in memory behind the caches, nor execute
- * stale instructions: clean the whole step to the point of coherency, and
- * invalidate the instruction caches where code was copied.
+ * Zero [ipa, ipa + len) of region r at base (its RAM, or its standby copy),
+ * then copy in the parts of boot images that land there. The guest may run
+ * with its MMU and caches off and must not see what the last run left in
+ * memory behind the caches, nor execute stale instructions: clean the whole
+ * step to the point of coherency; true if image bytes were copied.
  */
-static void gm_fill(const struct guest_mem *gm, const struct gm_region *r, u64 ipa, u64 len)
+static bool gm_fill_at(const struct guest_mem *gm, const struct gm_region *r, paddr_t base, u64 ipa, u64 len)
 {
+	u64 off = ipa - ipa_val(r->ipa);
 	bool copied = false;
 
-	arch_memzero(pa_ptr(gm_pa(r, ipa)), len);
+	arch_memzero(pa_ptr(pa_add(base, off)), len);
 	for (u32 i = 0; i < gm->nr_images; i++) {
 		const struct gm_image *img = &gm->images[i];
 		u64 lo = MAX(ipa, ipa_val(img->dst)), hi = MIN(ipa + len, ipa_val(img->dst) + img->size);
 
 		if (lo >= hi)
 			continue;
-		memcpy(pa_ptr(gm_pa(r, lo)), pa_ptr(pa_add(img->src, lo - ipa_val(img->dst))), hi - lo);
+		memcpy(pa_ptr(pa_add(base, lo - ipa_val(r->ipa))), pa_ptr(pa_add(img->src, lo - ipa_val(img->dst))),
+		       hi - lo);
 		copied = true;
 	}
-	arch_dcache_clean(pa_ptr(gm_pa(r, ipa)), len);
+	arch_dcache_clean(pa_ptr(pa_add(base, off)), len);
+	return copied;
+}
+
+/* Is the standby copy filled along with RAM (gm_mirror_fills), so new chunks start clean in the log? */
+static bool gm_mirroring(const struct guest_mem *gm)
+{
+	return gm->logging && gm->mirror_pa;
+}
+
+/* Fill a step of region r's RAM, and of its standby copy when mirroring (lock held). */
+static void gm_fill(const struct guest_mem *gm, const struct gm_region *r, u64 ipa, u64 len)
+{
+	bool copied = gm_fill_at(gm, r, r->pa, ipa, len);
+
+	if (gm_mirroring(gm))
+		gm_fill_at(gm, r, pa_of(gm->mirror_pa[r - gm->regions]), ipa, len);
 	if (copied)
-		arch_icache_invalidate_all();
+		arch_icache_invalidate_all(); /* code was copied into RAM: no stale instructions */
 }
 
 static void gm_mark_dirty(struct guest_mem *gm, const struct gm_region *r, u64 ipa, u64 len)
@@ -179,12 +197,19 @@ static enum gm_result gm_populate_locked(struct guest_mem *gm, const struct gm_r
 		if (preemptible && c->filled < end - start && arch_irq_pending())
 			return GM_RETRY;
 	}
-	if (s2_map(gm->s2, ipa_of(start), gm_pa(r, start), end - start, MM_RWX) != PT_OK)
+	/*
+	 * While the log runs a new chunk is either all dirty (its content is
+	 * new since the last harvest) or, when the standby copy was filled
+	 * alike, clean and write-protected like the rest: only the pages the
+	 * guest then writes reach the next checkpoint, not the whole chunk.
+	 */
+	if (s2_map(gm->s2, ipa_of(start), gm_pa(r, start), end - start,
+		   gm_mirroring(gm) ? MM_READ | MM_EXEC : MM_RWX) != PT_OK)
 		return GM_NOMEM;
 	c->mapped = true;
 	gm->nr_chunks_mapped++;
-	if (gm->logging)
-		gm_mark_dirty(gm, r, start, end - start); /* all of it is new since the last harvest */
+	if (gm->logging && !gm_mirroring(gm))
+		gm_mark_dirty(gm, r, start, end - start);
 	return GM_OK;
 }
 
@@ -196,6 +221,7 @@ void gm_reset(struct guest_mem *gm)
 	memset(gm->chunks, 0, sizeof(gm->chunks[0]) * gm->nr_chunks);
 	gm->nr_chunks_mapped = 0;
 	gm->logging = false;
+	gm->mirror_pa = NULL;
 	memset(gm->dirty, 0, DIV_ROUND_UP(gm->nr_pages, 64) * sizeof(u64));
 	gm->nr_dirty = 0;
 	spin_unlock(&gm->lock);
@@ -364,6 +390,13 @@ enum gm_result gm_dirty_start(struct guest_mem *gm)
 	return res;
 }
 
+void gm_mirror_fills(struct guest_mem *gm, const u64 *copy_pa)
+{
+	spin_lock(&gm->lock);
+	gm->mirror_pa = copy_pa;
+	spin_unlock(&gm->lock);
+}
+
 static bool gm_bit(const u64 *bits, u64 p) { return bits[p / 64] >> (p % 64) & 1; }
 
 /* The first page in [p, end) whose bit is set, or end: a whole word of clean pages at a time. */
@@ -515,6 +548,7 @@ enum gm_result gm_dirty_stop(struct guest_mem *gm)
 
 	spin_lock(&gm->lock);
 	gm->logging = false;
+	gm->mirror_pa = NULL;
 	res = gm_protect_mapped(gm, MM_RWX);
 	spin_unlock(&gm->lock);
 	return res;

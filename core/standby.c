@@ -217,6 +217,7 @@ void standby_vm_started(struct vm *vm)
 	sb->intend_stop = false;
 	if (gm_dirty_start(&vm->mem) != GM_OK)
 		panic("vm %s: dirty log: stage-2 pool exhausted with no RAM mapped", vm->name);
+	gm_mirror_fills(&vm->mem, vm->cfg->standby.mem_pa); /* a first checkpoint copies writes, not fills */
 	sb->next_checkpoint = arch_counter() + sb->interval;
 }
 

@@ -88,6 +88,7 @@ struct guest_mem {
 	u64 nr_pages; /* of all regions: bits in the dirty log */
 	u64 *dirty; /* nr_pages bits, from the static dirty-log pool */
 	bool logging;
+	const u64 *mirror_pa; /* while logging: fill the standby copy too (gm_mirror_fills), or NULL */
 	u64 nr_dirty; /* bits set in dirty */
 	u64 nr_write_faults; /* dirty-log faults taken, for statistics */
 };
@@ -181,6 +182,14 @@ enum gm_result gm_dirty_stop(struct guest_mem *gm);
  * images as before. Returns the pages copied back.
  */
 u64 gm_checkpoint(struct guest_mem *gm, const u64 *copy_pa, struct gm_chunk *chunks_out);
+/*
+ * From now until the log stops or the VM is reset, fill each chunk's
+ * standby copy (copy_pa[i] for region i, kept by the caller) together with
+ * the chunk, and map the new chunk write-protected and clean in the log:
+ * the next checkpoint copies only the pages written after the fill, not
+ * every page a first touch filled. NULL stops it.
+ */
+void gm_mirror_fills(struct guest_mem *gm, const u64 *copy_pa);
 u64 gm_rollback(struct guest_mem *gm, const u64 *copy_pa, const struct gm_chunk *chunks_saved);
 
 /* Words of dirty-log storage the VM needs, and taking them from the static pool at boot. */

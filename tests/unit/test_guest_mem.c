@@ -374,6 +374,63 @@ static void test_checkpoint_rollback(void **state)
 	free(copy);
 }
 
+/*
+ * Standby with mirrored fills: a chunk filled while the log runs is filled
+ * in the copy too (zeroes and image bytes alike, whatever the copy held),
+ * mapped write-protected and clean, so the next checkpoint copies only the
+ * pages written after the fill; a rollback to a checkpoint taken before the
+ * chunk was written brings the fill's content back. A reset ends mirroring.
+ */
+static void test_checkpoint_mirrored_fill(void **state)
+{
+	const u64 base = 0x40000000;
+	struct s2_fault wf = { .ipa = ipa_of(0x40005000), .write = true, .kind = S2_FAULT_PERMISSION };
+	static struct gm_chunk saved[GM_MAX_CHUNKS];
+	u8 *copy = aligned_alloc(2 * MiB, 4 * MiB);
+	u64 copy_pa[1];
+
+	(void)state;
+	assert_non_null(copy);
+	memset(copy, 0xee, 4 * MiB);
+	copy_pa[0] = (u64)(uintptr_t)copy;
+	memset(images, 0x11, 3 * PAGE_SIZE);
+	add_region(base, 0, 4 * MiB);
+	add_image(0, 3 * PAGE_SIZE, base + 0x1800); /* straddles pages 1 to 4 */
+	init_gm();
+	assert_int_equal(gm_dirty_start(&gm), GM_OK);
+	gm_mirror_fills(&gm, copy_pa);
+	assert_int_equal(touch(base, false), GM_OK);
+	assert_memory_equal(copy, ram, 2 * MiB); /* the copy was filled alike */
+	assert_int_equal(copy[0x1800], 0x11);
+	assert_int_equal(copy[0x17ff], 0);
+	assert_int_equal(copy[2 * MiB], 0xee); /* the untouched chunk's copy is not */
+	assert_false(s2_flags(base) & MM_WRITE);
+	assert_int_equal(gm.nr_dirty, 0);
+	assert_int_equal(gm_checkpoint(&gm, copy_pa, saved), 0); /* nothing written after the fill */
+
+	/* One page written after the checkpoint: the next checkpoint copies that one alone. */
+	assert_int_equal(gm_fault(&gm, &wf), GM_OK);
+	memcpy(through_s2(0x40005000), "written", 7);
+	assert_int_equal(gm_checkpoint(&gm, copy_pa, saved), 1);
+	assert_memory_equal(copy + 0x5000, "written", 7);
+
+	/* Written again, then back to the checkpoint. */
+	assert_int_equal(gm_fault(&gm, &wf), GM_OK);
+	memcpy(through_s2(0x40005000), "lost!!!", 7);
+	assert_int_equal(gm_rollback(&gm, copy_pa, saved), 1);
+	assert_memory_equal(through_s2(0x40005000), "written", 7);
+	assert_int_equal(*through_s2(0x40001800), 0x11);
+
+	/* After a reset nothing is mirrored: a new chunk is all dirty again, the copy untouched. */
+	gm_reset(&gm);
+	assert_int_equal(gm_dirty_start(&gm), GM_OK);
+	memset(copy, 0xee, 4 * MiB);
+	assert_int_equal(touch(base + 2 * MiB, false), GM_OK);
+	assert_int_equal(gm.nr_dirty, 512);
+	assert_int_equal(copy[2 * MiB], 0xee);
+	free(copy);
+}
+
 /* Running out of the VM's own table pages is an error code for that VM; a reset gives every page back. */
 static void test_pool_exhaustion(void **state)
 {
@@ -550,6 +607,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pool_sized_by_keelcfg, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_vcpus_race, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checkpoint_rollback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_checkpoint_mirrored_fill, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
