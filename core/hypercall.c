@@ -15,9 +15,9 @@
 
 /* Flags of each of Keel's calls: one line per entry of KEEL_HYPERCALLS, or the build fails. */
 #define HC_FLAGS_CONSOLE_WRITE (HC_GUEST_BUF | HC_LOG_ERRORS)
-#define HC_FLAGS_VM_IDENTITY 0
+#define HC_FLAGS_VM_IDENTITY HC_PURE
 #define HC_FLAGS_YIELD 0
-#define HC_FLAGS_NULL 0
+#define HC_FLAGS_NULL HC_PURE
 #define HC_FLAGS_RT_REPORT HC_LOG_ERRORS
 /* IPC (core/ipc.c): only check()'s refusals are logged; WOULD_BLOCK and PEER_GONE are outcomes. */
 #define HC_FLAGS_IPC_CALL HC_LOG_ERRORS
@@ -45,10 +45,21 @@
 KEEL_HYPERCALLS(HC_FLAGS_OK)
 #undef HC_FLAGS_OK
 
+/* A pure call takes no arguments and nothing else: no lock, no buffer, no logged refusal. */
+#define HC_PURE_OK(nr, NAME, name, nr_args, args) \
+	_Static_assert(!(HC_FLAGS_##NAME & HC_PURE) || (HC_FLAGS_##NAME == HC_PURE && (nr_args) == 0), #NAME);
+KEEL_HYPERCALLS(HC_PURE_OK)
+#undef HC_PURE_OK
+
+#define HC_PURE_BIT(nr, NAME, name, nr_args, args) | ((HC_FLAGS_##NAME & HC_PURE) ? 1ull << (nr) : 0)
+const u64 hc_pure_calls = 0 KEEL_HYPERCALLS(HC_PURE_BIT);
+#undef HC_PURE_BIT
+
 #define HC_ENTRY(nr, NAME, name, nr_args, args) \
 	[nr] = { hc_##name##_check, hc_##name##_do, #NAME, HC_FLAGS_##NAME },
 static const struct hc_call keel_calls[] = { KEEL_HYPERCALLS(HC_ENTRY) };
 #undef HC_ENTRY
+_Static_assert(ARRAY_SIZE(keel_calls) <= 64, "hc_pure_calls has a bit per call");
 
 s64 hc_check_none(const struct vcpu *vcpu, const struct hc_args *in)
 {
@@ -124,11 +135,22 @@ void hypercall_dispatch(struct vcpu *vcpu, struct hc_args *in, struct hc_result 
 		return;
 	}
 	c = &keel_calls[nr];
-	if (c->check == hc_check_none && !c->flags) {
+	if (c->check == hc_check_none && !(c->flags & ~HC_PURE)) {
 		c->act(vcpu, in, out); /* nothing to check, lock or copy: the null call's path */
 		return;
 	}
 	hc_run(c, vcpu, in, out);
+}
+
+void hypercall_fast(struct vcpu *vcpu, u32 fid, struct hc_result *out)
+{
+	u32 nr = fid & SMCCC_FN_MASK;
+	struct hc_args in;
+
+	CHECK(hc_is_pure(fid)); /* the exit path asked first */
+	/* A pure call takes no arguments (asserted above): only fid is set, no memset on this path. */
+	in.fid = fid;
+	keel_calls[nr].act(vcpu, &in, out);
 }
 
 void hypercall_vm_starting(struct vm *vm)

@@ -22,14 +22,6 @@ u64 keel_entry_count; /* CNTVCT when Keel was entered */
 static volatile bool first_entry_reported;
 static struct vcpu *handoff_to[PLAT_MAX_CPUS]; /* by CPU index, each used by its own CPU only */
 
-static bool cpu_has_requests(const struct cpu *cpu)
-{
-	for (u32 i = 0; i < cpu->nr_vcpus; i++)
-		if (__atomic_load_n(&cpu->vcpus[i]->requests, __ATOMIC_ACQUIRE))
-			return true;
-	return false;
-}
-
 static void report_first_entry(void)
 {
 	u64 ticks;

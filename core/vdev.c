@@ -5,6 +5,7 @@
  * over a small static array is both the simplest and the fastest lookup.
  * The kinds themselves are listed in core/vdev_kinds.c.
  */
+#include <keel/exit.h>
 #include <keel/log.h>
 #include <keel/vcpu.h>
 #include <keel/vdev.h>
@@ -69,23 +70,20 @@ u64 vdev_tick_all(struct vm *vm, u64 now, bool *failed)
 	return earliest;
 }
 
-static u64 extend_load(const struct mmio_access *a, u64 value)
-{
-	u32 bits = a->width * 8;
-
-	if (bits < 64)
-		value &= (1ull << bits) - 1;
-	if (a->sign_extend && bits < 64 && (value >> (bits - 1)) & 1)
-		value |= ~0ull << bits;
-	if (!a->reg64)
-		value &= 0xffffffffull;
-	return value;
-}
 
 void vdev_retry_access(struct vcpu *vcpu)
 {
 	if (vcpu)
 		vcpu->mmio_retry = true;
+}
+
+/* Remember a fixed register's value for vcpu's exit fast path (keel/vcpu.h: struct vdev_fixed_cache). */
+static void remember_fixed(struct vcpu *vcpu, const struct mmio_access *a, u64 value)
+{
+	u32 slot = VDEV_FIXED_SLOT(a->ipa);
+
+	vcpu->fixed_reads.key[slot] = VDEV_FIXED_KEY(a->ipa, a->width);
+	vcpu->fixed_reads.value[slot] = value;
 }
 
 enum mmio_result mmio_dispatch(struct vcpu *vcpu, const struct mmio_access *a)
@@ -108,8 +106,11 @@ enum mmio_result mmio_dispatch(struct vcpu *vcpu, const struct mmio_access *a)
 		}
 		return MMIO_OK;
 	}
-	if (!dev->kind->read(dev, vcpu, offset, a->width, &value))
+	if (dev->kind->read_fixed && dev->kind->read_fixed(dev, offset, a->width, &value))
+		remember_fixed(vcpu, a, value);
+	else if (!dev->kind->read(dev, vcpu, offset, a->width, &value))
 		return MMIO_REFUSED;
-	vcpu_set_reg(vcpu, a->reg, extend_load(a, value));
+	vcpu_set_reg(vcpu, a->reg, mmio_extend_load(a, value));
 	return MMIO_OK;
 }
+

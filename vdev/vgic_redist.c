@@ -119,6 +119,31 @@ static bool vgic_redist_sgi_reg(u64 reg)
 	       (reg >= VGIC_NSACR && reg < VGIC_NSACR + 4);
 }
 
+/*
+ * vdev_kind.read_fixed: GICR_TYPER (whole or either half), GICR_IIDR and the
+ * ID registers of an RD_base frame, which never change once the VM is
+ * built. A guest's probe reads them for every redistributor.
+ */
+static bool vgic_redist_read_fixed(const struct vdev *dev, u64 offset, u32 width, u64 *value)
+{
+	const struct vm *vm = dev->vm;
+	u32 index = (u32)(offset >> GICR_FRAME_SHIFT);
+	u64 frame = offset & ((1ull << GICR_FRAME_SHIFT) - 1);
+	u64 typer;
+
+	if (index >= vm->nr_vcpus || frame >= GICR_SGI_BASE || !IS_ALIGNED(offset, width))
+		return false;
+	if (ALIGN_DOWN(frame, 8) == GICR_TYPER && (width == 8 || width == 4)) {
+		typer = vgic_redist_typer(vm, &vm->vcpus[index]) >> (8 * (frame - GICR_TYPER));
+		*value = width == 8 ? typer : (u32)typer;
+		return true;
+	}
+	if (width != 4 || !(frame == GICR_IIDR || frame >= VGIC_ID_BASE))
+		return false;
+	*value = frame == GICR_IIDR ? VGIC_IIDR : vgic_id_reg(frame);
+	return true;
+}
+
 static bool vgic_redist_access(struct vdev *dev, u64 offset, u32 width, u64 *value, bool write)
 {
 	struct vm *vm = dev->vm;
@@ -268,6 +293,7 @@ const struct vdev_kind vgic_redist_kind = {
 	.init = vgic_redist_init,
 	.reset = vgic_redist_reset,
 	.read = vgic_redist_read,
+	.read_fixed = vgic_redist_read_fixed,
 	.write = vgic_redist_write,
 	.save = vgic_redist_save,
 	.restore = vgic_redist_restore,

@@ -68,6 +68,8 @@ arch_guest_enter:
 	stp	x23, x24, [sp, #48]
 	stp	x25, x26, [sp, #64]
 	stp	x27, x28, [sp, #80]
+guest_load:
+	/* x0: the vCPU. Also where the exit fast path re-enters the guest. */
 	ldp	x1, x2, [x0, #VCPU_REGS_PC]
 	msr	elr_el2, x1
 	msr	spsr_el2, x2
@@ -115,6 +117,20 @@ guest_exit:
 	mrs	x2, elr_el2
 	mrs	x3, spsr_el2
 	stp	x2, x3, [x1, #VCPU_REGS_PC]
+	/*
+	 * A synchronous exit may be handled without returning to the run loop
+	 * (exit_fast(), include/keel/exit.h): Keel's own callee-saved registers
+	 * stay in arch_guest_enter's frame, and the guest's are all in the vCPU.
+	 */
+	cbnz	x0, guest_exit_slow
+	mov	x0, x1
+	bl	exit_fast
+	cbz	w0, 1f
+	mrs	x0, tpidr_el2
+	ldr	x0, [x0, #CPU_CURRENT]
+	b	guest_load
+1:	mov	x0, #EXIT_SYNC
+guest_exit_slow:
 	ldp	x19, x20, [sp, #16]
 	ldp	x21, x22, [sp, #32]
 	ldp	x23, x24, [sp, #48]

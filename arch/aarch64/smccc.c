@@ -22,6 +22,7 @@
 #include <keel/exit.h>
 #include <keel/hypercall.h>
 #include <keel/vcpu.h>
+#include "smccc.h"
 
 u64 arch_smc_call(u32 fid, u64 a1, u64 a2, u64 a3);
 
@@ -61,22 +62,6 @@ static void arch_call(const struct hc_args *in, struct hc_result *out)
 		out->x0 = (s64)(s32)arch_smc_call(in->fid, 0, 0, 0);
 	else
 		out->x0 = SMCCC_RET_NOT_SUPPORTED;
-}
-
-/* The one place a call's results reach the guest. */
-static void smccc_finish(struct vcpu *vcpu, const struct hc_result *out)
-{
-	if (out->restart) {
-		/* Back to the HVC or SMC (both 4 bytes, and PC is past it): x0..x6 are untouched. */
-		vcpu->regs.pc -= 4;
-		return;
-	}
-	vcpu->regs.x[0] = (u64)out->x0;
-	vcpu->regs.x[1] = out->x1;
-	vcpu->regs.x[2] = out->x2;
-	vcpu->regs.x[3] = out->x3;
-	if (out->next)
-		exit_handoff(out->next);
 }
 
 void smccc_dispatch(struct vcpu *vcpu)

@@ -15,10 +15,11 @@
 #define KEEL_EXIT_H
 
 #include <keel/arch/guest.h>
+#include <keel/cpu.h>
 #include <keel/types.h>
+#include <keel/vcpu.h>
+#include <keel/vdev.h>
 
-struct cpu;
-struct vcpu;
 struct s2_fault;
 struct mmio_access;
 
@@ -45,6 +46,61 @@ void exit_handle(struct vcpu *vcpu, enum exit_reason reason);
 void smccc_dispatch(struct vcpu *vcpu);
 /* The guest executed WFI: idle the vCPU until an interrupt is pending for it. */
 void vcpu_wait_for_interrupt(struct vcpu *vcpu);
+
+/* Whether a vCPU pinned to cpu has a request posted (VCPU_REQ_*) that the scheduler must act on. */
+static inline bool cpu_has_requests(const struct cpu *cpu)
+{
+	for (u32 i = 0; i < cpu->nr_vcpus; i++)
+		if (__atomic_load_n(&cpu->vcpus[i]->requests, __ATOMIC_ACQUIRE))
+			return true;
+	return false;
+}
+
+/*
+ * The exit fast path. A trap that only answers (a call that reads fixed
+ * facts, a read of a device register that never changes) is handled while
+ * the run loop stays suspended in arch_guest_enter(), and the guest is
+ * entered again at once. That is only the same as the full path when the
+ * run loop would have had nothing to do around the exit: no request on this
+ * CPU, no list register to fold, nothing to list, no timer interrupt
+ * latched; exit_quiet() is that test. Requests and interrupts that arrive
+ * after it are no different from ones that arrive just before an ordinary
+ * entry: they come with a kick, a physical interrupt that makes the guest
+ * exit again as soon as it is entered (Keel runs with interrupts masked).
+ */
+static inline bool exit_quiet(const struct vcpu *vcpu)
+{
+	/*
+	 * Only this vCPU's own requests: one for another vCPU of this CPU was
+	 * either posted by this CPU, and acted on before this entry, or by
+	 * another CPU, with a kick (vcpu_request()) that is still to come.
+	 */
+	return !__atomic_load_n(&vcpu->requests, __ATOMIC_ACQUIRE) && !vgic_sync_needed(&vcpu->vgic) &&
+	       !vgic_flush_needed(&vcpu->vgic) && !vgic_hw_pending(vcpu, IRQ_PPI_VIRT_TIMER) &&
+	       !vgic_hw_pending(vcpu, IRQ_PPI_PHYS_TIMER);
+}
+
+/*
+ * Called by the exit path for every synchronous exit, with the guest's
+ * registers saved in vcpu->regs: true if the trap was handled on the fast
+ * path (the guest is entered again without a return to the run loop),
+ * false to take the full path (exit_handle()). Arch code.
+ */
+bool exit_fast(struct vcpu *vcpu);
+/*
+ * The fast path's MMIO read: a fixed device register (vdev_kind.read_fixed)
+ * this vCPU read before through the ordinary path, answered from its cache
+ * (struct vdev_fixed_cache); false if it is not there.
+ */
+static inline bool mmio_read_fast(struct vcpu *vcpu, const struct mmio_access *a)
+{
+	u32 slot = VDEV_FIXED_SLOT(a->ipa);
+
+	if (vcpu->fixed_reads.key[slot] != VDEV_FIXED_KEY(a->ipa, a->width))
+		return false;
+	vcpu_set_reg(vcpu, a->reg, mmio_extend_load(a, vcpu->fixed_reads.value[slot]));
+	return true;
+}
 
 /* From an exit handler on this CPU: run next after this exit, if it can run here (see above). */
 void exit_handoff(struct vcpu *next);

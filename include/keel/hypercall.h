@@ -51,6 +51,12 @@ typedef void (*hc_do_fn)(struct vcpu *vcpu, const struct hc_args *in, struct hc_
 #define HC_GUEST_BUF (1u << 1) /* x1/x2 name a guest buffer, copied in after check */
 #define HC_SMC64 (1u << 2) /* PSCI: the SMC64 ID is valid too */
 #define HC_LOG_ERRORS (1u << 3) /* a refused call is logged (rate-limited) */
+/*
+ * Takes no arguments, cannot be refused (check is hc_check_none), reads only
+ * facts of its VM and vCPU that do not change while it runs, and changes
+ * nothing: it may be answered on the exit fast path (include/keel/exit.h).
+ */
+#define HC_PURE (1u << 4)
 
 struct hc_call {
 	hc_check_fn check;
@@ -69,6 +75,17 @@ s64 hc_check_none(const struct vcpu *vcpu, const struct hc_args *in);
 
 /* Keel's own calls (owner 6): NOT_SUPPORTED for an ID not in KEEL_HYPERCALLS. */
 void hypercall_dispatch(struct vcpu *vcpu, struct hc_args *in, struct hc_result *out);
+/* Keel's calls marked HC_PURE, bit n for call n (core/hypercall.c). */
+extern const u64 hc_pure_calls;
+/* Is fid (w0) one of Keel's calls marked HC_PURE? Inline: the exit path asks on every HVC. */
+static inline bool hc_is_pure(u32 fid)
+{
+	u32 nr = fid & SMCCC_FN_MASK;
+
+	return fid == KEEL_HC(nr) && nr < 64 && ((hc_pure_calls >> nr) & 1);
+}
+/* The exit fast path's call: fid passed hc_is_pure(); do it into out (x1..x3 zeroed, no next, no restart). */
+void hypercall_fast(struct vcpu *vcpu, u32 fid, struct hc_result *out);
 /* PSCI calls (owner 4, function numbers below PSCI_NR_FNS). */
 void psci_dispatch(struct vcpu *vcpu, struct hc_args *in, struct hc_result *out);
 

@@ -62,6 +62,22 @@ enum vcpu_state {
 
 struct vm;
 
+/*
+ * Reads of fixed device registers (vdev_kind.read_fixed) this vCPU made,
+ * remembered so the exit fast path answers a repeat from here, without the
+ * device look-up (core/vdev.c fills it, include/keel/exit.h reads it). A
+ * register's value is fixed for the VM's life, so an entry never goes
+ * stale; the owning CPU alone touches it. Direct-mapped by IPA; a key is
+ * VDEV_FIXED_KEY(ipa, width), never 0.
+ */
+#define VDEV_FIXED_SLOTS 8
+#define VDEV_FIXED_KEY(ipa, width) (((ipa) << 4) | ((width) << 1) | 1)
+#define VDEV_FIXED_SLOT(ipa) ((((ipa) >> 2) ^ ((ipa) >> 16)) & (VDEV_FIXED_SLOTS - 1))
+struct vdev_fixed_cache {
+	u64 key[VDEV_FIXED_SLOTS];
+	u64 value[VDEV_FIXED_SLOTS];
+};
+
 struct vcpu {
 	struct vcpu_regs regs; /* must stay first: the vectors find it at offset 0 */
 	struct vcpu_sysregs sys;
@@ -83,6 +99,7 @@ struct vcpu {
 	u64 nr_exits;
 	struct sched_entity sched;
 	struct ipc_vcpu ipc; /* synchronous IPC state, under the IPC lock (keel/ipc.h) */
+	struct vdev_fixed_cache fixed_reads;
 };
 
 /*

@@ -59,6 +59,15 @@ struct vdev_kind {
 	/* Back to power-on state (VM start or reset), keeping the instance's configuration. */
 	void (*reset)(struct vdev *dev);
 	bool (*read)(struct vdev *dev, struct vcpu *vcpu, u64 offset, u32 width, u64 *value);
+	/*
+	 * Optional: a read of a register whose value is fixed once the device
+	 * is initialised (ID and type registers). True with *value if offset
+	 * and width name one, and then exactly what read() would answer (a
+	 * unit test holds every kind to that); false for anything else. Takes
+	 * no lock and changes nothing: it runs first, on the exit fast path
+	 * too (include/keel/exit.h).
+	 */
+	bool (*read_fixed)(const struct vdev *dev, u64 offset, u32 width, u64 *value);
 	bool (*write)(struct vdev *dev, struct vcpu *vcpu, u64 offset, u32 width, u64 value);
 	/* Write the whole state to buf (save_size bytes, 8-byte aligned); returns the bytes used. */
 	u32 (*save)(struct vdev *dev, void *buf);
@@ -100,6 +109,20 @@ struct mmio_access {
 	bool sign_extend; /* loads: sign-extend to the register width */
 	bool reg64; /* the register is Xn, not Wn */
 };
+
+/* A load's value as the register receives it: cut to the width, sign- or zero-extended. */
+static inline u64 mmio_extend_load(const struct mmio_access *a, u64 value)
+{
+	u32 bits = a->width * 8;
+
+	if (bits < 64)
+		value &= (1ull << bits) - 1;
+	if (a->sign_extend && bits < 64 && (value >> (bits - 1)) & 1)
+		value |= ~0ull << bits;
+	if (!a->reg64)
+		value &= 0xffffffffull;
+	return value;
+}
 
 /* What became of a trapped access. */
 enum mmio_result {

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <keel/exit.h>
 #include <keel/vcpu.h>
 #include <keel/vdev.h>
 #include <keel/vgic.h>
@@ -271,12 +272,102 @@ static void test_vuart_fifo_and_line(void **state)
 	assert_string_equal(fake_sink_lines[1], "[testvm] prompt$ <partial>");
 }
 
+/*
+ * vdev_kind.read_fixed answers only what read() answers, the same way, and
+ * does not change: for every offset and width of every device, before and
+ * after random writes. It must answer the registers the exit fast path is
+ * for (GICD_TYPER, each GICR_TYPER with its Last bit), never a register a
+ * guest can write (GICD_CTLR, GICR_WAKER).
+ */
+static u32 check_fixed_reads(struct vdev *dev, u64 *values)
+{
+	static const u32 widths[] = { 1, 2, 4, 8 };
+	u32 n = 0;
+
+	for (u64 off = 0; off < dev->size; off++)
+		for (u32 w = 0; w < ARRAY_SIZE(widths); w++) {
+			u64 fixed = 0, read = 0;
+
+			if (!dev->kind->read_fixed || !dev->kind->read_fixed(dev, off, widths[w], &fixed))
+				continue;
+			if (!dev->kind->read(dev, &vm.vcpus[0], off, widths[w], &read) || read != fixed)
+				fail_msg("%s: read_fixed at 0x%llx width %u gives 0x%llx, read 0x%llx", dev->kind->name,
+					 (unsigned long long)off, widths[w], (unsigned long long)fixed,
+					 (unsigned long long)read);
+			if (values[n] != ~0ull && values[n] != fixed)
+				fail_msg("%s: fixed register at 0x%llx changed", dev->kind->name, (unsigned long long)off);
+			values[n++] = fixed;
+		}
+	return n;
+}
+
+static void test_read_fixed_is_read(void **state)
+{
+	static u64 values[3][MAX_REGS];
+	struct vdev *gicd = &vm.vdevs[0], *gicr = &vm.vdevs[1];
+	u64 v;
+
+	(void)state;
+	memset(values, 0xff, sizeof(values));
+	for (u32 d = 0; d < vm.nr_vdevs; d++)
+		check_fixed_reads(&vm.vdevs[d], values[d]);
+	rng = 7;
+	for (u32 i = 0; i < 2000; i++)
+		poke(&vm.vdevs[i % vm.nr_vdevs]);
+	for (u32 d = 0; d < vm.nr_vdevs; d++)
+		check_fixed_reads(&vm.vdevs[d], values[d]);
+
+	assert_true(gicd->kind->read_fixed(gicd, 0x4, 4, &v)); /* GICD_TYPER: 64 SPIs, 10 ID bits */
+	assert_int_equal(v, (9u << 19) | 2);
+	assert_false(gicd->kind->read_fixed(gicd, 0x0, 4, &v)); /* GICD_CTLR */
+	assert_true(gicr->kind->read_fixed(gicr, 0x8, 8, &v)); /* vCPU 0's GICR_TYPER: not the last */
+	assert_int_equal(v & (1u << 4), 0);
+	assert_true(gicr->kind->read_fixed(gicr, 0x20008, 8, &v)); /* vCPU 1's: Aff0 1, Last */
+	assert_int_equal(v, (1ull << 32) | (1u << 8) | (1u << 4));
+	assert_true(gicr->kind->read_fixed(gicr, 0x2000c, 4, &v)); /* its upper half */
+	assert_int_equal(v, 1);
+	assert_false(gicr->kind->read_fixed(gicr, 0x14, 4, &v)); /* GICR_WAKER */
+	assert_false(gicr->kind->read_fixed(gicr, 0x40008, 8, &v)); /* past the last redistributor */
+}
+
+/*
+ * The exit fast path answers a fixed register from the vCPU's cache, which
+ * only the ordinary path fills (mmio_dispatch): not before the first read,
+ * never for a register that can change, and per width and sign extension.
+ */
+static void test_fixed_read_cache(void **state)
+{
+	struct vcpu *vcpu = &vm.vcpus[1];
+	struct mmio_access typer = { .ipa = FAKE_GICR + 0x20008, .width = 8, .reg = 5, .reg64 = true };
+	struct mmio_access typer_lo = { .ipa = FAKE_GICR + 0x20008, .width = 4, .reg = 6 };
+	struct mmio_access ctlr = { .ipa = FAKE_GICD, .width = 4, .reg = 7 };
+
+	(void)state;
+	memset(&vcpu->fixed_reads, 0, sizeof(vcpu->fixed_reads));
+	assert_false(mmio_read_fast(vcpu, &typer));
+	assert_int_equal(mmio_dispatch(vcpu, &typer), MMIO_OK);
+	vcpu->regs.x[5] = 0;
+	assert_true(mmio_read_fast(vcpu, &typer));
+	assert_int_equal(vcpu->regs.x[5], (1ull << 32) | (1u << 8) | (1u << 4));
+	assert_false(mmio_read_fast(vcpu, &typer_lo)); /* another width: another key */
+	assert_false(mmio_read_fast(&vm.vcpus[0], &typer)); /* another vCPU's cache */
+	assert_int_equal(mmio_dispatch(vcpu, &ctlr), MMIO_OK);
+	assert_false(mmio_read_fast(vcpu, &ctlr)); /* GICD_CTLR is the guest's to change */
+	/* The low half of the same TYPER into a W register: its own entry, zero-extended. */
+	assert_int_equal(mmio_dispatch(vcpu, &typer_lo), MMIO_OK);
+	vcpu->regs.x[6] = ~0ull;
+	assert_true(mmio_read_fast(vcpu, &typer_lo));
+	assert_int_equal(vcpu->regs.x[6], (1u << 8) | (1u << 4));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_round_trip_every_kind, setup),
 		cmocka_unit_test_setup(test_restore_refuses_foreign_links, setup),
 		cmocka_unit_test_setup(test_vuart_fifo_and_line, setup),
+		cmocka_unit_test_setup(test_read_fixed_is_read, setup),
+		cmocka_unit_test_setup(test_fixed_read_cache, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
