@@ -12,6 +12,8 @@
 #include <keel/arch/cpu.h>
 #include <keel/arch/guest.h>
 #include <keel/cpu.h>
+#include <keel/exit.h>
+#include <keel/irq.h>
 #include <keel/hypercall.h>
 #include <keel/log.h>
 #include <keel/sched.h>
@@ -199,6 +201,32 @@ void sched_entering(struct cpu *cpu, struct vcpu *vcpu)
 	}
 	cpu->sched.running = vcpu;
 	cpu->sched.run_start = now;
+}
+
+/*
+ * A vCPU alone on a static CPU: nothing else could use the CPU while it
+ * waits, so it waits here, still loaded, rather than through a pick, the
+ * idle loop and a switch back in. The interrupt that ends the wait is
+ * handled here, and its exit then enters the guest again at once (the run
+ * loop re-enters after a synchronous exit). A request or the scheduler's
+ * timer (a checkpoint, a device deadline) ends it too, with the vCPU still
+ * waiting, for sched_pick(). The time waited is not charged to the vCPU.
+ */
+void sched_wait_in_place(struct cpu *cpu, struct vcpu *vcpu)
+{
+	struct cpu_sched *cs = &cpu->sched;
+	u64 start = arch_counter();
+
+	if (cs->policy != KEEL_SCHED_STATIC || cpu->nr_vcpus != 1 || cpu->current != vcpu)
+		return;
+	while (vcpu->state == VCPU_WAITING && !cs->timer_fired && !cpu_has_requests(cpu)) {
+		arch_wait_for_interrupt();
+		irq_handle_pending(cpu);
+		if (vgic_vcpu_has_pending(vcpu))
+			vcpu->state = VCPU_RUNNABLE;
+	}
+	if (cs->running == vcpu)
+		cs->run_start += arch_counter() - start;
 }
 
 void sched_timer_fired(struct cpu *cpu)

@@ -60,14 +60,17 @@ struct vm_events {
 };
 
 static struct vm_events vm_events[KEEL_MAX_VMS];
+
+/*
+ * The VMs each CPU is home to that have timed events at all (standby on,
+ * or a device with a tick hook), set up at boot: the scheduler polls these
+ * on every pick, so a CPU with none pays nothing for the rest.
+ */
+static u8 timed_vms[PLAT_MAX_CPUS][KEEL_MAX_VMS];
+static u32 nr_timed_vms[PLAT_MAX_CPUS];
 struct standby standbys[KEEL_MAX_VMS];
 static u8 sb_dev_pool[SB_DEV_POOL_BYTES] __attribute__((aligned(8)));
 static u32 sb_dev_pool_used;
-
-static bool vm_homed_on(const struct vm *vm, const struct cpu *cpu)
-{
-	return vm->nr_vcpus && vm->vcpus[0].pcpu == cpu->index;
-}
 
 void vm_timer_changed(struct vm *vm)
 {
@@ -154,18 +157,17 @@ static void standby_poll_vm(struct vm *vm, u64 now)
 
 void standby_poll(struct cpu *cpu, u64 now)
 {
-	for (u32 i = 0; i < nr_vms; i++)
-		if (vm_homed_on(&vms[i], cpu))
-			standby_poll_vm(&vms[i], now);
+	for (u32 k = 0; k < nr_timed_vms[cpu->index]; k++)
+		standby_poll_vm(&vms[timed_vms[cpu->index][k]], now);
 }
 
 u64 standby_next_event(const struct cpu *cpu)
 {
 	u64 next = SCHED_NEVER;
 
-	for (u32 i = 0; i < nr_vms; i++) {
-		if (!vm_homed_on(&vms[i], cpu))
-			continue;
+	for (u32 k = 0; k < nr_timed_vms[cpu->index]; k++) {
+		u32 i = timed_vms[cpu->index][k];
+
 		next = MIN(next, vm_events[i].devices_next);
 		if (standbys[i].on && vms[i].state == VM_RUNNING)
 			next = MIN(next, standbys[i].next_checkpoint);
@@ -173,7 +175,26 @@ u64 standby_next_event(const struct cpu *cpu)
 	return next;
 }
 
+static void timed_vm_add(const struct vm *vm)
+{
+	u32 cpu = vm->vcpus[0].pcpu;
+	bool timed = standbys[vm->index].on;
+
+	for (u32 d = 0; d < vm->nr_vdevs && !timed; d++)
+		timed = vm->vdevs[d].kind->tick != NULL;
+	if (timed && vm->nr_vcpus && cpu < PLAT_MAX_CPUS && nr_timed_vms[cpu] < KEEL_MAX_VMS)
+		timed_vms[cpu][nr_timed_vms[cpu]++] = (u8)vm->index;
+}
+
+static void standby_setup(struct vm *vm);
+
 void standby_init(struct vm *vm)
+{
+	standby_setup(vm);
+	timed_vm_add(vm);
+}
+
+static void standby_setup(struct vm *vm)
 {
 	struct standby *sb = &standbys[vm->index];
 	const struct keel_blob_standby *cfg = &vm->cfg->standby;

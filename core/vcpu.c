@@ -104,4 +104,6 @@ void vcpu_wait_for_interrupt(struct vcpu *vcpu)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (vgic_vcpu_has_pending(vcpu))
 		vcpu->state = VCPU_RUNNABLE;
+	else
+		sched_wait_in_place(this_cpu(), vcpu);
 }

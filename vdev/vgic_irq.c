@@ -244,10 +244,12 @@ void vgic_route_spi(struct vm *vm, struct vgic_irq *irq)
 /*
  * Only a vCPU that can act on new interrupt state now is kicked: one loaded
  * on its CPU (it re-flushes its list registers) or waiting in WFI (it
- * wakes). This CPU's own loaded, runnable vCPU gets no request at all: Keel
- * is handling its exit or an interrupt that stopped it, and the run loop
+ * wakes). This CPU's own loaded vCPU gets no request at all: Keel is
+ * handling its exit or an interrupt that stopped it, and the run loop
  * flushes its list registers before it enters it again (a request would
- * only cost a pass through the scheduler, on every timer interrupt). One
+ * only cost a pass through the scheduler, on every timer interrupt); if it
+ * waits in WFI, whatever waits with it looks for pending interrupts after
+ * handling this one (sched_wait_in_place(), and every sched_pick()). One
  * that is off, or runnable but switched out for another vCPU, finds the
  * state when it next enters (vgic_flush_lrs reads the want
  * bitmap): kicking it would only make its CPU, and whoever runs there,
@@ -267,8 +269,8 @@ void vgic_kick_mask(struct vm *vm, u32 mask)
 		if (i >= vm->nr_vcpus)
 			continue;
 		v = &vm->vcpus[i];
-		if (v->pcpu == arch_cpu_index() && v->loaded && v->state == VCPU_RUNNABLE)
-			continue; /* this CPU's own running vCPU: it flushes before it enters again */
+		if (v->pcpu == arch_cpu_index() && v->loaded)
+			continue; /* this CPU's own loaded vCPU: it flushes before it enters again */
 		if (__atomic_load_n(&v->loaded, __ATOMIC_RELAXED) || v->state == VCPU_WAITING)
 			vcpu_request(v, VCPU_REQ_KICK);
 	}

@@ -89,6 +89,8 @@ void sched_arm_timer(struct cpu *cpu);
 void sched_entering(struct cpu *cpu, struct vcpu *vcpu);
 /* The EL2 scheduling timer fired on this CPU. */
 void sched_timer_fired(struct cpu *cpu);
+/* The loaded vCPU entered WFI and is WAITING: on a CPU it has to itself, wait for its interrupt here. */
+void sched_wait_in_place(struct cpu *cpu, struct vcpu *vcpu);
 /* Print the statistics of every vCPU of the VM (or of all VMs if vm is NULL). */
 struct vm;
 void sched_print_stats(const struct vm *vm);

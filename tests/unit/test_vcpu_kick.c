@@ -56,6 +56,7 @@ bool vgic_retire_hw_if_deasserted(struct vcpu *vcpu, u32 intid, bool asserted)
 bool arch_vcpu_timer_asserted(const struct vcpu *vcpu, u32 intid) { (void)vcpu; (void)intid; return false; }
 void vdev_idle_all(struct vm *vm, struct vcpu *vcpu) { (void)vm; (void)vcpu; }
 bool vgic_vcpu_has_pending(struct vcpu *vcpu) { (void)vcpu; return false; }
+void sched_wait_in_place(struct cpu *cpu, struct vcpu *vcpu) { (void)cpu; (void)vcpu; }
 
 static struct vcpu target;
 

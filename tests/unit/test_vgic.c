@@ -656,7 +656,7 @@ static void test_sgi_flood_kicks_bounded(void **state)
  * the run loop flushes before it enters again, and a request would only
  * send every such interrupt through the scheduler. If that vCPU then waits
  * in WFI, the interrupt must still end the wait; a vCPU of the same VM on
- * another CPU is still kicked.
+ * another CPU is still kicked, and so is a waiting one switched out here.
  */
 static void test_own_running_vcpu_not_requested(void **state)
 {
@@ -682,9 +682,21 @@ static void test_own_running_vcpu_not_requested(void **state)
 	vgic_sgi_write(v0, SGIR(4, 0x2), true); /* to v1, loaded on another CPU */
 	assert_int_equal(fake_vgic_kicks[1], 1);
 
-	v0->state = VCPU_WAITING; /* e.g. injected from this CPU's idle loop: wake it */
+	/*
+	 * v0 waits in WFI still loaded (the idle loop, or sched_wait_in_place):
+	 * no request either, both look for pending interrupts after each
+	 * interrupt they handle.
+	 */
+	v0->state = VCPU_WAITING;
 	vgic_sgi_write(v1, SGIR(5, 0x1), true);
+	assert_int_equal(fake_vgic_kicks[0], 0);
+	assert_true(vgic_vcpu_has_pending(v0));
+
+	/* Switched out while it waits: the scheduler must hear of it. */
+	v0->loaded = false;
+	vgic_sgi_write(v1, SGIR(4, 0x1), true);
 	assert_int_equal(fake_vgic_kicks[0], 1);
+	v0->loaded = true;
 	fake_vgic_this_cpu = 0xff;
 }
 
