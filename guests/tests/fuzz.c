@@ -132,8 +132,35 @@ static void finish_standby(uint32_t faults)
 	report(faults == 0 || s.a2 > 0, "injected faults failed over (%lu)", s.a2);
 	report(s.a2 <= faults, "no failover but the injected ones (%lu of at most %u)", s.a2, faults);
 	report(id.resets == 0, "never restarted from its images (%lu resets)", id.resets);
-	/* The power-off that follows is meant, not a failure. */
+}
+
+/*
+ * The end, under standby: a stop declared before a checkpoint must hold after
+ * a failover back to that checkpoint, whose memory says it was declared. So:
+ * declare, wait for a checkpoint, fail once; back there (Keel's failover
+ * count has moved on, the memory has not), power off. Keel must take the
+ * power-off as meant: a failure would fail over to the same point again and
+ * again until Keel restarted the VM from its images.
+ */
+static void declared_stop_across_failover(void)
+{
+	struct smccc_res s;
+	uint64_t cp, fo;
+
 	report(keel_hc_standby_intend_stop().a0 == KEEL_RET_SUCCESS, "STANDBY_INTEND_STOP answers");
+	s = keel_hc_standby_status();
+	cp = s.a1;
+	fo = s.a2;
+	do
+		s = keel_hc_standby_status(); /* a checkpoint taken here is after the declaration */
+	while (s.a1 == cp);
+	if (s.a2 == fo) {
+		fuzz_hc_print("fuzz: stop declared before checkpoint #%lu, failing once", s.a1);
+		keel_hc_standby_inject(KEEL_INJECT_FAIL, 0);
+		while (keel_hc_standby_status().a2 == fo)
+			; /* the failover takes this vCPU back into the loop above */
+	}
+	fuzz_hc_print("fuzz: back at a checkpoint after failover #%lu, powering off as declared", s.a2);
 }
 
 void guest_main(void)
@@ -158,7 +185,9 @@ void guest_main(void)
 		fuzz_one();
 	}
 	finish(seed, ops);
-	if (standby)
+	if (standby) {
 		finish_standby(faults);
+		declared_stop_across_failover();
+	}
 	report_summary();
 }

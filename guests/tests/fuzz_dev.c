@@ -190,7 +190,7 @@ static bool wd_answers(uint64_t off, unsigned int width)
 static void wd_write(uint64_t base, uint32_t off, uint32_t v)
 {
 	if (fuzz_access_caught(base + off, 4, true, v))
-		fuzz_wrong("SP805 register write aborted (offset)", off, 0);
+		fuzz_wrong("SP805 register write aborted; offset as got", off, 0);
 }
 
 /*
@@ -207,7 +207,7 @@ static void wd_known_state(uint64_t base)
 	if (fuzz_rnd_below(2))
 		wd_write(base, WD_CONTROL, WD_INTEN); /* never RESEN here: a write of WdogLoad would then do */
 	if (fuzz_rnd_below(4) == 0)
-		wd_write(base, WD_LOCK, (uint32_t)fuzz_rnd() | 1u); /* any value but the key (it is even) locks */
+		wd_write(base, WD_LOCK, (uint32_t)fuzz_rnd() & ~1u); /* any value but the key (it is odd) locks */
 }
 
 static uint64_t wd_value(uint64_t off)
@@ -233,12 +233,13 @@ static void sp805_op(const struct window *w, bool writer)
 	if (writer)
 		wd_known_state(w->base);
 	else if (write && off == WD_LOCK)
-		v = (uint32_t)fuzz_rnd() | 1u; /* a reader only locks: the writer's sequence must hold */
+		v = (uint32_t)fuzz_rnd() & ~1u; /* a reader only locks (the key is odd): the writer relies on it */
 	else
 		write = false;
 	aborted = access(w->base + off, width, write, v, write ? NULL : &got);
 	if (aborted == wd_answers(off, width))
-		fuzz_wrong(aborted ? "SP805 register access aborted (offset)" : "SP805 access not aborted (offset)",
+		fuzz_wrong(aborted ? "SP805 access aborted; offset as got, width as expected"
+				   : "SP805 access not aborted; offset as got, width as expected",
 			   (int64_t)off, width);
 	else if (!aborted && !write && off >= WD_ID_FIRST && got != id[(off - WD_ID_FIRST) / 4])
 		fuzz_wrong("SP805 ID register", (int64_t)got, id[(off - WD_ID_FIRST) / 4]);
@@ -266,8 +267,9 @@ static void memory_op(const struct window *w)
 
 	aborted = access(w->base + off, width, write, fuzz_rnd_value(), write ? NULL : &got);
 	if (aborted != (write && w->kind == FUZZ_WIN_MEM_RO))
-		fuzz_wrong(write ? "channel write (abort, offset)" : "channel read (abort, offset)", aborted,
-			   (int64_t)off);
+		fuzz_wrong(write ? "channel write: aborted as got, offset as expected"
+			         : "channel read: aborted as got, offset as expected",
+			   aborted, (int64_t)off);
 }
 
 void fuzz_window_op(bool writer)
