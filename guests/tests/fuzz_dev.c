@@ -23,7 +23,7 @@
  *  - STANDBY_STATUS, STANDBY_INTEND_STOP, STANDBY_INJECT with unknown kinds,
  *    huge page numbers, out-of-range arguments. Without a standby each must
  *    be refused with its exact code. With one (fault injection on), the
- *    refusals are checked, bit flips go to a scratch page, and a few real
+ *    refusals are checked, bit flips go where nothing reads, and a few real
  *    faults (FAIL, and HANG with the watchdog armed) are injected, only
  *    after the fuzzer noticed any earlier failover (STANDBY_STATUS counts
  *    them in Keel, not rolled back): it then reseeds its stream from the
@@ -413,11 +413,23 @@ static uint64_t any_arg(void)
 	}
 }
 
-/* STANDBY_INJECT on a standby VM: refusals checked, flips into flip_page, a few real faults. */
+/*
+ * A page a bit flip may hit: flip_page, or one in the middle of RAM, far past
+ * the image (under 1 MiB), the tree and the stacks: a 2 MiB chunk nothing
+ * touched, which the flip fills from Keel's side between two checkpoints.
+ */
+static uint64_t flip_target(void)
+{
+	uint64_t pages = ram_pages();
+
+	return fuzz_rnd_below(2) ? flip_page_index() : pages / 4 + fuzz_rnd_below(pages / 2);
+}
+
+/* STANDBY_INJECT on a standby VM: refusals checked, flips where nothing reads, a few real faults. */
 static void inject_on_standby(uint32_t fid, uint64_t kind)
 {
-	uint64_t arg = fuzz_rnd_below(2) ? bad_page() : flip_page_index();
-	int64_t want = arg == flip_page_index() ? KEEL_RET_SUCCESS : KEEL_RET_INVALID_PARAMETER, r;
+	uint64_t arg = fuzz_rnd_below(2) ? bad_page() : flip_target();
+	int64_t want = arg < ram_pages() ? KEEL_RET_SUCCESS : KEEL_RET_INVALID_PARAMETER, r;
 
 	if ((kind == KEEL_INJECT_HANG || kind == KEEL_INJECT_FAIL) && fuzz_rnd_below(16) == 0 && fault_allowed()) {
 		if (kind == KEEL_INJECT_HANG) {
