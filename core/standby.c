@@ -293,6 +293,7 @@ static void standby_checkpoint(struct vm *vm, struct standby *sb)
 		sb->dev_len[d] = vm->vdevs[d].kind->save(&vm->vdevs[d], sb->dev_state + sb->dev_off[d]);
 	for (u32 i = 0; i < vm->nr_vcpus; i++)
 		standby_save_vcpu(&sb->vcpus[i], &vm->vcpus[i]);
+	sb->cp_intend_stop = __atomic_load_n(&sb->intend_stop, __ATOMIC_ACQUIRE); /* every vCPU held: none declares now */
 	sb->valid = true;
 	if (++sb->since_failover >= 2)
 		sb->repeats = 0; /* it ran a whole interval from the last failover: that one worked */
@@ -335,7 +336,8 @@ static bool standby_failover(struct vm *vm, struct standby *sb)
 	}
 	for (u32 i = 0; i < vm->nr_vcpus; i++)
 		standby_load_vcpu(&vm->vcpus[i], &sb->vcpus[i]);
-	sb->intend_stop = false; /* a stop announced after the checkpoint never was */
+	/* A stop announced after the checkpoint never was; one announced before it stands (the guest's memory says so). */
+	sb->intend_stop = sb->cp_intend_stop;
 	sb->nr_failovers++;
 	sb->pages_restored += pages;
 	sb->worst_failover = MAX(sb->worst_failover, arch_counter() - t0);

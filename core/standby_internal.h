@@ -36,6 +36,7 @@ struct standby {
 	u64 failed_at; /* counter when the failure was detected */
 	char why[SB_WHY_LEN];
 	volatile bool intend_stop;
+	bool cp_intend_stop; /* intend_stop when the last checkpoint was taken: a failover goes back to it */
 	/* The last checkpoint. */
 	bool valid;
 	u64 taken_at;

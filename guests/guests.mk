@@ -23,8 +23,9 @@ ipcdemo_SRCS := $(wildcard guests/ipcdemo/*.c)
 $(foreach g,$(filter test-%,$(GUEST_NAMES)),$(eval $(g)_SRCS := guests/tests/$(g:test-%=%).c))
 # The churn test again, linked for RAM at an IPA that is not 2 MiB aligned (configs/tests/churn.dts).
 test-fpsimd_SRCS := guests/tests/fpsimd.c guests/tests/fpsimd_regs.S
-test-fuzz_SRCS := guests/tests/fuzz.c guests/tests/fuzz_ops.c
-test-fuzz_smp_SRCS := guests/tests/fuzz_smp.c guests/tests/fuzz_smp_gic.c guests/tests/fuzz_ops.c guests/tests/fuzz_smp_entry.S
+test-fuzz_SRCS := guests/tests/fuzz.c guests/tests/fuzz_ops.c guests/tests/fuzz_dev.c
+test-fuzz_smp_SRCS := guests/tests/fuzz_smp.c guests/tests/fuzz_smp_gic.c guests/tests/fuzz_ops.c guests/tests/fuzz_dev.c \
+	guests/tests/fuzz_smp_entry.S
 test-churn-odd_SRCS := guests/tests/churn.c
 test-churn-odd_LINK_ADDR := 0x40100000
 # The virtio driver's static queues (about 0.5 MiB of .bss) go only into the guests that use it.

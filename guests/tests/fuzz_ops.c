@@ -2,9 +2,11 @@
  * Operation generators shared by the guest fuzzers (guests/tests/fuzz.c,
  * fuzz_smp.c, issue 12): one xorshift64* stream per vCPU, so each vCPU of a
  * VM replays its own sequence from its seed whatever the others do, and the
- * four generic surfaces: SMCCC calls, MMIO of the vGIC and vUART windows,
- * unmapped IPAs and trapped system registers, each access under the
- * exception catcher and counted in the calling vCPU's struct fuzz_stats.
+ * four generic surfaces: SMCCC calls, MMIO of the vGIC and vUART windows
+ * (and of the extra windows of guests/tests/fuzz_dev.c: watchdog, virtio,
+ * channels), unmapped IPAs and trapped system registers, each access under
+ * the exception catcher and counted in the calling vCPU's struct fuzz_stats.
+ * Keel's standby calls go to fuzz_dev.c, which checks their answers.
  * A fuzzer with several vCPUs never makes a random PSCI CPU_ON (it would
  * start a sibling at a random address): it drives PSCI itself.
  */
@@ -30,7 +32,6 @@
 struct fuzz_stats fuzz_stats[PLAT_MAX_CPUS];
 static uint64_t rng_state[PLAT_MAX_CPUS];
 static uint64_t ram_base = PLAT_RAM_BASE, ram_size = 0x1000000;
-static uint64_t hole_base, hole_size; /* a mapped region outside RAM (a channel), or none */
 static unsigned int nr_vcpus = 1;
 /* The only guest RAM a console write may print: harmless text, so no FAIL/panic line can come of it. */
 static char scratch[SCRATCH_BYTES];
@@ -54,7 +55,7 @@ uint64_t fuzz_rnd_below(uint64_t n)
 /* Progress through Keel's console call, which no MMIO write of ours can switch off. */
 void fuzz_hc_print(const char *fmt, ...)
 {
-	char line[200];
+	char line[KEEL_CONSOLE_WRITE_MAX];
 	va_list ap;
 	int n;
 
@@ -192,6 +193,11 @@ void fuzz_call(void)
 	for (i = 1; i < 7; i++)
 		a[i] = fuzz_rnd_arg();
 	a[1] = console_safe_ipa(fid, a[1]);
+	if (fuzz_is_standby_fid(fid)) {
+		fuzz_standby_call((uint32_t)a[0]); /* boundary arguments, and the answer checked */
+		st->calls++;
+		return;
+	}
 	if (fuzz_rnd_below(4) == 0)
 		FUZZ_CALL("smc #0", a);
 	else
@@ -260,6 +266,10 @@ void fuzz_mmio(void)
 	unsigned int width = rnd_width();
 	uint64_t addr;
 
+	if (fuzz_rnd_below(5) == 0 && fuzz_nr_windows()) {
+		fuzz_window_op(cpu_id() == 0); /* counted there: each access's answer is checked */
+		return;
+	}
 	switch (fuzz_rnd_below(4)) {
 	case 0: addr = rnd_in_window(PLAT_GICD_BASE, GICD_SIZE, width); break;
 	case 1: /* this VM's frames */
@@ -278,7 +288,7 @@ static bool ipa_is_mapped(uint64_t ipa)
 {
 	if (ipa >= ram_base && ipa - ram_base < ram_size + PAGE_SIZE)
 		return true;
-	if (ipa >= hole_base && ipa - hole_base < hole_size)
+	if (fuzz_in_window(ipa))
 		return true;
 	return ipa >= PLAT_GICD_BASE && ipa < PLAT_UART_BASE + UART_SIZE + WINDOW_OVERRUN;
 }
@@ -385,8 +395,7 @@ void fuzz_setup(uint64_t ram_ipa, uint64_t ram_bytes, unsigned int vcpus)
 
 void fuzz_set_mapped_hole(uint64_t ipa, uint64_t size)
 {
-	hole_base = ipa;
-	hole_size = size;
+	fuzz_add_window(ipa, size, FUZZ_WIN_MEM_RW);
 }
 
 void fuzz_seed(uint64_t seed)

@@ -19,7 +19,12 @@
  *    every answer is checked against what PSCI and Keel's checks allow;
  *  - Keel's calls: console writes of bad buffers, YIELD, IPC on the slot it
  *    holds to the peer VM's endpoint and on slots it does not hold,
- *    DOORBELL on its channel and on channels it is not a member of;
+ *    DOORBELL on its channel and on channels it is not a member of, the
+ *    standby calls with boundary arguments (this VM has no standby: each
+ *    must be refused with its exact code, guests/tests/fuzz_dev.c);
+ *  - its SP805 watchdog and its channel among the MMIO windows (fuzz_dev.c):
+ *    vCPU 0 writes the watchdog from a known state, vCPU 1 reads and locks
+ *    it at the same time, so no interleaving can arm a reset;
  *  - at a seeded operation of a seeded vCPU, PSCI SYSTEM_RESET of the whole
  *    VM while the other vCPU is busy. The VM comes back, reads how many times
  *    it was reset (VM_IDENTITY) and goes on with the next run's seeds; run
@@ -310,7 +315,7 @@ static void keel_one(void)
 	int64_t r;
 
 	me_state()->s.keel++;
-	switch (fuzz_rnd_below(6)) {
+	switch (fuzz_rnd_below(7)) {
 	case 0: /* outside RAM, or straddling its end: refused, nothing printed */
 		r = keel_console_write_ipa(fuzz_rnd_below(2) ? ram_base + ram_size - fuzz_rnd_below(8)
 							      : fuzz_rnd_arg() | 1ull << 38,
@@ -327,6 +332,10 @@ static void keel_one(void)
 		r = smccc_hvc(KEEL_HC_DOORBELL, fuzz_rnd_below(4), 0, 0).a0;
 		if (r != 0 && r != KEEL_RET_NO_ENDPOINT)
 			bad("DOORBELL", r, 0);
+		break;
+	case 3: /* STANDBY_STATUS, _INTEND_STOP or _INJECT, SMC64 or SMC32: each answer checked there */
+		fid = (uint32_t)KEEL_HC_STANDBY_STATUS + (uint32_t)fuzz_rnd_below(3);
+		fuzz_standby_call(fuzz_rnd_below(4) ? fid : fid & ~SMCCC_64BIT);
 		break;
 	default: /* the fuzzer owns no endpoint: RECV never waits, a CALL waits for the peer's reply */
 		r = keel_ipc(fid, slot, fuzz_rnd_below(2) ? KEEL_IPC_NONBLOCK : 0, w, NULL);
@@ -455,9 +464,9 @@ static void print_vcpu(unsigned int cpu)
 	const struct fuzz_stats *f = &fuzz_stats[cpu];
 	const struct smp_stats *s = &vs[cpu].s;
 
-	fuzz_hc_print("fuzz-smp: vcpu %u: %lu operations: %lu calls (%lu skipped), %lu mmio (%lu aborts caught), "
-		      "%lu unmapped (%lu aborts caught), %lu sysreg (%lu undefs caught)",
-		      cpu, vs[cpu].ops_done, f->calls, f->skipped, f->mmio, f->mmio_aborts, f->unmapped,
+	fuzz_hc_print("fuzz-smp: vcpu %u: %lu operations: %lu calls (%lu skipped), %lu mmio (%lu aborts caught, %lu "
+		      "watchdog/channel), %lu unmapped (%lu aborts caught), %lu sysreg (%lu undefs caught)",
+		      cpu, vs[cpu].ops_done, f->calls, f->skipped, f->mmio, f->mmio_aborts, f->dev, f->unmapped,
 		      f->unmapped_aborts, f->sysreg, f->sysreg_undefs);
 	fuzz_hc_print("fuzz-smp: vcpu %u: %lu gic (%lu aborts caught), %lu SGIs (%lu undefs caught), %lu PSCI calls, "
 		      "%lu times off and %lu back, %lu Keel calls, %lu IRQs taken (%lu spurious), %lu unexpected answers",
@@ -491,6 +500,9 @@ static __attribute__((noreturn)) void finish(void)
 	report(vs[0].ops_done == ops && vs[1].ops_done == ops, "both vCPUs did their %u operations", ops);
 	report(aff == PSCI_AFF_OFF, "vcpu 1 is off at the end (AFFINITY_INFO %ld)", aff);
 	report(bad_total() == 0, "every PSCI, IPC and console answer is one Keel may give (%lu not)", bad_total());
+	report(fuzz_stats[0].wrong + fuzz_stats[1].wrong == 0,
+	       "every watchdog, channel and standby answer was the one expected (%lu not)",
+	       fuzz_stats[0].wrong + fuzz_stats[1].wrong);
 	report(vs[0].s.revived + vs[1].s.revived == vs[0].s.offs + vs[1].s.offs,
 	       "every vCPU switched off came back (%lu of %lu)", vs[0].s.revived + vs[1].s.revived,
 	       vs[0].s.offs + vs[1].s.offs);
@@ -544,6 +556,7 @@ static void fuzzer(void)
 	fuzz_setup(ram_base, ram_size, NR_CPUS);
 	fuzz_set_mapped_hole(CHANNEL_IPA, CHANNEL_SIZE);
 	fuzz_seed(mix(run_seed));
+	fuzz_find_windows(); /* the watchdog (configs/tests/fuzz-smp.dts) */
 	for (i = 0; i < CANARY_WORDS; i++)
 		canary[i] = 0xf0230000u ^ (i * 2654435761u);
 	gic_init_dist();
