@@ -48,7 +48,7 @@ KEEL_SRCS := $(wildcard core/*.c) $(filter-out arch/aarch64/asm-offsets.c,$(wild
 KEEL_ASMS := $(wildcard arch/aarch64/*.S)
 KEEL_OBJS := $(patsubst %,$(BUILD)/keel/%.o,$(KEEL_SRCS) $(KEEL_ASMS))
 
-keel: $(BUILD)/keel.bin
+keel: $(BUILD)/keel.bin $(BUILD)/keel-overflow.bin
 .PHONY: keel
 
 $(BUILD)/keel/%.c.o: %.c | $(DEPS_STAMP)
@@ -80,7 +80,25 @@ $(BUILD)/keel.bin: $(BUILD)/keel.elf
 	@$(OBJCOPY) -O binary $< $@
 	@echo "keel.bin: $$(( $$(stat -c %s $@) / 1024 )) KiB"
 
+# A test build that overflows CPU 1's stack on purpose (core/main.c, KEEL_TEST_STACK_OVERFLOW), for
+# the system test stack-overflow: the guard page must stop it with a clear panic. Only main.c differs.
+KEEL_OVERFLOW_OBJS := $(filter-out $(BUILD)/keel/core/main.c.o,$(KEEL_OBJS)) $(BUILD)/keel-overflow/core/main.c.o
+
+$(BUILD)/keel-overflow/core/main.c.o: core/main.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (stack overflow test build)"
+	@$(CC_TARGET) $(KEEL_CFLAGS) -DKEEL_TEST_STACK_OVERFLOW -MMD -MP -c $< -o $@
+
+$(BUILD)/keel-overflow.elf: $(KEEL_OVERFLOW_OBJS) arch/aarch64/keel.ld
+	@echo "  LD      $@"
+	@$(CC_TARGET) $(TARGET_CFLAGS) -T arch/aarch64/keel.ld -static -no-pie -Wl,--build-id=none -Wl,-z,noexecstack \
+		-Wl,--no-warn-rwx-segments $(KEEL_OVERFLOW_OBJS) -lgcc -o $@
+
+$(BUILD)/keel-overflow.bin: $(BUILD)/keel-overflow.elf
+	@$(OBJCOPY) -O binary $< $@
+
 -include $(KEEL_OBJS:.o=.d)
+-include $(BUILD)/keel-overflow/core/main.c.d
 
 # --- host tools, guests, tests (each part keeps its own fragment) --------------
 include $(wildcard tools/*/*.mk)
