@@ -40,7 +40,7 @@ primary_entry:
 	add	x1, x1, #CPU_STACK_TOP_OFFSET	/* CPU 0's stack: region 0 (stacks.h) */
 	mov	sp, x1
 	/*
-	 * The stack canary (-fstack-protector-strong), before the first C
+	 * The stack canary (-fstack-protector), before the first C
 	 * function: the counter at boot, mixed, with a zero low byte so that a
 	 * string overrun stops at it. Not secret against a guest that can time
 	 * Keel's boot, but it turns an overrun into a panic instead of a jump.
