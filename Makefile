@@ -33,7 +33,7 @@ TARGET_ASFLAGS := -g -Iinclude -D__ASSEMBLY__
 # -fstack-protector-strong: measured under -icount it adds 23 instructions
 # to the null hypercall, 45 to an MMIO read and about 125 to an IPI
 # (README, "Hardening of Keel itself"), for frames that hold no guest
-# bytes; the guard pages below the stacks catch the overflows instead.
+# bytes (a call's guest buffer is copied to a per-CPU buffer, not the stack).
 KEEL_CFLAGS := $(filter-out -fno-stack-protector,$(TARGET_CFLAGS)) -fomit-frame-pointer -fstack-protector
 
 all: deps keel tools guests
