@@ -34,7 +34,13 @@ TARGET_ASFLAGS := -g -Iinclude -D__ASSEMBLY__
 # to the null hypercall, 45 to an MMIO read and about 125 to an IPI
 # (README, "Hardening of Keel itself"), for frames that hold no guest
 # bytes (a call's guest buffer is copied to a per-CPU buffer, not the stack).
-KEEL_CFLAGS := $(filter-out -fno-stack-protector,$(TARGET_CFLAGS)) -fomit-frame-pointer -fstack-protector
+# Keel is also compiled with -Wconversion -Wsign-conversion, as errors:
+# every implicit conversion that can change a value or a sign is spelled out
+# (docs/wconversion.md; `make wconversion` counts them per file). The guests
+# are not held to it.
+KEEL_WCONVERSION := -Wconversion -Wsign-conversion
+KEEL_CFLAGS := $(filter-out -fno-stack-protector,$(TARGET_CFLAGS)) -fomit-frame-pointer -fstack-protector \
+	$(KEEL_WCONVERSION)
 
 all: deps keel tools guests
 
@@ -103,6 +109,14 @@ $(BUILD)/keel-overflow.bin: $(BUILD)/keel-overflow.elf
 
 -include $(KEEL_OBJS:.o=.d)
 -include $(BUILD)/keel-overflow/core/main.c.d
+
+# The conversion warnings of every Keel source, not fatal, counted per file (docs/wconversion.md).
+wconversion: | $(DEPS_STAMP)
+	@total=0; for f in $(KEEL_SRCS); do \
+		n=$$($(CC_TARGET) $(filter-out -Werror,$(KEEL_CFLAGS)) -fsyntax-only $$f 2>&1 | grep -c 'warning:'); \
+		printf '%4d  %s\n' "$$n" "$$f"; total=$$((total + n)); \
+	done; echo "$$total warnings ($(KEEL_WCONVERSION)) in $(words $(KEEL_SRCS)) files"
+.PHONY: wconversion
 
 # --- host tools, guests, tests (each part keeps its own fragment) --------------
 include $(wildcard tools/*/*.mk)
