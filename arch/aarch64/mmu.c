@@ -186,13 +186,19 @@ void arch_mmu_enable(void)
 	isb();
 }
 
-/* Would a write at va succeed through this CPU's live EL2 translation? (AT S1E2W, Arm ARM C5.5.) */
-static bool el2_writable(u64 va)
+/*
+ * Does an access at va translate through this CPU's live EL2 tables? AT
+ * S1E2R or S1E2W (Arm ARM C5.5) answers in PAR_EL1.F without faulting.
+ */
+static bool el2_translates(u64 va, bool write)
 {
 	u64 saved = read_sysreg(par_el1);
 	u64 par;
 
-	__asm__ volatile("at s1e2w, %0" : : "r"(va));
+	if (write)
+		__asm__ volatile("at s1e2w, %0" : : "r"(va));
+	else
+		__asm__ volatile("at s1e2r, %0" : : "r"(va));
 	isb();
 	par = read_sysreg(par_el1);
 	write_sysreg(par_el1, saved); /* a guest's register: leave it as it was */
@@ -234,8 +240,8 @@ static u64 wx_walk(const u64 *table, u32 level, u64 va, u64 xlo, u64 xhi, u32 *b
 
 /*
  * Boot CPU, after arch_mmu_enable and the console: prove the hardening the
- * tables promise. Each guard page must fault on a write through the live
- * translation and each page of each CPU's stacks must not; Keel's text and
+ * tables promise. Each guard page must fault on any access through the live
+ * translation and each page of each CPU's stacks must take a write; Keel's text and
  * rodata must not be writable; no mapping may be executable but Keel's text.
  * Any failure is a Keel bug: panic.
  */
@@ -249,12 +255,13 @@ void arch_mmu_self_check(void)
 	for (u64 off = 0; off < (u64)CPU_STACK_REGION * PLAT_MAX_CPUS; off += PAGE_SIZE) {
 		bool guard = off % CPU_STACK_REGION < CPU_STACK_GUARD_SIZE;
 
-		if (el2_writable(stacks + off) == guard)
+		/* A guard must not even be readable; a stack page must be writable. */
+		if (el2_translates(stacks + off, !guard) == guard)
 			panic("hardening: CPU %lu's %s page at 0x%lx is %s", off / CPU_STACK_REGION,
 			      guard ? "stack guard" : "stack", stacks + off, guard ? "mapped" : "not writable");
 	}
 	for (u64 va = text; va < (u64)(uintptr_t)_rodata_end; va += PAGE_SIZE)
-		if (el2_writable(va))
+		if (el2_translates(va, true))
 			panic("hardening: Keel's text or rodata at 0x%lx is writable", va);
 	exec = wx_walk(el2_pt.root, el2_pt.start_level, 0, text, text_end, &bad);
 	if (bad)
