@@ -157,7 +157,7 @@ void el2_exception_panic(struct el2_frame *frame, u64 slot)
 	for (u32 i = 0; i < 31; i += 2)
 		klog("x%-2u %016lx  x%-2u %016lx", i, frame->x[i], i + 1, i + 1 < 31 ? frame->x[i + 1] : frame->sp);
 	/* An access to a stack guard (stacks.h): that CPU's stack overflowed; slot 4 moved to its emergency stack. */
-	if (ESR_EC(esr) == EC_DABT_CUR && stack_guard_owner(far, &owner))
+	if (slot == 4 && ESR_EC(esr) == EC_DABT_CUR && stack_guard_owner(far, &owner))
 		panic("stack overflow on CPU %u: access at 0x%lx in its guard page (SP 0x%lx, ELR 0x%lx)", owner, far,
 		      frame->sp, frame->elr);
 	panic("EL2 exception (ELR %lx)", frame->elr);
