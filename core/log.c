@@ -165,7 +165,7 @@ void vm_log_lifecycle(struct vm *vm, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* The canary the compiler checks on return (-fstack-protector-strong); set in arch/aarch64/head.S. */
+/* The canary the compiler checks on return (-fstack-protector); set in arch/aarch64/head.S. */
 u64 __stack_chk_guard;
 void __stack_chk_fail(void) __attribute__((noreturn));
 

@@ -74,6 +74,23 @@ static void cpu_bring_up(u32 index)
 	cpu->online = true;
 }
 
+#ifdef KEEL_TEST_STACK_OVERFLOW
+/*
+ * Test builds only (build/keel-overflow.bin, system test stack-overflow):
+ * recurse until the stack runs into its guard page, whose fault must end in
+ * a "stack overflow on CPU 1" panic. Never part of build/keel.bin.
+ */
+static u64 __attribute__((noinline)) overflow_stack(u64 depth)
+{
+	volatile u8 frame[512];
+
+	frame[0] = (u8)depth;
+	if (depth > (1u << 20))
+		return depth;
+	return overflow_stack(depth + 1) + frame[0];
+}
+#endif
+
 void boot_main(u64 dtb, u64 entry_count)
 {
 	const struct keel_blob *blob;
@@ -85,6 +102,7 @@ void boot_main(u64 dtb, u64 entry_count)
 	arch_mmu_enable();
 	pl011_init();
 	klog("Keel starting on %s, CPU 0 at EL2, firmware device tree at 0x%lx", platform.name, dtb);
+	arch_mmu_self_check();
 	gicv3_dist_init();
 	cpu_bring_up(0);
 	blob = blob_load();
@@ -119,5 +137,9 @@ void secondary_main(u32 index)
 	arch_cpu_set_self(&cpus[index]);
 	arch_mmu_enable();
 	cpu_bring_up(index);
+#ifdef KEEL_TEST_STACK_OVERFLOW
+	if (index == 1)
+		klog("test build: overflowing CPU 1's stack on purpose (%lu)", overflow_stack(0));
+#endif
 	cpu_run_loop(&cpus[index]);
 }

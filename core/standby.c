@@ -205,7 +205,7 @@ static void standby_setup(struct vm *vm)
 		return;
 	for (u32 d = 0; d < vm->nr_vdevs; d++) {
 		sb->dev_off[d] = need;
-		need += ALIGN_UP(vm->vdevs[d].kind->save_size, 8);
+		need += (u32)ALIGN_UP(vm->vdevs[d].kind->save_size, 8); /* a kind's constant, a few KiB */
 	}
 	if (need > SB_DEV_POOL_BYTES - sb_dev_pool_used) {
 		vm_log(vm, "standby off: its devices' state needs %u bytes, Keel has %u left", need,

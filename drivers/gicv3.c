@@ -75,7 +75,7 @@ void gicv3_cpu_init(u32 cpu)
 	u64 r = redist_base(cpu);
 	u64 sgi = r + GICR_SGI_BASE;
 
-	wr32(r + GICR_WAKER, rd32(r + GICR_WAKER) & ~GICR_WAKER_PROCESSOR_SLEEP);
+	wr32(r + GICR_WAKER, rd32(r + GICR_WAKER) & ~(u32)GICR_WAKER_PROCESSOR_SLEEP);
 	while (rd32(r + GICR_WAKER) & GICR_WAKER_CHILDREN_ASLEEP)
 		;
 	wr32(sgi + 0x180, 0xffffffff); /* ICENABLER0: all SGIs and PPIs off */

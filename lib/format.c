@@ -111,7 +111,7 @@ static void out_number(struct out *o, const struct spec *sp, u64 value, bool neg
 
 	if (!(sp->flags & FLAG_LEFT))
 		out_repeat(o, ' ', pad);
-	out_string(o, prefix, nprefix);
+	out_string(o, prefix, (size_t)nprefix); /* 0 to 2 */
 	out_repeat(o, '0', zeros);
 	while (ndig > 0)
 		out_char(o, tmp[--ndig]);

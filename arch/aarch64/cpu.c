@@ -9,6 +9,7 @@
 #include <keel/cpu.h>
 #include <keel/drivers/gicv3.h>
 #include <keel/log.h>
+#include "stacks.h"
 #include "sysreg.h"
 
 #define PSCI_FN_CPU_ON_64 0xc4000003u
@@ -149,10 +150,16 @@ void el2_exception_panic(struct el2_frame *frame, u64 slot);
 void el2_exception_panic(struct el2_frame *frame, u64 slot)
 {
 	u64 esr = read_sysreg(esr_el2);
+	u64 far = read_sysreg(far_el2);
+	u32 owner;
 
 	klog("unexpected exception at EL2: %s, EC 0x%lx", vector_slot_names[slot & 15], ESR_EC(esr));
 	for (u32 i = 0; i < 31; i += 2)
 		klog("x%-2u %016lx  x%-2u %016lx", i, frame->x[i], i + 1, i + 1 < 31 ? frame->x[i + 1] : frame->sp);
+	/* An access to a stack guard (stacks.h): that CPU's stack overflowed; slot 4 moved to its emergency stack. */
+	if (slot == 4 && ESR_EC(esr) == EC_DABT_CUR && stack_guard_owner(far, &owner))
+		panic("stack overflow on CPU %u: access at 0x%lx in its guard page (SP 0x%lx, ELR 0x%lx)", owner, far,
+		      frame->sp, frame->elr);
 	panic("EL2 exception (ELR %lx)", frame->elr);
 }
 

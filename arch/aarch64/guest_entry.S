@@ -13,6 +13,7 @@
  */
 #include "asm.h"
 #include "asm-offsets.h"
+#include "stacks.h"
 
 #define EXIT_SYNC 0
 #define EXIT_IRQ 1
@@ -37,6 +38,29 @@
 	b	el2_bad_exception
 .endm
 
+/*
+ * Slot 4, a synchronous exception at EL2: always a Keel bug, perhaps a stack
+ * overflow into the guard, where SP is unusable. So it moves to this CPU's
+ * emergency stack first, found from SP alone (stacks.h), with x0 parked in
+ * SP_EL0 (the guest's SP_EL0 is lost, but Keel is going down).
+ */
+.macro el2_sync_vector
+	.balign	128
+	msr	sp_el0, x0
+	mov	x0, sp
+	and	x0, x0, #~(CPU_STACK_REGION - 1)
+	add	x0, x0, #CPU_STACK_REGION	/* the region's end: the emergency stack's top */
+	add	sp, sp, x0			/* swap SP and x0 with no free register: */
+	sub	x0, sp, x0			/*   x0 = the SP the exception came with */
+	sub	sp, sp, x0			/*   SP = the emergency stack's top */
+	sub	sp, sp, #FRAME_SIZE
+	str	x1, [sp, #8]
+	mrs	x1, sp_el0
+	str	x1, [sp, #0]
+	mov	x1, #4
+	b	el2_bad_exception_sp
+.endm
+
 	.text
 	.balign	2048
 	.globl	el2_vectors
@@ -45,7 +69,7 @@ el2_vectors:
 	bad_vector 1			/* current EL, SP_EL0: IRQ */
 	bad_vector 2			/* current EL, SP_EL0: FIQ */
 	bad_vector 3			/* current EL, SP_EL0: SError */
-	bad_vector 4			/* current EL, SP_EL2: synchronous (a Keel fault) */
+	el2_sync_vector			/* current EL, SP_EL2: synchronous (a Keel fault) */
 	bad_vector 5			/* current EL, SP_EL2: IRQ (Keel runs masked) */
 	bad_vector 6			/* current EL, SP_EL2: FIQ */
 	bad_vector 7			/* current EL, SP_EL2: SError */
@@ -141,6 +165,9 @@ guest_exit_slow:
 
 el2_bad_exception:
 	/* x1: slot; x0/x1 of the faulting context saved at sp. Save the rest and panic. */
+	add	x0, sp, #FRAME_SIZE
+el2_bad_exception_sp:
+	/* x0: the stack pointer before the exception. */
 	stp	x2, x3, [sp, #16]
 	stp	x4, x5, [sp, #32]
 	stp	x6, x7, [sp, #48]
@@ -155,8 +182,7 @@ el2_bad_exception:
 	stp	x24, x25, [sp, #192]
 	stp	x26, x27, [sp, #208]
 	stp	x28, x29, [sp, #224]
-	add	x2, sp, #FRAME_SIZE
-	stp	x30, x2, [sp, #240]		/* x30 and the stack pointer before the fault */
+	stp	x30, x0, [sp, #240]		/* x30 and the stack pointer before the fault */
 	mrs	x2, elr_el2
 	str	x2, [sp, #256]
 	mov	x0, sp

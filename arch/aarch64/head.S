@@ -8,8 +8,7 @@
  */
 #include <keel/platform.h>
 #include "asm.h"
-
-#define STACK_SIZE 16384
+#include "stacks.h"
 
 	.section .text.head, "ax"
 	.globl _head
@@ -38,10 +37,10 @@ primary_entry:
 2:	adr_l	x1, el2_vectors
 	msr	vbar_el2, x1
 	adr_l	x1, cpu_stacks
-	add	x1, x1, #STACK_SIZE
+	add	x1, x1, #CPU_STACK_TOP_OFFSET	/* CPU 0's stack: region 0 (stacks.h) */
 	mov	sp, x1
 	/*
-	 * The stack canary (-fstack-protector-strong), before the first C
+	 * The stack canary (-fstack-protector), before the first C
 	 * function: the counter at boot, mixed, with a zero low byte so that a
 	 * string overrun stops at it. Not secret against a guest that can time
 	 * Keel's boot, but it turns an overrun into a panic instead of a jump.
@@ -66,9 +65,8 @@ secondary_entry:
 	adr_l	x1, el2_vectors
 	msr	vbar_el2, x1
 	adr_l	x1, cpu_stacks
-	mov	x2, #STACK_SIZE
-	madd	x2, x0, x2, x2			/* (index + 1) * size: the top of this CPU's stack */
-	add	x1, x1, x2
+	add	x1, x1, x0, lsl #CPU_STACK_REGION_SHIFT	/* this CPU's region (stacks.h) */
+	add	x1, x1, #CPU_STACK_TOP_OFFSET		/* the top of its stack */
 	mov	sp, x1
 	isb
 	bl	secondary_main
@@ -80,8 +78,9 @@ halt:
 	wfe
 	b	halt
 
-	.section .bss.stacks, "aw", %nobits
-	.balign	4096
+	/* Not in .bss: no need to clear them, and keel.ld keeps their alignment. */
+	.section .stacks, "aw", %nobits
+	.balign	CPU_STACK_REGION
 	.globl	cpu_stacks
 cpu_stacks:
-	.space	STACK_SIZE * PLAT_MAX_CPUS
+	.space	CPU_STACK_REGION * PLAT_MAX_CPUS

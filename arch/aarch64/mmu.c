@@ -6,12 +6,16 @@
  * rodata read-only, everything else execute-never; SCTLR_EL2.WXN enforces
  * that no page is ever both writable and executable. Guest RAM is mapped
  * (execute-never) so Keel can zero it, copy images and read hypercall
- * buffers; boot modules read-only; devices as Device-nGnRE.
+ * buffers; boot modules read-only; devices as Device-nGnRE. The guard below
+ * each CPU's stack (stacks.h) is left unmapped, so an overflow faults.
+ * arch_mmu_self_check() asks the MMU and walks the tables at boot to show
+ * that all of this holds.
  */
 #include <keel/arch/mm.h>
 #include <keel/log.h>
 #include <keel/mm.h>
 #include <keel/platform.h>
+#include "stacks.h"
 #include "sysreg.h"
 
 #define ATTR_AF BIT(10)
@@ -152,6 +156,9 @@ void arch_mmu_build(void)
 	el2_map(img, text_end - img, MM_READ | MM_EXEC, "Keel text");
 	el2_map(text_end, ro_end - text_end, MM_READ, "Keel rodata");
 	el2_map(ro_end, k->base + k->size - ro_end, MM_RW, "Keel data");
+	for (u32 i = 0; i < PLAT_MAX_CPUS; i++)
+		if (pt_unmap(&el2_pt, (u64)(uintptr_t)cpu_stacks + (u64)i * CPU_STACK_REGION, CPU_STACK_GUARD_SIZE))
+			panic("cannot unmap CPU %u's stack guard", i);
 	el2_map(platform.firmware_dtb.base, platform.firmware_dtb.size, MM_READ, "firmware device tree");
 	el2_map(platform.modules.base, platform.modules.size, MM_READ, "boot modules");
 	el2_map(platform.guest_ram.base, platform.guest_ram.size, MM_RW, "guest RAM");
@@ -177,6 +184,90 @@ void arch_mmu_enable(void)
 	isb();
 	write_sysreg(sctlr_el2, SCTLR_EL2_RES1 | SCTLR_M | SCTLR_C | SCTLR_SA | SCTLR_I | SCTLR_WXN);
 	isb();
+}
+
+/*
+ * Does an access at va translate through this CPU's live EL2 tables? AT
+ * S1E2R or S1E2W (Arm ARM C5.5) answers in PAR_EL1.F without faulting.
+ */
+static bool el2_translates(u64 va, bool write)
+{
+	u64 saved = read_sysreg(par_el1);
+	u64 par;
+
+	if (write)
+		__asm__ volatile("at s1e2w, %0" : : "r"(va));
+	else
+		__asm__ volatile("at s1e2r, %0" : : "r"(va));
+	isb();
+	par = read_sysreg(par_el1);
+	write_sysreg(par_el1, saved); /* a guest's register: leave it as it was */
+	return !(par & PAR_F);
+}
+
+#define DESC_VALID BIT(0)
+#define DESC_TABLE_BIT BIT(1) /* levels 0-2: table, not block; level 3: page */
+#define DESC_ADDR_MASK 0x0000fffffffff000ull
+
+/*
+ * Every leaf of Keel's tables below this one: an executable leaf must be
+ * read-only and inside Keel's text [xlo, xhi). Returns the executable bytes
+ * seen; *bad counts leaves that break the rule (WXN would stop a writable
+ * one executing, but the tables should not ask for it in the first place).
+ */
+static u64 wx_walk(const u64 *table, u32 level, u64 va, u64 xlo, u64 xhi, u32 *bad)
+{
+	u64 size = 1ull << (PAGE_SHIFT + 9 * (3 - level));
+	u64 exec = 0;
+
+	for (u32 i = 0; i < 512; i++, va += size) {
+		u64 desc = table[i];
+
+		if (!(desc & DESC_VALID))
+			continue;
+		if (level < 3 && (desc & DESC_TABLE_BIT)) {
+			exec += wx_walk((const u64 *)(uintptr_t)(desc & DESC_ADDR_MASK), level + 1, va, xlo, xhi, bad);
+			continue;
+		}
+		if (desc & ATTR_XN)
+			continue;
+		exec += size;
+		if (!(desc & S1_AP_RO) || va < xlo || va + size > xhi)
+			(*bad)++;
+	}
+	return exec;
+}
+
+/*
+ * Boot CPU, after arch_mmu_enable and the console: prove the hardening the
+ * tables promise. Each guard page must fault on any access through the live
+ * translation and each page of each CPU's stacks must take a write; Keel's text and
+ * rodata must not be writable; no mapping may be executable but Keel's text.
+ * Any failure is a Keel bug: panic.
+ */
+void arch_mmu_self_check(void)
+{
+	u64 stacks = (u64)(uintptr_t)cpu_stacks;
+	u64 text = (u64)(uintptr_t)_image_start, text_end = (u64)(uintptr_t)_text_end;
+	u32 bad = 0;
+	u64 exec;
+
+	for (u64 off = 0; off < (u64)CPU_STACK_REGION * PLAT_MAX_CPUS; off += PAGE_SIZE) {
+		bool guard = off % CPU_STACK_REGION < CPU_STACK_GUARD_SIZE;
+
+		/* A guard must not even be readable; a stack page must be writable. */
+		if (el2_translates(stacks + off, !guard) == guard)
+			panic("hardening: CPU %lu's %s page at 0x%lx is %s", off / CPU_STACK_REGION,
+			      guard ? "stack guard" : "stack", stacks + off, guard ? "mapped" : "not writable");
+	}
+	for (u64 va = text; va < (u64)(uintptr_t)_rodata_end; va += PAGE_SIZE)
+		if (el2_translates(va, true))
+			panic("hardening: Keel's text or rodata at 0x%lx is writable", va);
+	exec = wx_walk(el2_pt.root, el2_pt.start_level, 0, text, text_end, &bad);
+	if (bad)
+		panic("hardening: %u EL2 mappings are executable outside Keel's text or writable", bad);
+	klog("hardening: %u stack guards unmapped, W^X checked: only Keel's text is executable (%lu KiB)",
+	     PLAT_MAX_CPUS, exec / 1024);
 }
 
 /* Keel's EL2 table pages in use, for the memory report. */

@@ -23,7 +23,8 @@
 # "sequence": the lines "[VM] seq N" must count 1, 2, 3, ... per VM with no
 # number repeated, skipped or out of order (tests/system/check_sequence.py).
 # "icount" boots under -icount shift=0,sleep=off (deterministic time), and
-# "unsafe" compiles the configuration with keelcfg --unsafe.
+# "unsafe" compiles the configuration with keelcfg --unsafe; "keel=FILE" boots FILE instead of
+# build/keel.bin (a test build, e.g. build/keel-overflow.bin).
 # Tests of kind "native" run no Keel: the config column names a Python script,
 # run as `python3 SCRIPT --timeout SEC --out build/tests/NAME`, its output the
 # log; it passes when it exits 0, the markers are in its output and no failure
@@ -105,7 +106,7 @@ failure_line() {
 # "exit N", "stopped" (all seen, kill-ok), "failure" or "timeout".
 boot_and_watch() {
 	local pid start=$SECONDS
-	bash scripts/run-qemu.sh "$cfg_out" -- "${qemu_extra[@]}" </dev/null >"$log" 2>&1 &
+	bash scripts/run-qemu.sh "${keel_extra[@]}" "$cfg_out" -- "${qemu_extra[@]}" </dev/null >"$log" 2>&1 &
 	pid=$! # run-qemu.sh execs QEMU, so this is QEMU
 	while kill -0 "$pid" 2>/dev/null; do
 		sleep 0.25
@@ -190,7 +191,7 @@ parse() {
 		[ -n "$m" ] && markers+=("$m")
 	done
 	kind=boot kill_ok=0 summary=0 ordered=0 corrupt_blob=0 expect_panic=0 sequence=0
-	qemu_extra=() keelcfg_extra=() smoke_extra=()
+	qemu_extra=() keelcfg_extra=() smoke_extra=() keel_extra=()
 	for flag in ${f[4]:-}; do
 		case $flag in
 		kill-ok) kill_ok=1 ;;
@@ -204,6 +205,7 @@ parse() {
 		expect-panic) expect_panic=1 ;;
 		icount) qemu_extra=(-icount shift=0,sleep=off) ;;
 		unsafe) keelcfg_extra=(--unsafe) ;;
+		keel=*) keel_extra=(--keel "${flag#keel=}") ;;
 		*) echo "run.sh: $MANIFEST: $name: unknown flag '$flag'" >&2 ;;
 		esac
 	done

@@ -14,6 +14,8 @@
 void arch_mmu_build(void);
 /* Every CPU, after arch_mmu_build: turn on EL2 translation with those tables. */
 void arch_mmu_enable(void);
+/* Boot CPU, MMU and console on: check the stack guards and W^X through the MMU; panics on a failure. */
+void arch_mmu_self_check(void);
 /* Table pages arch_mmu_build used, for the boot memory report. */
 u32 arch_mmu_pages_used(void);
 
