@@ -55,10 +55,15 @@ LF_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-function -Wno-b
 LF_TARGETS := keelcfg srcmap analysis blob
 LF_BINS := $(addprefix $(FUZZ_DIR)/lf-,$(LF_TARGETS))
 
-$(FUZZ_DIR)/lf-keelcfg: tests/fuzz/lf_keelcfg.c $(KEELCFG_SRCS) $(KEELCFG_HDRS) tests/fuzz.mk | $(DEPS_STAMP)
+# keelcfg, and Keel's blob check with what it links on the host (blobcheck's list, less
+# what keelcfg has too), to hold every blob keelcfg builds to what Keel accepts.
+LF_KEEL_SRCS := $(filter-out tests/fuzz/blobcheck.c lib/crc32.c platform/%,$(FUZZ_BLOBCHECK_SRCS))
+$(FUZZ_DIR)/lf-keelcfg: tests/fuzz/lf_keelcfg.c $(KEELCFG_SRCS) $(LF_KEEL_SRCS) $(KEELCFG_HDRS) tests/fuzz.mk \
+		| $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  LF      $@"
-	@$(LF_CC) $(LF_CFLAGS) -Itools/keelcfg -DKEELCFG_NO_MAIN $< $(KEELCFG_SRCS) -o $@ -lfdt
+	@$(LF_CC) $(LF_CFLAGS) -DKEEL_HOST_TEST -Itests/unit -Itools/keelcfg -DKEELCFG_NO_MAIN $< $(KEELCFG_SRCS) \
+		$(LF_KEEL_SRCS) -o $@ -lfdt
 
 $(FUZZ_DIR)/lf-srcmap: tests/fuzz/lf_srcmap.c tools/keelcfg/srcmap.c tools/keelcfg/diag.c $(KEELCFG_HDRS) \
 		tests/fuzz.mk | $(DEPS_STAMP)

@@ -6,9 +6,10 @@
  * in-process through everything keelcfg does after dtc: parse, image probe,
  * validation, the schedulability analysis, placement, guest trees, blob and
  * the text outputs (keelcfg_compile, tools/keelcfg/keelcfg.h), writing no
- * output file. What keelcfg built is then held to its own contract: the
- * blob passes keelcfg's reader (blob_check) and every guest tree is a valid
- * DTB; a breach aborts, as does any sanitizer report.
+ * output file. What keelcfg built is then held to its contract: the blob
+ * passes keelcfg's reader (blob_check) and Keel's own EL2 check (core/blob.c's
+ * blob_verify, linked here as lf-blob has it), and every guest tree is a
+ * valid DTB; a breach aborts, as does any sanitizer report.
  *
  * Image files: each input runs in a scratch directory (mkdtemp under
  * $TMPDIR, removed at exit) in which every relative kernel or initrd path an input names is
@@ -31,6 +32,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <keel/blob.h>
 
 #include "blob.h"
 #include "images.h"
@@ -124,10 +127,18 @@ static void lf_make_image(const char *path)
 /* What keelcfg built must pass its own checks; anything else is a keelcfg bug. */
 static void lf_check_build(const struct cfg_system *sys, const struct keelcfg_build *b)
 {
+	static u8 copy[sizeof(struct keel_blob) + KEEL_MAX_VMS * sizeof(struct keel_blob_vm)]
+		__attribute__((aligned(8)));
 	const char *why = blob_check(b->blob, b->blob_size, platform.name);
+	char msg[256];
 
 	if (why) {
 		fprintf(stderr, "lf_keelcfg: keelcfg built a blob its reader refuses: %s\n", why);
+		abort();
+	}
+	why = blob_verify(b->blob, copy, sizeof(copy), &platform, msg, sizeof(msg));
+	if (why) {
+		fprintf(stderr, "lf_keelcfg: Keel refuses the blob keelcfg built: %s\n", why);
 		abort();
 	}
 	for (u32 i = 0; i < sys->nr_vms; i++)
