@@ -7,7 +7,8 @@
 #   analysis  no seeds of its own (the input is a byte encoding);
 # together with the corpus already committed and what `make fuzz` grew in
 # build/fuzz/lf/<target>, minimised with -merge=1 (the smallest set with the same
-# coverage). Run from anywhere; needs the targets built (make lf-tools fuzz-tools).
+# coverage; -use_counters=0 counts edges, not how often each runs, which keeps the
+# committed corpus small). Run from anywhere; needs the targets built (make lf-tools fuzz-tools).
 set -eu
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
@@ -35,7 +36,7 @@ done
 for t in keelcfg srcmap analysis blob; do
 	new=$BUILD/fuzz/lf-merge/$t
 	rm -rf "$new" && mkdir -p "$new" "$BUILD/fuzz/lf/$t" "tests/fuzz/corpus/$t"
-	nice "$BUILD/fuzz/lf-$t" -merge=1 -timeout=25 "$new" "tests/fuzz/corpus/$t" "$BUILD/fuzz/lf/$t" \
+	nice "$BUILD/fuzz/lf-$t" -merge=1 -use_counters=0 -timeout=25 "$new" "tests/fuzz/corpus/$t" "$BUILD/fuzz/lf/$t" \
 		"$seeds/$t" >"$BUILD/fuzz/lf-merge/$t.log" 2>&1
 	rm -rf "tests/fuzz/corpus/$t" && mv "$new" "tests/fuzz/corpus/$t"
 	echo "$t: $(ls "tests/fuzz/corpus/$t" | wc -l) inputs, $(du -sk "tests/fuzz/corpus/$t" | cut -f1) KiB" \
