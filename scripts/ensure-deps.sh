@@ -5,7 +5,8 @@ set -euo pipefail
 
 packages=(qemu-system-arm gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
 	device-tree-compiler libfdt-dev libcmocka-dev cpio gdb-multiarch
-	libc6-dev-arm64-cross gcc make python3)
+	libc6-dev-arm64-cross gcc make python3
+	clang libclang-rt-14-dev) # clang and its runtime: the libFuzzer targets (tests/fuzz.mk)
 
 missing=()
 for p in "${packages[@]}"; do

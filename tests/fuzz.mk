@@ -4,6 +4,13 @@
 # fixed-seed campaign (tests/fuzz/run.sh); `make fuzz-config` runs a longer one:
 #     make fuzz-config SECONDS=600 SEED=7
 # (SECONDS of mutated inputs from seed SEED; failures are kept in build/fuzz/crashes).
+#
+# And the coverage-guided targets (libFuzzer, clang with ASan/UBSan, tests/fuzz/lf_*.c):
+# build/fuzz/lf-keelcfg (keelcfg after dtc, a flattened tree in), lf-srcmap (dtc's annotated
+# source), lf-analysis (the schedulability analysis) and lf-blob (Keel's EL2 blob check and
+# the boot steps after it). `make fuzz FUZZ_TIME=N` runs the configuration campaign and each
+# target for N seconds (tests/fuzz/lf_campaign.sh); `make fuzz-corpus` rebuilds
+# tests/fuzz/corpus/ from every configuration and what the campaigns found (lf_corpus.sh).
 
 FUZZ_DIR := $(BUILD)/fuzz
 FUZZ_KEELCFG := $(FUZZ_DIR)/keelcfg
@@ -39,11 +46,65 @@ fuzz-config: fuzz-tools
 	nice python3 tests/fuzz/cfgfuzz.py --keelcfg $(FUZZ_KEELCFG) --blobcheck $(FUZZ_BLOBCHECK) \
 		--seconds $(SECONDS) --seed $(SEED) --work $(FUZZ_DIR)
 
-# `make fuzz FUZZ_TIME=seconds` (default 600): the configuration campaign for that long. The
-# guest-side campaigns (fuzz, fuzz-smp, ipc-hostile) are system tests; their seeds and
-# operation counts are set in their configurations (docs/testing.md).
-FUZZ_TIME ?= 600
-fuzz: fuzz-tools
-	$(MAKE) fuzz-config SECONDS=$(FUZZ_TIME) SEED=$(SEED)
+# libFuzzer targets. clang's -Wunused-function is off for keelcfg's main.c without main() and
+# -Wbitwise-instead-of-logical for the virtio devices' deliberate non-short-circuit & and |.
+LF_CC := clang
+LF_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-function -Wno-bitwise-instead-of-logical \
+	-D_GNU_SOURCE -Iinclude -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+LF_TARGETS := keelcfg srcmap analysis blob
+LF_BINS := $(addprefix $(FUZZ_DIR)/lf-,$(LF_TARGETS))
 
-.PHONY: fuzz-tools fuzz-config fuzz
+# keelcfg, and Keel's blob check with what it links on the host (blobcheck's list, less
+# what keelcfg has too), to hold every blob keelcfg builds to what Keel accepts.
+LF_KEEL_SRCS := $(filter-out tests/fuzz/blobcheck.c lib/crc32.c platform/%,$(FUZZ_BLOBCHECK_SRCS))
+$(FUZZ_DIR)/lf-keelcfg: tests/fuzz/lf_keelcfg.c $(KEELCFG_SRCS) $(LF_KEEL_SRCS) $(KEELCFG_HDRS) tests/fuzz.mk \
+		| $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  LF      $@"
+	@$(LF_CC) $(LF_CFLAGS) -DKEEL_HOST_TEST -Itests/unit -Itools/keelcfg -DKEELCFG_NO_MAIN $< $(KEELCFG_SRCS) \
+		$(LF_KEEL_SRCS) -o $@ -lfdt
+
+$(FUZZ_DIR)/lf-srcmap: tests/fuzz/lf_srcmap.c tools/keelcfg/srcmap.c tools/keelcfg/diag.c $(KEELCFG_HDRS) \
+		tests/fuzz.mk | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  LF      $@"
+	@$(LF_CC) $(LF_CFLAGS) -Itools/keelcfg $(filter %.c,$^) -o $@
+
+$(FUZZ_DIR)/lf-analysis: tests/fuzz/lf_analysis.c tools/keelcfg/analysis.c $(KEELCFG_HDRS) tests/fuzz.mk \
+		| $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  LF      $@"
+	@$(LF_CC) $(LF_CFLAGS) -Itools/keelcfg $(filter %.c,$^) -o $@
+
+$(FUZZ_DIR)/lf-blob: tests/fuzz/lf_blob.c $(filter-out tests/fuzz/blobcheck.c,$(FUZZ_BLOBCHECK_SRCS)) \
+		$(KEELCFG_HDRS) tests/fuzz.mk | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  LF      $@"
+	@$(LF_CC) $(LF_CFLAGS) -DKEEL_HOST_TEST -Itests/unit $(filter %.c,$^) -o $@
+
+# The DTS target's dictionary: every node and property name keelcfg's readers look for (the
+# string literals of the files that read the tree), and the root property lf_keelcfg.c knows.
+LF_DICT_SRCS := $(addprefix tools/keelcfg/,parse.c ipc.c channel.c virtio.c standby.c watchdog.c policy.c)
+$(FUZZ_DIR)/lf-keelcfg.dict: $(LF_DICT_SRCS) tests/fuzz.mk
+	@mkdir -p $(dir $@)
+	@{ echo '"fuzz-unsafe"'; grep -ohE '"[a-z][a-z0-9@,.-]*[a-z0-9]"' $(LF_DICT_SRCS) | \
+		grep -v '\.h"$$'; } | sort -u >$@
+
+lf-tools: $(LF_BINS) $(FUZZ_DIR)/lf-keelcfg.dict
+
+# Rebuild tests/fuzz/corpus/<target> from every configuration in the tree (and the blobs
+# keelcfg makes of them), the committed corpus and build/fuzz/lf/<target> (grown by
+# `make fuzz`), minimised with libFuzzer's -merge=1.
+fuzz-corpus: lf-tools fuzz-tools $(KEELCFG)
+	bash tests/fuzz/lf_corpus.sh
+
+# `make fuzz FUZZ_TIME=seconds` (default 600): the configuration campaign and each libFuzzer
+# target for that long each, then a table and "N passed, N failed". The guest-side campaigns
+# (fuzz, fuzz-smp, ipc-hostile) are system tests; their seeds and operation counts are set in
+# their configurations (docs/testing.md).
+FUZZ_TIME ?= 600
+fuzz: fuzz-tools lf-tools
+	bash tests/fuzz/lf_campaign.sh $(FUZZ_TIME) $(SEED)
+
+.PHONY: fuzz-tools fuzz-config fuzz lf-tools fuzz-corpus

@@ -21,6 +21,7 @@
 #include "blob.h"
 #include "guest_dt.h"
 #include "images.h"
+#include "keelcfg.h"
 #include "output.h"
 #include "parse.h"
 #include "place.h"
@@ -38,16 +39,6 @@ struct keelcfg_args {
 	struct validate_opts opts;
 };
 
-/* Everything produced from one description, kept until it is all written. */
-struct keelcfg_build {
-	struct cfg_layout lays[KEEL_MAX_VMS];
-	void *dtbs[KEEL_MAX_VMS];
-	void *blob;
-	size_t blob_size;
-	char *loader_args;
-	char *layout;
-	char *comm; /* comm.txt, NULL without endpoints and channels */
-};
 
 static void keelcfg_usage(void)
 {
@@ -165,6 +156,27 @@ static bool keelcfg_make(const struct cfg_system *sys, struct keelcfg_build *b,
 	return true;
 }
 
+bool keelcfg_compile(struct cfg_system *sys, const struct validate_opts *opts, const char *abs_dir,
+		     struct keelcfg_build *b, struct diag *d)
+{
+	image_probe(sys, d);
+	validate_system(sys, &platform, opts, d);
+	if (!d->nr_errors)
+		schedcheck_system(sys, &platform, opts, d);
+	return !d->nr_errors && abs_dir && keelcfg_make(sys, b, abs_dir, d);
+}
+
+void keelcfg_build_free(struct keelcfg_build *b)
+{
+	for (u32 i = 0; i < KEEL_MAX_VMS; i++)
+		free(b->dtbs[i]);
+	free(b->blob);
+	free(b->loader_args);
+	free(b->layout);
+	free(b->comm);
+	memset(b, 0, sizeof(*b));
+}
+
 static int keelcfg_write(const struct cfg_system *sys, const struct keelcfg_build *b,
 			 const char *dir)
 {
@@ -212,6 +224,7 @@ static bool keelcfg_write_all(const struct cfg_system *sys, const struct keelcfg
 	return true;
 }
 
+#ifndef KEELCFG_NO_MAIN /* the libFuzzer target (tests/fuzz/lf_keelcfg.c) has its own */
 int main(int argc, char **argv)
 {
 	static struct cfg_system sys;
@@ -238,12 +251,8 @@ int main(int argc, char **argv)
 	if (srcmap_compile(args.source, &fdt, &map))
 		return 1; /* dtc has said what is wrong */
 	parse_system(fdt, &map, &sys, &d);
-	image_probe(&sys, &d);
-	validate_system(&sys, &platform, &args.opts, &d);
-	if (!d.nr_errors)
-		schedcheck_system(&sys, &platform, &args.opts, &d);
 	abs_dir = output_abs_dir(args.out ? args.out : "."); /* --graph alone builds all, writes none */
-	if (!d.nr_errors && abs_dir && keelcfg_make(&sys, &build, abs_dir, &d) &&
+	if (keelcfg_compile(&sys, &args.opts, abs_dir, &build, &d) &&
 	    (!args.out || keelcfg_write_all(&sys, &build, args.out, &d)) &&
 	    (!args.graph || !commgraph_write_graph(&sys, args.graph)))
 		ret = 0;
@@ -254,15 +263,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "keelcfg: %u error%s, nothing written\n", d.nr_errors,
 			d.nr_errors == 1 ? "" : "s");
 
-	for (u32 i = 0; i < KEEL_MAX_VMS; i++)
-		free(build.dtbs[i]);
-	free(build.blob);
-	free(build.loader_args);
-	free(build.layout);
-	free(build.comm);
+	keelcfg_build_free(&build);
 	free(abs_dir);
 	diag_reset(&d);
 	srcmap_free(&map);
 	free(fdt);
 	return ret;
 }
+#endif

@@ -83,8 +83,10 @@ static int srcmap_add(struct srcmap *map, const char *key, const char *note)
 		e->nr_defs++;
 		p = comma == end ? end : comma + 2;
 	}
+	if (e->nr_defs == 0) /* an empty comment: checked before the key is copied, which would leak */
+		return -1;
 	e->key = strdup(key);
-	if (!e->key || e->nr_defs == 0)
+	if (!e->key)
 		return -1;
 	map->nr_entries++;
 	return 0;
