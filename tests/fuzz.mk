@@ -100,11 +100,17 @@ fuzz-corpus: lf-tools fuzz-tools $(KEELCFG)
 	bash tests/fuzz/lf_corpus.sh
 
 # `make fuzz FUZZ_TIME=seconds` (default 600): the configuration campaign and each libFuzzer
-# target for that long each, then a table and "N passed, N failed". The guest-side campaigns
-# (fuzz, fuzz-smp, ipc-hostile) are system tests; their seeds and operation counts are set in
-# their configurations (docs/testing.md).
+# target for that long each, then a table and "N passed, N failed"; then the guest-side
+# campaigns with FUZZ_OPS operations each (fuzz-guests below).
 FUZZ_TIME ?= 600
-fuzz: fuzz-tools lf-tools
+fuzz: fuzz-tools lf-tools keel tools guests
 	bash tests/fuzz/lf_campaign.sh $(FUZZ_TIME) $(SEED)
+	bash tests/fuzz/guest_campaigns.sh $(FUZZ_OPS) $(SEED)
 
-.PHONY: fuzz-tools fuzz-config fuzz lf-tools fuzz-corpus
+# `make fuzz-guests FUZZ_OPS=N SEED=S`: only the guest-side campaigns (fuzz, fuzz-smp,
+# fuzz-standby) with N operations each (default 10^6) from seed S, and their table.
+FUZZ_OPS ?= 1000000
+fuzz-guests: keel tools guests
+	bash tests/fuzz/guest_campaigns.sh $(FUZZ_OPS) $(SEED)
+
+.PHONY: fuzz-tools fuzz-config fuzz fuzz-guests lf-tools fuzz-corpus
