@@ -319,6 +319,17 @@ static void test_dirty_log_new_chunk(void **state)
 	assert_false(s2_flags(0x40000000) & MM_WRITE);
 }
 
+/* A 4 MiB standby copy of region 0, filled with a pattern no fill writes; free it when done. */
+static u8 *standby_copy(u64 copy_pa[1])
+{
+	u8 *copy = aligned_alloc(2 * MiB, 4 * MiB);
+
+	assert_non_null(copy);
+	memset(copy, 0xee, 4 * MiB);
+	copy_pa[0] = (u64)(uintptr_t)copy;
+	return copy;
+}
+
 /*
  * Standby: a checkpoint copies exactly the dirty pages into the copy; a
  * rollback brings back the pages written since and forgets chunks first
@@ -329,13 +340,10 @@ static void test_checkpoint_rollback(void **state)
 	const u64 base = 0x40100000, size = 3 * MiB + PAGE_SIZE;
 	struct s2_fault wf = { .ipa = ipa_of(0x40103000), .write = true, .kind = S2_FAULT_PERMISSION };
 	static struct gm_chunk saved[GM_MAX_CHUNKS];
-	u8 *copy = aligned_alloc(2 * MiB, 4 * MiB);
 	u64 copy_pa[1];
+	u8 *copy = standby_copy(copy_pa);
 
 	(void)state;
-	assert_non_null(copy);
-	memset(copy, 0xee, 4 * MiB);
-	copy_pa[0] = (u64)(uintptr_t)copy;
 	add_region(base, 0, size);
 	init_gm();
 	assert_int_equal(gm_dirty_start(&gm), GM_OK);
@@ -386,13 +394,10 @@ static void test_checkpoint_mirrored_fill(void **state)
 	const u64 base = 0x40000000;
 	struct s2_fault wf = { .ipa = ipa_of(0x40005000), .write = true, .kind = S2_FAULT_PERMISSION };
 	static struct gm_chunk saved[GM_MAX_CHUNKS];
-	u8 *copy = aligned_alloc(2 * MiB, 4 * MiB);
 	u64 copy_pa[1];
+	u8 *copy = standby_copy(copy_pa);
 
 	(void)state;
-	assert_non_null(copy);
-	memset(copy, 0xee, 4 * MiB);
-	copy_pa[0] = (u64)(uintptr_t)copy;
 	memset(images, 0x11, 3 * PAGE_SIZE);
 	add_region(base, 0, 4 * MiB);
 	add_image(0, 3 * PAGE_SIZE, base + 0x1800); /* straddles pages 1 to 4 */
