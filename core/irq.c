@@ -83,6 +83,13 @@ void irq_release_spi(u32 intid)
 		gicv3_clear_active(intid);
 }
 
+void irq_handle_acked(struct cpu *cpu, u32 intid)
+{
+	cpu->nr_irqs++;
+	gicv3_eoi(intid);
+	handle_one(cpu, intid);
+}
+
 void irq_handle_pending(struct cpu *cpu)
 {
 	for (;;) {
@@ -90,8 +97,6 @@ void irq_handle_pending(struct cpu *cpu)
 
 		if (intid >= GIC_SPURIOUS)
 			return;
-		cpu->nr_irqs++;
-		gicv3_eoi(intid);
-		handle_one(cpu, intid);
+		irq_handle_acked(cpu, intid);
 	}
 }

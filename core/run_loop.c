@@ -53,12 +53,29 @@ static void switch_to(struct cpu *cpu, struct vcpu *vcpu)
  * vCPU again without a new decision. On a static CPU an interrupt changes
  * nothing either (there is no other vCPU to pick), unless it was the EL2
  * timer: that is a VM event (a checkpoint, a watchdog, core/standby.c).
- * WFI and requests always go through sched_pick().
+ * A trapped WFI and requests always go through sched_pick(); a trap the
+ * exit fast path handled (EXIT_HANDLED) comes here only because of a
+ * request.
  */
 static bool can_reenter(const struct cpu *cpu, const struct vcpu *vcpu, enum exit_reason reason)
 {
-	return (reason == EXIT_SYNC || (cpu->sched.policy == KEEL_SCHED_STATIC && !cpu->sched.timer_fired)) &&
+	return (reason == EXIT_SYNC || reason == EXIT_HANDLED ||
+		(cpu->sched.policy == KEEL_SCHED_STATIC && !cpu->sched.timer_fired)) &&
 	       vcpu->state == VCPU_RUNNABLE && !vcpu->sched.yielded && !cpu_has_requests(cpu);
+}
+
+/*
+ * Before each entry of a loaded vCPU: its WFI goes untrapped when it is
+ * alone on a static CPU (vcpu->wfi_native) and no device of its VM waits
+ * for an idle moment (vdev_want_idle); Keel then need not see its WFI, as
+ * every interrupt for it is a physical one that makes it exit anyway.
+ */
+static void vcpu_update_wfi_trap(struct vcpu *vcpu)
+{
+	bool untrap = vcpu->wfi_native && !__atomic_load_n(&vcpu->vm->idle_work, __ATOMIC_RELAXED);
+
+	if (untrap != vcpu->wfi_untrapped)
+		arch_vcpu_set_wfi_trap(vcpu, untrap);
 }
 
 void exit_handoff(struct vcpu *next)
@@ -115,6 +132,7 @@ void cpu_run_loop(struct cpu *cpu)
 			report_first_entry();
 			sched_entering(cpu, vcpu);
 		}
+		vcpu_update_wfi_trap(vcpu);
 		vgic_flush_lrs(vcpu);
 		reason = arch_guest_enter(vcpu);
 		vgic_sync_lrs(vcpu); /* first: clears the maintenance condition before IRQs are taken */

@@ -42,6 +42,14 @@ void sched_cpu_init(struct cpu *cpu, const struct keel_blob_cpu *cfg)
 	cs->background_slice = sched_ns_to_ticks(SCHED_BACKGROUND_SLICE_NS);
 	cs->timer_armed_for = SCHED_NEVER;
 	cs->nr_windows = 0;
+	/*
+	 * A vCPU alone on a static CPU waits in its own WFI, not trapped
+	 * (issue 13): Keel would only wait for an interrupt on its behalf, and
+	 * every interrupt for it (its timer, a kick, a device) is a physical
+	 * one that ends the WFI with an exit to EL2 all the same.
+	 */
+	for (u32 i = 0; i < cpu->nr_vcpus; i++)
+		cpu->vcpus[i]->wfi_native = cs->policy == KEEL_SCHED_STATIC && cpu->nr_vcpus == 1;
 	for (u32 w = 0; w < cfg->nr_windows && w < KEEL_MAX_WINDOWS; w++) {
 		const struct keel_blob_window *bw = &cfg->windows[w];
 

@@ -75,7 +75,7 @@ static u32 sb_dev_pool_used;
 void vm_timer_changed(struct vm *vm)
 {
 	__atomic_store_n(&vm_events[vm->index].due, true, __ATOMIC_RELEASE);
-	vcpu_request(&vm->vcpus[0], VCPU_REQ_KICK);
+	vcpu_request(&vm->vcpus[0], VCPU_REQ_RESCHED); /* its CPU's scheduler polls the events */
 }
 
 static void standby_want(struct vm *vm, u32 what);
@@ -381,7 +381,7 @@ static void standby_run_op(struct vm *vm, struct vcpu *last)
 	sb->nr_held = 0;
 	for (u32 i = 0; i < vm->nr_vcpus; i++) {
 		vm->vcpus[i].standby_held = false;
-		vcpu_request(&vm->vcpus[i], VCPU_REQ_KICK);
+		vcpu_request(&vm->vcpus[i], VCPU_REQ_RESCHED);
 	}
 	if ((want & SB_WANT_CHECKPOINT) && !(want & SB_WANT_FAILOVER) &&
 	    (vm->cfg->standby.flags & KEEL_STANDBY_HOLD_CONSOLE))

@@ -67,7 +67,7 @@ static s64 standby_inject(struct vcpu *vcpu, u32 kind, u64 arg)
 		return KEEL_RET_SUCCESS;
 	case KEEL_INJECT_HANG:
 		vcpu->standby_hung = true;
-		vcpu_request(vcpu, VCPU_REQ_KICK); /* through the scheduler, which skips it from now on */
+		vcpu_request(vcpu, VCPU_REQ_RESCHED); /* through the scheduler, which skips it from now on */
 		vm_log(vm, "injected: vcpu %u hangs", vcpu->index);
 		return KEEL_RET_SUCCESS;
 	default:
@@ -84,7 +84,7 @@ bool standby_console_inject(struct vm *vm, u32 kind)
 		vm_log(vm, "injected from the console: every vCPU hangs");
 		for (u32 i = 0; i < vm->nr_vcpus; i++) {
 			vm->vcpus[i].standby_hung = true;
-			vcpu_request(&vm->vcpus[i], VCPU_REQ_KICK);
+			vcpu_request(&vm->vcpus[i], VCPU_REQ_RESCHED);
 		}
 		return true;
 	}

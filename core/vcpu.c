@@ -26,14 +26,6 @@ void vcpu_reset(struct vcpu *vcpu, u64 pc, u64 x0)
 }
 
 /*
- * A bit of vcpu->requests private to vcpu_request(): set with a request by
- * a CPU that then kicks the target, and cleared with everything else when
- * the target takes the word (one atomic exchange, sched.c handle_requests;
- * the bit itself asks for nothing).
- */
-#define VCPU_REQ_KICK_SENT (1u << 31)
-
-/*
  * Kick only if no kick is pending. Why that is enough: the target CPU takes
  * the whole word with one atomic exchange and acts on every bit it got. If
  * our fetch-or found KICK_SENT set, then in the word's modification order

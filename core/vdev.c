@@ -46,8 +46,16 @@ void vdev_reset_all(struct vm *vm)
 		vm->vdevs[i].kind->reset(&vm->vdevs[i]);
 }
 
+void vdev_want_idle(struct vm *vm)
+{
+	if (!__atomic_load_n(&vm->idle_work, __ATOMIC_RELAXED)) /* the common case: a store per line, not per byte */
+		__atomic_store_n(&vm->idle_work, true, __ATOMIC_RELAXED);
+}
+
 void vdev_idle_all(struct vm *vm, struct vcpu *vcpu)
 {
+	/* Cleared first: a hook that still has work, or a device written meanwhile, sets it again. */
+	__atomic_store_n(&vm->idle_work, false, __ATOMIC_RELAXED);
 	for (u32 i = 0; i < vm->nr_vdevs; i++)
 		if (vm->vdevs[i].kind->idle)
 			vm->vdevs[i].kind->idle(&vm->vdevs[i], vcpu);

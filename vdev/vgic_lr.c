@@ -244,6 +244,33 @@ static u32 vgic_lr_fold(struct vm *vm, struct vcpu *vcpu, struct vgic_irq *irq, 
 }
 
 /*
+ * Fold every list register the last flush filled back into its interrupt
+ * and empty it (the work of vgic_sync_lrs_slow). Under vm_vgic(vm)->lock;
+ * returns the kick mask for other vCPUs that should now take an interrupt.
+ */
+static u32 vgic_lrs_fold_all(struct vm *vm, struct vcpu *vcpu)
+{
+	struct vgic_cpu *vc = &vcpu->vgic;
+	u32 kick = 0;
+
+	for (u32 used = vc->lr_used; used; used &= used - 1) {
+		u32 n = (u32)__builtin_ctz(used);
+		u64 lr = arch_gic_read_lr(n);
+		u32 intid = vc->lr_intid[n];
+		struct vgic_irq *irq = intid < VGIC_NR_PRIVATE || intid - VGIC_SPI_BASE < vm_vgic(vm)->nr_spis
+					       ? vgic_want_irq(vm, vc, intid)
+					       : NULL;
+
+		if (irq && irq->lr == n)
+			kick |= vgic_lr_fold(vm, vcpu, irq, lr);
+		arch_gic_write_lr(n, 0);
+		vc->lr[n] = 0;
+	}
+	vc->lr_used = 0;
+	return kick;
+}
+
+/*
  * Read back every list register the last flush filled, update the
  * interrupts' pending and active state from what the guest did, empty the
  * list registers and clear ICH_HCR_EL2.UIE. Called through vgic_sync_lrs()
@@ -260,25 +287,90 @@ void vgic_sync_lrs_slow(struct vcpu *vcpu)
 
 	if (vc->lr_used) {
 		spin_lock(&vm_vgic(vm)->lock);
-		for (u32 used = vc->lr_used; used; used &= used - 1) {
-			u32 n = (u32)__builtin_ctz(used);
-			u64 lr = arch_gic_read_lr(n);
-			u32 intid = vc->lr_intid[n];
-			struct vgic_irq *irq = intid < VGIC_NR_PRIVATE || intid - VGIC_SPI_BASE < vm_vgic(vm)->nr_spis
-						       ? vgic_want_irq(vm, vc, intid)
-						       : NULL;
-
-			if (irq && irq->lr == n)
-				kick |= vgic_lr_fold(vm, vcpu, irq, lr);
-			arch_gic_write_lr(n, 0);
-			vc->lr[n] = 0;
-		}
-		vc->lr_used = 0;
+		kick = vgic_lrs_fold_all(vm, vcpu);
 		spin_unlock(&vm_vgic(vm)->lock);
 	}
 	/* UIE with empty list registers would raise the maintenance interrupt at once. */
 	vgic_set_hcr(vc, vc->hcr & ~ICH_HCR_UIE);
 	vgic_kick(vm, kick);
+}
+
+/*
+ * The common case of vgic_inject_hw_ppi_loaded(), for a periodic timer:
+ * the interrupt's last event is in list register 0, the guest has completed
+ * it (the list register is empty: elrsr, ICH_ELRSR_EL2), it is the only list
+ * register in use and nothing else waits. Folding n, latching and filling
+ * would put the new event back into 0 with the same fields: that value is
+ * returned, for the caller to write into 0 once the lock is dropped (only
+ * this CPU touches its list registers). 0, changing nothing, when any of
+ * that does not hold. Under the lock.
+ */
+static inline __attribute__((always_inline)) u64 vgic_lr_relist_hw(struct vm *vm, struct vcpu *vcpu,
+								   struct vgic_irq *irq, u32 hw_intid, u32 elrsr)
+{
+	struct vgic_cpu *vc = &vcpu->vgic;
+	u32 n = irq->lr;
+	u64 lr;
+
+	/* n is 0: where the full path's fill would put it, the list registers being all free then. */
+	if (n != 0 || vc->lr_used != 1u || !(elrsr & 1u) || !irq->hw || irq->hw_intid != hw_intid ||
+	    irq->relatch || irq->active_written || vgic_want_any(vc) ||
+	    (vc->hcr & (ICH_HCR_UIE | ICH_HCR_EN)) != ICH_HCR_EN)
+		return 0;
+	/* What the fold concludes from the empty list register (taken, not active), then the latch. */
+	if (!irq->enabled || !(vm_vgic(vm)->ctlr & (irq->group1 ? GICD_CTLR_ENABLE_G1 : GICD_CTLR_ENABLE_G0)) ||
+	    irq->target_vcpu == VGIC_NO_TARGET)
+		return 0; /* it would not be deliverable: the full path decides */
+	irq->active = false;
+	irq->pending_latch = true;
+	irq->lr_state = VGIC_LR_P;
+	lr = irq->intid | (u64)irq->priority << ICH_LR_PRIORITY_SHIFT | ICH_LR_HW |
+	     (u64)irq->hw_intid << ICH_LR_PINTID_SHIFT | ICH_LR_STATE_PENDING | (irq->group1 ? ICH_LR_GROUP1 : 0);
+	vc->lr[n] = lr;
+	return lr;
+}
+
+/*
+ * The timer's short path (issue 13): what vgic_sync_lrs(), vgic_inject_hw()
+ * and vgic_flush_lrs() do after an exit for a hardware-linked PPI, in one
+ * pass under one lock, so that the exit path can go from the physical
+ * interrupt to the list register without the run loop. The steps and their
+ * order are those of the full path (fold, latch, fill), so the result is
+ * the same: this only saves the lock round trips, the calls between them
+ * and the tests that find out again what the caller already knows.
+ */
+static __attribute__((noinline)) void vgic_inject_hw_ppi_full(struct vm *vm, struct vcpu *vcpu, u32 intid)
+{
+	struct vgic_cpu *vc = &vcpu->vgic;
+	struct vgic_irq *irq = &vc->private_irqs[intid];
+	u32 hcr = (vc->hcr & ~ICH_HCR_UIE) | ICH_HCR_EN;
+	u32 kick = vgic_lrs_fold_all(vm, vcpu);
+
+	irq->hw = true;
+	irq->hw_intid = (u16)intid;
+	vgic_irq_latch(vm, irq); /* it targets this vCPU, which is about to be entered: no kick */
+	if (vgic_want_any(vc) && vgic_lr_fill_free(vm, vcpu))
+		hcr |= ICH_HCR_UIE;
+	spin_unlock(&vm_vgic(vm)->lock);
+	vgic_set_hcr(vc, hcr);
+	vgic_kick(vm, kick);
+}
+
+void vgic_inject_hw_ppi_loaded(struct vcpu *vcpu, u32 intid)
+{
+	struct vm *vm = vcpu->vm;
+	struct vgic_irq *irq = &vcpu->vgic.private_irqs[intid % VGIC_NR_PRIVATE];
+	u32 elrsr = arch_gic_read_elrsr();
+	u64 lr;
+
+	spin_lock(&vm_vgic(vm)->lock);
+	lr = vgic_lr_relist_hw(vm, vcpu, irq, intid % VGIC_NR_PRIVATE, elrsr);
+	if (!lr) {
+		vgic_inject_hw_ppi_full(vm, vcpu, intid % VGIC_NR_PRIVATE); /* drops the lock */
+		return;
+	}
+	spin_unlock(&vm_vgic(vm)->lock);
+	arch_gic_write_lr(irq->lr, lr);
 }
 
 /*

@@ -116,6 +116,7 @@ static void vuart_tx(struct vuart *u, u8 c)
 		return;
 	}
 	u->line[u->line_len++] = (char)c;
+	vdev_want_idle(u->vm); /* a prompt (no newline) is printed when the guest idles after it */
 	if (u->line_len == VUART_LINE_MAX) {
 		/* Not a line's end: the console continues the line, so a long one is not cut. */
 		console_write_partial(u->vm->name, u->line, u->line_len);

@@ -29,6 +29,13 @@
 	b	guest_exit
 .endm
 
+/* The IRQ slot: the exit fast path for interrupts first (guest_irq_exit). */
+.macro guest_irq_vector
+	.balign	128
+	stp	x0, x1, [sp, #-16]!
+	b	guest_irq_exit
+.endm
+
 /* A vector slot that must never fire: panic naming it. */
 .macro bad_vector slot
 	.balign	128
@@ -74,7 +81,7 @@ el2_vectors:
 	bad_vector 6			/* current EL, SP_EL2: FIQ */
 	bad_vector 7			/* current EL, SP_EL2: SError */
 	guest_vector EXIT_SYNC		/* lower EL, AArch64: synchronous (trap, abort, call) */
-	guest_vector EXIT_IRQ		/* lower EL, AArch64: IRQ */
+	guest_irq_vector		/* lower EL, AArch64: IRQ */
 	guest_vector EXIT_FIQ		/* lower EL, AArch64: FIQ */
 	guest_vector EXIT_SERROR	/* lower EL, AArch64: SError */
 	bad_vector 12			/* lower EL, AArch32: EL1 is AArch64 (HCR_EL2.RW), so never, */
@@ -149,11 +156,12 @@ guest_exit:
 	cbnz	x0, guest_exit_slow
 	mov	x0, x1
 	bl	exit_fast
-	cbz	w0, 1f
+	cmp	w0, #1			/* EXIT_FAST_DONE */
+	b.ne	1f
 	mrs	x0, tpidr_el2
 	ldr	x0, [x0, #CPU_CURRENT]
 	b	guest_load
-1:	mov	x0, #EXIT_SYNC
+1:	lsl	w0, w0, #1		/* EXIT_FAST_NO: EXIT_SYNC (0); EXIT_FAST_RUN_LOOP: EXIT_HANDLED (4) */
 guest_exit_slow:
 	ldp	x19, x20, [sp, #16]
 	ldp	x21, x22, [sp, #32]
@@ -162,6 +170,59 @@ guest_exit_slow:
 	ldp	x27, x28, [sp, #80]
 	ldp	x29, x30, [sp], #96
 	ret
+
+/*
+ * An interrupt from a guest. exit_fast_irq() is C: it keeps x19-x29 as the
+ * procedure call standard says, and ELR_EL2 and SPSR_EL2 stay as they are
+ * while Keel takes no exception. So only the registers a call may change are
+ * saved first; if the interrupt is handled there, they come back and the
+ * guest resumes. Otherwise the rest is saved as guest_exit does, and the
+ * full path goes on with EXIT_IRQ.
+ */
+guest_irq_exit:
+	mrs	x1, tpidr_el2
+	ldr	x1, [x1, #CPU_CURRENT]
+	stp	x2, x3, [x1, #16]
+	stp	x4, x5, [x1, #32]
+	stp	x6, x7, [x1, #48]
+	stp	x8, x9, [x1, #64]
+	stp	x10, x11, [x1, #80]
+	stp	x12, x13, [x1, #96]
+	stp	x14, x15, [x1, #112]
+	stp	x16, x17, [x1, #128]
+	stp	x18, x19, [x1, #144]
+	str	x30, [x1, #240]
+	mov	x0, x1
+	bl	exit_fast_irq
+	mrs	x1, tpidr_el2
+	ldr	x1, [x1, #CPU_CURRENT]
+	cbz	w0, 1f
+	ldp	x2, x3, [x1, #16]
+	ldp	x4, x5, [x1, #32]
+	ldp	x6, x7, [x1, #48]
+	ldp	x8, x9, [x1, #64]
+	ldp	x10, x11, [x1, #80]
+	ldp	x12, x13, [x1, #96]
+	ldp	x14, x15, [x1, #112]
+	ldp	x16, x17, [x1, #128]
+	ldr	x18, [x1, #144]
+	ldr	x30, [x1, #240]
+	ldp	x0, x1, [sp], #16
+	eret
+	dsb	nsh				/* no speculation past the ERET */
+	isb
+1:	stp	x20, x21, [x1, #160]
+	stp	x22, x23, [x1, #176]
+	stp	x24, x25, [x1, #192]
+	stp	x26, x27, [x1, #208]
+	stp	x28, x29, [x1, #224]
+	ldp	x2, x3, [sp], #16
+	stp	x2, x3, [x1, #0]
+	mrs	x2, elr_el2
+	mrs	x3, spsr_el2
+	stp	x2, x3, [x1, #VCPU_REGS_PC]
+	mov	x0, #EXIT_IRQ
+	b	guest_exit_slow
 
 el2_bad_exception:
 	/* x1: slot; x0/x1 of the faulting context saved at sp. Save the rest and panic. */

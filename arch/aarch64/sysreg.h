@@ -23,6 +23,7 @@
 
 /* GICv3 system registers by encoding, so no assembler GIC extension is needed. */
 #define ICC_IAR1_EL1 S3_0_C12_C12_0
+#define ICC_HPPIR1_EL1 S3_0_C12_C12_2
 #define ICC_EOIR1_EL1 S3_0_C12_C12_1
 #define ICC_DIR_EL1 S3_0_C12_C11_1
 #define ICC_PMR_EL1 S3_0_C4_C6_0
@@ -119,6 +120,7 @@
 /* Trapped MSR/MRS ISS (EC 0x18). */
 #define SYSREG_ISS_READ BIT(0)
 #define SYSREG_ISS_RT(iss) (((iss) >> 5) & 0x1f)
+#define SYSREG_ISS_RT_MASK (0x1fu << 5)
 #define SYSREG_ISS_KEY(iss) ((iss) & 0x3ffc1e) /* Op0, Op2, Op1, CRn, CRm without Rt and direction */
 #define SYSREG_KEY(op0, op1, crn, crm, op2)                                    \
 	(((u32)(op0) << 20) | ((u32)(op2) << 17) | ((u32)(op1) << 14) |        \

@@ -7,6 +7,7 @@
 #include <abi/keel/hypercall.h>
 #include <keel/arch/guest.h>
 #include <keel/cpu.h>
+#include <keel/drivers/gicv3.h>
 #include <keel/exit.h>
 #include <keel/guest_mem.h>
 #include <keel/irq.h>
@@ -217,14 +218,14 @@ static const trap_handler trap_handlers[64] = {
  * translation fault, since IPAs with a device have no stage-2 mapping
  * (a permission fault is RAM, whose IPA would need AT: the full path).
  */
-static __attribute__((noinline)) bool dabt_fast(struct vcpu *vcpu, u64 esr)
+static __attribute__((noinline)) u32 dabt_fast(struct vcpu *vcpu, u64 esr)
 {
 	u32 iss = ESR_ISS(esr);
 	struct mmio_access a;
 
 	if ((iss & (DABT_ISV | DABT_WNR | DABT_S1PTW)) != DABT_ISV || !FSC_IS_TRANSLATION(DABT_DFSC(iss)) ||
 	    !exit_quiet(vcpu))
-		return false;
+		return EXIT_FAST_NO;
 	a = (struct mmio_access){
 		.ipa = ((read_sysreg(hpfar_el2) >> 4) << 12) | (read_sysreg(far_el2) & 0xfff),
 		.width = 1u << DABT_SAS(iss),
@@ -233,26 +234,66 @@ static __attribute__((noinline)) bool dabt_fast(struct vcpu *vcpu, u64 esr)
 		.reg64 = iss & DABT_SF,
 	};
 	if (!mmio_read_fast(vcpu, &a))
-		return false;
+		return EXIT_FAST_NO;
 	vcpu->nr_exits++;
 	vcpu->regs.pc += (esr & ESR_IL) ? 4 : 2;
-	return true;
+	return EXIT_FAST_DONE;
 }
 
 /* An HVC of one of Keel's calls marked HC_PURE (include/keel/hypercall.h); ELR is past the HVC already. */
-static __attribute__((noinline)) bool hvc_fast(struct vcpu *vcpu)
+static __attribute__((noinline)) u32 hvc_fast(struct vcpu *vcpu)
 {
 	struct hc_result out;
 
 	if (!exit_quiet(vcpu))
-		return false;
+		return EXIT_FAST_NO;
 	vcpu->nr_exits++;
 	out.x1 = out.x2 = out.x3 = 0; /* field by field: an initialiser of the whole becomes a memset call */
 	out.next = NULL;
 	out.restart = false;
 	hypercall_fast(vcpu, (u32)vcpu->regs.x[0], &out);
 	smccc_finish(vcpu, &out);
+	return EXIT_FAST_DONE;
+}
+
+/*
+ * The run loop's work around an exit that needs no scheduling decision,
+ * done in the exit path (issue 13): fold the list registers, withdraw a
+ * timer interrupt no longer asserted, then, after the handler, fill the list
+ * registers again. False if after the handler the scheduler must act (a
+ * request on this CPU): the caller then ends the exit as handled, and the
+ * run loop takes it from there (EXIT_FAST_RUN_LOOP).
+ */
+static inline __attribute__((always_inline)) void exit_fast_fold(struct vcpu *vcpu)
+{
+	vgic_sync_lrs(vcpu);
+	vcpu_timers_resample(vcpu);
+}
+
+static inline __attribute__((always_inline)) bool exit_fast_refill(struct cpu *cpu, struct vcpu *vcpu)
+{
+	if (cpu_has_requests(cpu))
+		return false;
+	vgic_flush_lrs(vcpu);
 	return true;
+}
+
+/*
+ * A guest's SGI (ICC_SGI1R_EL1 write): the sender of a virtual IPI. The
+ * handler is the full path's (vgic_sgi_write); only the run loop around it
+ * is left out when nothing else waits for this vCPU or CPU.
+ */
+static __attribute__((noinline)) u32 sgi_fast(struct vcpu *vcpu, u32 iss)
+{
+	struct cpu *cpu = (struct cpu *)(uintptr_t)read_sysreg(tpidr_el2);
+
+	if (cpu->sched.timer_fired || cpu_has_requests(cpu))
+		return EXIT_FAST_NO;
+	exit_fast_fold(vcpu);
+	vcpu->nr_exits++;
+	vgic_sgi_write(vcpu, vcpu_get_reg(vcpu, SYSREG_ISS_RT(iss)), true);
+	vcpu->regs.pc += 4;
+	return exit_fast_refill(cpu, vcpu) ? EXIT_FAST_DONE : EXIT_FAST_RUN_LOOP;
 }
 
 /*
@@ -260,21 +301,127 @@ static __attribute__((noinline)) bool hvc_fast(struct vcpu *vcpu)
  * comes here first, and most decline (a call that is not pure, an MMIO
  * write); the handlers are out of line and counted where they succeed.
  */
-bool exit_fast(struct vcpu *vcpu)
+/* guest_entry.S compares with 1 and turns the others into a reason by a shift left. */
+_Static_assert(EXIT_FAST_DONE == 1 && EXIT_SYNC == EXIT_FAST_NO << 1 && EXIT_HANDLED == EXIT_FAST_RUN_LOOP << 1,
+	       "exit_fast results as guest_entry.S decodes them");
+
+u32 exit_fast(struct vcpu *vcpu)
 {
 	u64 esr = read_sysreg(esr_el2);
 
 	if (ESR_EC(esr) == EC_HVC64)
-		return hc_is_pure((u32)vcpu->regs.x[0]) && hvc_fast(vcpu);
+		return hc_is_pure((u32)vcpu->regs.x[0]) ? hvc_fast(vcpu) : EXIT_FAST_NO;
 	if (ESR_EC(esr) == EC_DABT_LOW)
 		return dabt_fast(vcpu, esr);
-	return false;
+	/* ICC_SGI1R_EL1 (op0 3, op1 0, CRn 12, CRm 11, op2 5), written: direction bit 0. */
+	if (ESR_EC(esr) == EC_SYSREG && (ESR_ISS(esr) & ~SYSREG_ISS_RT_MASK) == SYSREG_KEY(3, 0, 12, 11, 5))
+		return sgi_fast(vcpu, ESR_ISS(esr));
+	return EXIT_FAST_NO;
+}
+
+/*
+ * An interrupt the fast paths below acknowledged while they looked for
+ * another: handled as irq_handle_pending() would, with the DSB that
+ * arch_gic_ack() has (a device's state is read after the acknowledge).
+ */
+static void irq_overtaken(struct cpu *cpu, u32 intid)
+{
+	if (intid >= GIC_SPURIOUS)
+		return;
+	dsb(sy);
+	irq_handle_acked(cpu, intid);
+}
+
+/*
+ * An interrupt exit for the loaded vCPU's own virtual timer: the short path
+ * from the physical interrupt to its list register (issue 13). The run loop
+ * would only fold the list registers, latch the timer's PPI, fill them again
+ * and enter the same vCPU: nothing the scheduler decides on changes when no
+ * request is posted on this CPU and its own EL2 timer did not fire. The
+ * interrupt is only looked at (ICC_HPPIR1_EL1) before it is acknowledged,
+ * so any other one takes the full path; one that overtakes the timer between
+ * the look and the acknowledge is handled as the full path would, and the
+ * full path then goes on from there. The GIC is driven directly, without
+ * drivers/gicv3.c: no DSB after the acknowledge (Keel reads no device state
+ * the timer's interrupt orders), no ISB after the priority drop (the ERET
+ * into the guest synchronises it).
+ */
+static __attribute__((noinline)) bool vtimer_irq_fast(struct vcpu *vcpu)
+{
+	struct cpu *cpu = (struct cpu *)(uintptr_t)read_sysreg(tpidr_el2);
+	u32 intid;
+
+	/*
+	 * Only a CPU with this one vCPU, whose own requests are then all there
+	 * is: a list register's fold may move an interrupt to another vCPU of
+	 * the VM (vgic_lr_fold), and one waiting on this CPU would get a request
+	 * with no kick, so the full path must see it. A request that arrives
+	 * from another CPU after this test comes with a kick, which makes the
+	 * guest exit again as soon as it is entered.
+	 */
+	if (cpu->nr_vcpus != 1 || cpu->sched.timer_fired || __atomic_load_n(&vcpu->requests, __ATOMIC_ACQUIRE) ||
+	    vgic_hw_pending(vcpu, IRQ_PPI_PHYS_TIMER))
+		return false;
+	intid = (u32)read_sysreg(ICC_IAR1_EL1) & 0xffffff;
+	if (intid != IRQ_PPI_VIRT_TIMER) {
+		irq_overtaken(cpu, intid);
+		return false;
+	}
+	cpu->nr_irqs++;
+	vcpu->nr_exits++;
+	write_sysreg(ICC_EOIR1_EL1, intid); /* priority drop; the guest deactivates, through the HW bit */
+	vgic_inject_hw_ppi_loaded(vcpu, intid);
+	return true;
+}
+
+/*
+ * The kick that tells this CPU a loaded vCPU's interrupts changed (the
+ * receiving end of a virtual IPI, or a device's interrupt from another CPU):
+ * the run loop would act on VCPU_REQ_KICK by folding and filling the list
+ * registers. Only for a static CPU (as the run loop's can_reenter()) and
+ * only when the kick is all that was asked; anything else takes the full path.
+ */
+static __attribute__((noinline)) bool kick_irq_fast(struct vcpu *vcpu)
+{
+	struct cpu *cpu = (struct cpu *)(uintptr_t)read_sysreg(tpidr_el2);
+	const u32 kick = VCPU_REQ_KICK | VCPU_REQ_KICK_SENT;
+	u32 intid, req;
+
+	if (cpu->sched.policy != KEEL_SCHED_STATIC || cpu->nr_vcpus != 1 || cpu->sched.timer_fired ||
+	    (__atomic_load_n(&vcpu->requests, __ATOMIC_ACQUIRE) & ~kick))
+		return false;
+	intid = (u32)read_sysreg(ICC_IAR1_EL1) & 0xffffff;
+	dsb(sy); /* the requests are read after the acknowledge, as irq_handle_pending() would */
+	if (intid != IRQ_SGI_KICK) {
+		irq_overtaken(cpu, intid);
+		return false;
+	}
+	cpu->nr_irqs++;
+	vcpu->nr_exits++;
+	write_sysreg(ICC_EOIR1_EL1, intid);
+	write_sysreg(ICC_DIR_EL1, intid);
+	/* Taken before the interrupt state is read: a later change sends a new kick. */
+	req = __atomic_fetch_and(&vcpu->requests, ~kick, __ATOMIC_ACQ_REL);
+	exit_fast_fold(vcpu);
+	return !(req & ~kick) && exit_fast_refill(cpu, vcpu);
+}
+
+/* Kept to a test and a branch: every interrupt exit comes here first. */
+bool exit_fast_irq(struct vcpu *vcpu)
+{
+	u32 intid = (u32)read_sysreg(ICC_HPPIR1_EL1) & 0xffffff;
+
+	if (intid == IRQ_PPI_VIRT_TIMER)
+		return vtimer_irq_fast(vcpu);
+	return intid == IRQ_SGI_KICK && kick_irq_fast(vcpu);
 }
 
 void exit_handle(struct vcpu *vcpu, enum exit_reason reason)
 {
 	struct exit_syndrome s;
 
+	if (reason == EXIT_HANDLED)
+		return; /* by the exit fast path, which counted it */
 	vcpu->nr_exits++;
 	if (__builtin_expect(reason == EXIT_SYNC, 1)) {
 		s = (struct exit_syndrome){ .esr = read_sysreg(esr_el2) }; /* aborts read the rest */
@@ -287,6 +434,7 @@ void exit_handle(struct vcpu *vcpu, enum exit_reason reason)
 	case EXIT_IRQ:
 		irq_handle_pending(this_cpu());
 		break;
+	case EXIT_HANDLED:
 	case EXIT_FIQ:
 		vm_log(vcpu->vm, "unexpected FIQ while running vcpu %u", vcpu->index);
 		break;

@@ -131,12 +131,22 @@ bool arch_vcpu_timer_asserted(const struct vcpu *vcpu, u32 intid)
  * HCR_EL2.VSE is the vCPU's pending virtual SError (Arm ARM D1.x, "Virtual
  * SError exceptions"): it must travel with the vCPU, or the next guest on
  * this CPU would take it. The hardware clears it when the guest takes it.
+ * HCR_EL2.TWI too is the vCPU's (vcpu_update_wfi_trap).
  */
-static void load_vserror(const struct vcpu *vcpu)
+static void load_hcr(const struct vcpu *vcpu)
 {
-	u64 hcr = read_sysreg(hcr_el2) & ~HCR_VSE;
+	u64 hcr = read_sysreg(hcr_el2) & ~(HCR_VSE | HCR_TWI);
 
+	hcr |= vcpu->wfi_untrapped ? 0 : HCR_TWI;
 	write_sysreg(hcr_el2, hcr | (vcpu->sys.vserror_pending ? HCR_VSE : 0));
+}
+
+void arch_vcpu_set_wfi_trap(struct vcpu *vcpu, bool untrap)
+{
+	u64 hcr = read_sysreg(hcr_el2) & ~HCR_TWI;
+
+	vcpu->wfi_untrapped = untrap;
+	write_sysreg(hcr_el2, hcr | (untrap ? 0 : HCR_TWI));
 }
 
 static void put_vserror(struct vcpu *vcpu)
@@ -192,7 +202,7 @@ void arch_vcpu_load(struct vcpu *vcpu)
 	write_sysreg(vtcr_el2, vtcr_value());
 	load_fpsimd_trap(vcpu);
 	load_vgic_interface(vcpu);
-	load_vserror(vcpu);
+	load_hcr(vcpu);
 	ptimer_load(vcpu);
 	if (vcpu->vtimer_hw_active) {
 		/* Its guest had not completed a timer interrupt: the hardware-linked LR will. */

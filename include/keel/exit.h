@@ -82,11 +82,22 @@ static inline bool exit_quiet(const struct vcpu *vcpu)
 
 /*
  * Called by the exit path for every synchronous exit, with the guest's
- * registers saved in vcpu->regs: true if the trap was handled on the fast
- * path (the guest is entered again without a return to the run loop),
- * false to take the full path (exit_handle()). Arch code.
+ * registers saved in vcpu->regs: EXIT_FAST_DONE if the trap was handled on
+ * the fast path (the guest is entered again without a return to the run
+ * loop), EXIT_FAST_RUN_LOOP if it was handled but the scheduler must act
+ * (the run loop sees EXIT_HANDLED), EXIT_FAST_NO to take the full path
+ * (exit_handle()). Arch code.
  */
-bool exit_fast(struct vcpu *vcpu);
+enum { EXIT_FAST_NO = 0, EXIT_FAST_DONE = 1, EXIT_FAST_RUN_LOOP = 2 };
+u32 exit_fast(struct vcpu *vcpu);
+/*
+ * The same for an interrupt exit, with only the registers a C call may
+ * change saved (x0-x18, x30): true if the interrupt was handled and the
+ * guest resumes; false to take the full path, which may then find the
+ * interrupt already handled (one that overtook the one it looked for).
+ * Arch code.
+ */
+bool exit_fast_irq(struct vcpu *vcpu);
 /*
  * The fast path's MMIO read: a fixed device register (vdev_kind.read_fixed)
  * this vCPU read before through the ordinary path, answered from its cache

@@ -27,5 +27,13 @@ void irq_release_vcpu_timer(u32 intid);
 void irq_release_spi(u32 intid);
 /* Acknowledge and handle every interrupt pending on this CPU. */
 void irq_handle_pending(struct cpu *cpu);
+/*
+ * Handle intid, which this CPU has just acknowledged: the exit fast path's
+ * leftover, an interrupt that overtook the one it looked for. The current
+ * vCPU's registers are then only partly saved in vcpu->regs (the interrupt
+ * exit saves x19-x29, PC and PSTATE only when it takes the full path): a
+ * handler must not read or change them.
+ */
+void irq_handle_acked(struct cpu *cpu, u32 intid);
 
 #endif

@@ -59,6 +59,19 @@ enum vcpu_state {
 #define VCPU_REQ_VM_BOOT (1u << 3) /* vCPU 0 only: build the VM's RAM and start it, on this CPU */
 #define VCPU_REQ_IPC (1u << 4) /* IPC delivered a message or a result: load it, wake (ipc_vcpu_woken) */
 #define VCPU_REQ_STANDBY (1u << 5) /* a checkpoint or failover of the VM: unload and hold (core/standby.c) */
+/*
+ * Nothing to do but a pass through the scheduler (sched_pick): a VM's timed
+ * events changed, a vCPU stopped being schedulable. Not VCPU_REQ_KICK, which
+ * the exit fast path may act on without the scheduler.
+ */
+#define VCPU_REQ_RESCHED (1u << 6)
+/*
+ * Not a request: set with one by a CPU that then kicks the target
+ * (vcpu_request), and cleared when the target takes the word (sched.c
+ * handle_requests, or the exit fast path with VCPU_REQ_KICK, which it acts
+ * on; core/vcpu.c says why one kick is then enough).
+ */
+#define VCPU_REQ_KICK_SENT (1u << 31)
 
 struct vm;
 
@@ -94,6 +107,8 @@ struct vcpu {
 	bool vtimer_hw_active; /* saved physical active state of its timer PPI while not loaded */
 	bool ptimer_hw_active; /* the same for its EL1 physical timer's PPI */
 	bool ptimer_in_use; /* the hardware EL1 physical timer backs it while loaded (arch/aarch64/ptimer.c) */
+	bool wfi_native; /* alone on a static CPU: its WFI need not trap (sched_cpu_init) */
+	bool wfi_untrapped; /* HCR_EL2.TWI is clear for it now (vcpu_update_wfi_trap) */
 	volatile bool standby_held; /* stopped for its VM's checkpoint or failover: not scheduled (core/standby.c) */
 	bool standby_hung; /* an injected hang: not scheduled until the VM fails over */
 	u64 nr_exits;

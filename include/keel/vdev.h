@@ -73,7 +73,12 @@ struct vdev_kind {
 	u32 (*save)(struct vdev *dev, void *buf);
 	/* Load a state save() wrote for an instance configured the same; false if it does not fit. */
 	bool (*restore)(struct vdev *dev, const void *buf, u32 len);
-	/* Optional: a vCPU of the VM is about to idle (WFI). */
+	/*
+	 * Optional: a vCPU of the VM is about to idle (WFI). Only called while
+	 * some device of the VM asked for it with vdev_want_idle(): a vCPU
+	 * alone on its CPU otherwise waits in its own WFI, which Keel does not
+	 * see (vcpu->wfi_native).
+	 */
 	void (*idle)(struct vdev *dev, struct vcpu *vcpu);
 	/*
 	 * Optional, for devices that act on time (a watchdog): called on the
@@ -171,6 +176,12 @@ u64 vdev_tick_all(struct vm *vm, u64 now, bool *failed);
 
 /* A vCPU of vm goes idle: run every device's idle hook. */
 void vdev_idle_all(struct vm *vm, struct vcpu *vcpu);
+/*
+ * A device of vm holds work for the next time one of its vCPUs idles (a
+ * partial console line): until then the VM's WFI traps, so that Keel sees
+ * the idle moment and runs the idle hooks (vdev_idle_all clears it first).
+ */
+void vdev_want_idle(struct vm *vm);
 
 /* The device claiming ipa, or NULL. */
 struct vdev *vm_find_vdev(struct vm *vm, u64 ipa);

@@ -125,6 +125,14 @@ bool vgic_set_pending(struct vm *vm, u32 intid);
  * deactivated) so that the guest's deactivation completes it in hardware.
  * The link lasts until the interrupt is deactivated or the vGIC reset. */
 bool vgic_inject_hw(struct vm *vm, struct vcpu *target, u32 intid, u32 hw_intid);
+/*
+ * The same for a PPI of the vCPU loaded on this CPU, linked to the same
+ * physical INTID, together with the vgic_sync_lrs() and vgic_flush_lrs()
+ * around it: after an exit, its list registers are folded, intid latched
+ * and the list registers filled again, ready for an entry. Call on vcpu's
+ * CPU, without the vGIC lock, instead of those three (the exit fast path).
+ */
+void vgic_inject_hw_ppi_loaded(struct vcpu *vcpu, u32 intid);
 
 /* Is some interrupt waiting for a list register of this vCPU? Lock-free (vdev/vgic_lr.c). */
 static inline bool vgic_want_any(const struct vgic_cpu *vc)

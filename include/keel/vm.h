@@ -35,6 +35,7 @@ struct vm {
 	u32 s2_pages_at_boot; /* in use with no RAM mapped: root and device tables */
 	struct guest_mem mem; /* its RAM: the only way to reach it */
 	u32 nr_vcpus;
+	bool idle_work; /* atomic: a device waits for an idle vCPU (vdev_want_idle): WFI traps */
 	struct vcpu vcpus[KEEL_MAX_VCPUS_PER_VM];
 	u32 nr_vdevs; /* fixed after boot */
 	struct vdev vdevs[VM_MAX_VDEVS]; /* in registry order (core/vdev_kinds.c): vGIC distributor first */

@@ -200,6 +200,7 @@ u64 arch_counter(void) { return 0; }
 u64 arch_counter_freq(void) { return 1; }
 void arch_wait_for_interrupt(void) {}
 void arch_vcpu_load(struct vcpu *vcpu) { (void)vcpu; }
+void arch_vcpu_set_wfi_trap(struct vcpu *vcpu, bool untrap) { vcpu->wfi_untrapped = untrap; }
 void arch_vcpu_put(struct vcpu *vcpu) { (void)vcpu; }
 enum exit_reason arch_guest_enter(struct vcpu *vcpu) { (void)vcpu; return EXIT_IRQ; }
 void exit_handle(struct vcpu *vcpu, enum exit_reason reason) { (void)vcpu; (void)reason; }

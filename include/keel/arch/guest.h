@@ -21,6 +21,7 @@ enum exit_reason {
 	EXIT_IRQ = 1, /* a physical interrupt arrived */
 	EXIT_FIQ = 2,
 	EXIT_SERROR = 3,
+	EXIT_HANDLED = 4, /* a trap the exit fast path handled; the scheduler is to act (exit_fast()) */
 };
 
 /* Trap syndrome, read on the exit path before anything can clobber it. */
@@ -42,6 +43,8 @@ void arch_exit_syndrome(struct exit_syndrome *s);
  */
 void arch_vcpu_load(struct vcpu *vcpu);
 void arch_vcpu_put(struct vcpu *vcpu);
+/* Trap the loaded vCPU's WFI or not (HCR_EL2.TWI); records it in vcpu->wfi_untrapped. */
+void arch_vcpu_set_wfi_trap(struct vcpu *vcpu, bool untrap);
 /*
  * vcpu's first FP/SIMD instruction since it was loaded trapped: save the
  * registers' owner's state, load vcpu's, make vcpu the owner and stop
