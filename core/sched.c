@@ -18,6 +18,7 @@
 #include <keel/log.h>
 #include <keel/sched.h>
 #include <keel/standby.h>
+#include <keel/trace.h>
 #include <keel/vcpu.h>
 #include <keel/vgic.h>
 #include <keel/vm.h>
@@ -132,6 +133,7 @@ struct vcpu *sched_pick(struct cpu *cpu)
 	u64 now = arch_counter();
 
 	if (cs->running) {
+		trace_vcpu(TRACE_SWITCH_OUT, cs->running, 0, now - cs->run_start, 0);
 		sched_charge(&cs->running->sched, now - cs->run_start);
 		cs->running = NULL;
 	}
@@ -201,6 +203,7 @@ void sched_entering(struct cpu *cpu, struct vcpu *vcpu)
 	}
 	cpu->sched.running = vcpu;
 	cpu->sched.run_start = now;
+	trace_vcpu(TRACE_SWITCH_IN, vcpu, 0, e->remaining, 0);
 }
 
 /*
