@@ -133,7 +133,7 @@ struct vcpu *sched_pick(struct cpu *cpu)
 	u64 now = arch_counter();
 
 	if (cs->running) {
-		trace_vcpu(TRACE_SWITCH_OUT, cs->running, 0, now - cs->run_start, 0);
+		trace_switch_out(cs->running, now - cs->run_start); /* and its budget's exhaustion, if the charge is that */
 		sched_charge(&cs->running->sched, now - cs->run_start);
 		cs->running = NULL;
 	}
@@ -154,6 +154,7 @@ struct vcpu *sched_pick(struct cpu *cpu)
 	}
 	switch (cs->policy) {
 	case KEEL_SCHED_FIXED_PRIORITY:
+		trace_replenishments(es, cpu->nr_vcpus, now); /* those sched_decide_fixed_priority() will make */
 		d = sched_decide_fixed_priority(es, cpu->nr_vcpus, now, &cs->background_next,
 						cs->background_slice);
 		break;

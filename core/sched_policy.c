@@ -21,7 +21,6 @@
  * temporal partitioning, nobody else borrows it.
  */
 #include <keel/sched.h>
-#include <keel/trace.h>
 
 void sched_replenish(struct sched_entity *e, u64 now)
 {
@@ -32,7 +31,6 @@ void sched_replenish(struct sched_entity *e, u64 now)
 	periods = (now - e->period_start) / e->period;
 	e->period_start += periods * e->period;
 	e->remaining = e->budget;
-	trace_budget(TRACE_BUDGET_REPLENISHED, e);
 }
 
 void sched_charge(struct sched_entity *e, u64 ticks)
@@ -43,7 +41,6 @@ void sched_charge(struct sched_entity *e, u64 ticks)
 	if (ticks >= e->remaining) {
 		e->remaining = 0;
 		e->nr_exhaustions++;
-		trace_budget(TRACE_BUDGET_EXHAUSTED, e);
 	} else {
 		e->remaining -= ticks;
 	}

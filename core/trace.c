@@ -109,13 +109,25 @@ void trace_record_vm(u32 event, const struct vm *vm, u64 arg0, u64 arg1)
 	trace_put(event, vm->index, TRACE_NO_VCPU, 0, arg0, arg1);
 }
 
-void trace_record_budget(u32 event, const struct sched_entity *e)
+void trace_record_switch_out(const struct vcpu *vcpu, u64 ran)
 {
-	/* Every scheduling entity Keel has is a vCPU's (struct vcpu.sched). */
-	const struct vcpu *v = (const struct vcpu *)((const char *)e - __builtin_offsetof(struct vcpu, sched));
+	const struct sched_entity *e = &vcpu->sched;
 
-	trace_put(event, v->vm->index, v->index, 0, event == TRACE_BUDGET_EXHAUSTED ? e->budget : e->remaining,
-		  e->period_start);
+	trace_put(TRACE_SWITCH_OUT, vcpu->vm->index, vcpu->index, 0, ran, 0);
+	if (e->budget && e->remaining && ran >= e->remaining) /* sched_charge()'s test */
+		trace_put(TRACE_BUDGET_EXHAUSTED, vcpu->vm->index, vcpu->index, 0, e->budget, e->period_start);
+}
+
+void trace_record_replenishments(struct sched_entity *const *es, u32 n, u64 now)
+{
+	for (u32 i = 0; i < n; i++) {
+		const struct sched_entity *e = es[i];
+		/* Every scheduling entity Keel has is a vCPU's (struct vcpu.sched). */
+		const struct vcpu *v = (const struct vcpu *)((const char *)e - __builtin_offsetof(struct vcpu, sched));
+
+		if (e->budget && now >= e->period_start + e->period) /* sched_replenish()'s test */
+			trace_put(TRACE_BUDGET_REPLENISHED, v->vm->index, v->index, 0, e->budget, e->period_start);
+	}
 }
 
 void trace_set(bool on)
@@ -185,11 +197,11 @@ static u32 trace_copy(u32 c, u64 *next, u64 end, struct trace_record *out, u64 *
 	return got;
 }
 
-/* One CPU's records from its ring's start to its head now; returns how many were shown. */
-static u64 trace_dump_cpu(u32 c)
+/* One CPU's records from its ring's start to end (its head when the dump began); returns how many were shown. */
+static u64 trace_dump_cpu(u32 c, u64 end)
 {
 	struct trace_ring *ring = &trace_rings[c];
-	u64 end = __atomic_load_n(&ring->head, __ATOMIC_ACQUIRE), next = ring->start, lost = 0, shown = 0;
+	u64 next = ring->start, lost = 0, shown = 0;
 	struct trace_record recs[TRACE_PER_LINE];
 	char line[TRACE_LINE_MAX];
 
@@ -209,7 +221,7 @@ static u64 trace_dump_cpu(u32 c)
 		console_keel_line(line, len);
 		shown += got;
 	}
-	ring->start = end;
+	ring->start = MAX(ring->start, end);
 	ring->lost += lost;
 	if (shown || lost)
 		klog("trace: cpu %u: %lu records shown, %lu lost (overwritten before they were shown)", c, shown, lost);
@@ -230,14 +242,30 @@ static void trace_dump_header(void)
 		klog("trace: vm %u %s %u", i, vms[i].name, vms[i].nr_vcpus);
 }
 
+/*
+ * Every ring up to where it was when the dump began, so that all CPUs' records
+ * end at one moment. The trace pauses meanwhile: a full dump takes about half
+ * a second of console output under TCG, in which a busy CPU would overwrite
+ * the records still to be shown. (A record begun before the pause is safe
+ * too: trace_copy() drops what its writer may have touched.)
+ */
 static void trace_dump_once(void)
 {
-	u64 shown = 0;
+	u64 ends[PLAT_MAX_CPUS], shown = 0;
+	u32 nr = MIN(platform.nr_cpus, (u32)PLAT_MAX_CPUS), was = __atomic_exchange_n(&trace_enabled, 0u, __ATOMIC_ACQ_REL);
 
+	for (u32 c = 0; c < nr; c++)
+		ends[c] = __atomic_load_n(&trace_rings[c].head, __ATOMIC_ACQUIRE);
 	trace_dump_header();
-	for (u32 c = 0; c < platform.nr_cpus && c < PLAT_MAX_CPUS; c++)
-		shown += trace_dump_cpu(c);
+	for (u32 c = 0; c < nr; c++)
+		shown += trace_dump_cpu(c, ends[c]);
 	klog("trace: end %lu records", shown);
+	if (was) {
+		u32 off = 0;
+
+		/* On again, unless Ctrl-A t switched it on (emptied) meanwhile. */
+		__atomic_compare_exchange_n(&trace_enabled, &off, was, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+	}
 }
 
 /* Dump, or have the dump running on another CPU go once more; wait: until that is done too. */

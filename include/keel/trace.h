@@ -26,8 +26,8 @@ enum trace_event {
 	TRACE_VIRQ = 2, /* sub: INTID put in a list register; arg0: the ICH_LR<n>_EL2 value; arg1: n */
 	TRACE_SWITCH_IN = 3, /* the vCPU starts running; arg0: budget left (ticks, 0 if background) */
 	TRACE_SWITCH_OUT = 4, /* it stops, back to the scheduler; arg0: ticks it ran */
-	TRACE_BUDGET_EXHAUSTED = 5, /* arg0: its budget per period (ticks) */
-	TRACE_BUDGET_REPLENISHED = 6, /* arg0: the budget restored (ticks); arg1: the new period's start */
+	TRACE_BUDGET_EXHAUSTED = 5, /* arg0: its budget per period (ticks); arg1: its period's start */
+	TRACE_BUDGET_REPLENISHED = 6, /* arg0: the budget restored (ticks); arg1: the ended period's start */
 	TRACE_IPC_CALL = 7, /* sub: the caller's slot; arg0: x2 (the first message word) */
 	TRACE_IPC_SEND = 8, /* as CALL */
 	TRACE_IPC_REPLY = 9, /* a reply-and-receive by the server; sub: its slot; arg0: x2 */
@@ -85,9 +85,13 @@ static inline void trace_record_vm(u32 event, const struct vm *vm, u64 arg0, u64
 {
 	(void)event, (void)vm, (void)arg0, (void)arg1;
 }
-static inline void trace_record_budget(u32 event, const struct sched_entity *e)
+static inline void trace_record_switch_out(const struct vcpu *vcpu, u64 ran)
 {
-	(void)event, (void)e;
+	(void)vcpu, (void)ran;
+}
+static inline void trace_record_replenishments(struct sched_entity *const *es, u32 n, u64 now)
+{
+	(void)es, (void)n, (void)now;
 }
 static inline void trace_vm_stopped(const struct vm *vm)
 {
@@ -114,8 +118,19 @@ void trace_record(u32 event, const struct vcpu *vcpu, u32 sub, u64 arg0, u64 arg
 void trace_record_exit(const struct vcpu *vcpu, u32 reason);
 /* A VM event (no vCPU). */
 void trace_record_vm(u32 event, const struct vm *vm, u64 arg0, u64 arg1);
-/* A budget event of the vCPU whose scheduling entity e is (struct vcpu.sched). */
-void trace_record_budget(u32 event, const struct sched_entity *e);
+/*
+ * TRACE_SWITCH_OUT for vcpu after it ran `ran` ticks, and TRACE_BUDGET_EXHAUSTED
+ * if charging it that much will use up its budget (sched_charge()).
+ */
+void trace_record_switch_out(const struct vcpu *vcpu, u64 ran);
+/*
+ * TRACE_BUDGET_REPLENISHED for each of the n entities (struct vcpu.sched)
+ * whose period has ended at now: those sched_replenish() will restore in
+ * the fixed-priority decision about to be made. The budget points stay out
+ * of the policy functions: a call there makes them save registers (about 30
+ * instructions per VM switch) even with the trace off.
+ */
+void trace_record_replenishments(struct sched_entity *const *es, u32 n, u64 now);
 /* The VM has stopped: record it, and dump if the configuration asked for dumps. */
 void trace_vm_stopped(const struct vm *vm);
 /* Console keys: 't' switches the trace on or off, 'd' dumps it. */
@@ -141,10 +156,16 @@ static inline void trace_vm(u32 event, const struct vm *vm, u64 arg0, u64 arg1)
 		trace_record_vm(event, vm, arg0, arg1);
 }
 
-static inline void trace_budget(u32 event, const struct sched_entity *e)
+static inline void trace_switch_out(const struct vcpu *vcpu, u64 ran)
 {
 	if (trace_on())
-		trace_record_budget(event, e);
+		trace_record_switch_out(vcpu, ran);
+}
+
+static inline void trace_replenishments(struct sched_entity *const *es, u32 n, u64 now)
+{
+	if (trace_on())
+		trace_record_replenishments(es, n, now);
 }
 
 /*

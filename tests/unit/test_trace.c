@@ -34,10 +34,14 @@ static u64 clock_now; /* arch_counter(): advances by 1 per read */
 static u64 esr_now;
 static char *lines[MAX_LINES];
 static u32 nr_lines;
-/* A CPU that goes on recording while the dump prints: after `at` lines, `count` records on cpu `cpu`. */
+/*
+ * A CPU that goes on recording while the dump prints: after `at` lines,
+ * `count` records on cpu `cpu`, through the trace point (checked) or
+ * straight into the ring.
+ */
 static struct {
 	u32 at, cpu, count;
-	bool done;
+	bool checked, done;
 } writer;
 
 u32 arch_cpu_index(void)
@@ -61,6 +65,7 @@ void arch_exit_syndrome(struct exit_syndrome *s)
 }
 
 static void record_n(u32 cpu, u32 n, u64 first_seq);
+static void record_n_unchecked(u32 cpu, u32 n, u64 first_seq);
 
 void console_keel_line(const char *text, u32 len)
 {
@@ -72,7 +77,10 @@ void console_keel_line(const char *text, u32 len)
 		u32 saved = cpu_now;
 
 		writer.done = true;
-		record_n(writer.cpu, writer.count, 1000000);
+		if (writer.checked)
+			record_n(writer.cpu, writer.count, 1000000);
+		else
+			record_n_unchecked(writer.cpu, writer.count, 1000000);
 		cpu_now = saved;
 	}
 }
@@ -168,6 +176,14 @@ static void record_n(u32 cpu, u32 n, u64 first_seq)
 	cpu_now = cpu;
 	for (u32 i = 0; i < n; i++)
 		trace_vcpu(TRACE_IPC_SEND, vcpu_of(1, 0), 7, first_seq + i, first_seq + i);
+}
+
+/* The same straight through trace_record(): a CPU that saw the trace on before a dump paused it. */
+static void record_n_unchecked(u32 cpu, u32 n, u64 first_seq)
+{
+	cpu_now = cpu;
+	for (u32 i = 0; i < n; i++)
+		trace_record(TRACE_IPC_SEND, vcpu_of(1, 0), 7, first_seq + i, first_seq + i);
 }
 
 static int setup(void **state)
@@ -341,9 +357,11 @@ static void test_dumps_continue(void **state)
 }
 
 /*
- * The owner of ring 1 writes a whole ring's worth while the dump is halfway
- * through it: every record shown must be whole (arg0 == arg1), in order,
- * each once, and shown + lost must account for every record written.
+ * The owner of ring 1 writes half a ring's worth while the dump is partway
+ * through it, straight into the ring as a CPU that passed its trace point
+ * just before the dump paused the trace could: every record shown must be
+ * whole (arg0 == arg1), in order, each once, and shown + lost must account
+ * for every record written.
  */
 static void test_dump_while_owner_writes(void **state)
 {
@@ -375,6 +393,26 @@ static void test_dump_while_owner_writes(void **state)
 	assert_int_equal(got.rec[0].arg[0], 1000000);
 }
 
+/* The trace pauses while a dump prints: trace points record nothing meanwhile, and it is on again after. */
+static void test_dump_pauses_trace(void **state)
+{
+	(void)state;
+	record_n(2, 10, 1);
+	writer = (typeof(writer)){ .at = 4, .cpu = 2, .count = 50, .checked = true };
+	trace_dump();
+	assert_true(writer.done);
+	parse_dump();
+	assert_int_equal(got.n, 11);
+	assert_int_equal(got.lost[2], 0);
+	assert_true(trace_on());
+	clear_lines();
+	record_n(2, 1, 500);
+	trace_dump();
+	parse_dump();
+	assert_int_equal(got.n, 1); /* the 50 tried during the dump were not recorded */
+	assert_int_equal(got.rec[0].arg[0], 500);
+}
+
 /* An exit records its reason, the syndrome of a synchronous one and the guest PC. */
 static void test_exit_and_vm_records(void **state)
 {
@@ -387,10 +425,12 @@ static void test_exit_and_vm_records(void **state)
 	trace_exit(v, EXIT_IRQ);
 	trace_vm(TRACE_CHECKPOINT_END, &vms[0], 12, 34);
 	v->sched.budget = 500;
-	trace_budget(TRACE_BUDGET_EXHAUSTED, &v->sched);
+	v->sched.remaining = 300;
+	trace_switch_out(v, 299); /* budget left */
+	trace_switch_out(v, 300); /* used up */
 	trace_dump();
 	parse_dump();
-	assert_int_equal(got.n, 5);
+	assert_int_equal(got.n, 7);
 	assert_int_equal(got.rec[1].event, TRACE_EXIT);
 	assert_int_equal(got.rec[1].sub, EXIT_SYNC);
 	assert_int_equal(got.rec[1].arg[0], 0x5a000000);
@@ -401,10 +441,32 @@ static void test_exit_and_vm_records(void **state)
 	assert_int_equal(got.rec[3].vm, 0);
 	assert_int_equal(got.rec[3].vcpu, TRACE_NO_VCPU);
 	assert_int_equal(got.rec[3].arg[0], 12);
-	assert_int_equal(got.rec[4].event, TRACE_BUDGET_EXHAUSTED);
-	assert_int_equal(got.rec[4].vm, 1); /* found from the scheduling entity inside struct vcpu */
-	assert_int_equal(got.rec[4].vcpu, 1);
-	assert_int_equal(got.rec[4].arg[0], 500);
+	assert_int_equal(got.rec[4].event, TRACE_SWITCH_OUT);
+	assert_int_equal(got.rec[4].arg[0], 299);
+	assert_int_equal(got.rec[5].event, TRACE_SWITCH_OUT);
+	assert_int_equal(got.rec[6].event, TRACE_BUDGET_EXHAUSTED);
+	assert_int_equal(got.rec[6].vm, 1);
+	assert_int_equal(got.rec[6].vcpu, 1);
+	assert_int_equal(got.rec[6].arg[0], 500);
+}
+
+/* A replenishment is recorded for each budgeted vCPU whose period has ended, found from its entity. */
+static void test_replenishments(void **state)
+{
+	struct sched_entity *es[3] = { &vcpu_of(0, 0)->sched, &vcpu_of(0, 1)->sched, &vcpu_of(1, 1)->sched };
+
+	(void)state;
+	*es[0] = (struct sched_entity){ .budget = 30, .period = 100, .period_start = 0 }; /* ended at 100 */
+	*es[1] = (struct sched_entity){ .budget = 30, .period = 100, .period_start = 50 }; /* ends at 150 */
+	*es[2] = (struct sched_entity){ .budget = 0, .period = 0 }; /* background: no budget */
+	trace_replenishments(es, 3, 120);
+	trace_dump();
+	parse_dump();
+	assert_int_equal(got.n, 2);
+	assert_int_equal(got.rec[1].event, TRACE_BUDGET_REPLENISHED);
+	assert_int_equal(got.rec[1].vm, 0);
+	assert_int_equal(got.rec[1].vcpu, 0);
+	assert_int_equal(got.rec[1].arg[0], 30);
 }
 
 int main(void)
@@ -418,7 +480,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_wrap_keeps_newest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dumps_continue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dump_while_owner_writes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dump_pauses_trace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exit_and_vm_records, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_replenishments, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

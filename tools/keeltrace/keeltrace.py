@@ -40,6 +40,7 @@ import zlib
 RECORD = struct.Struct('<QHBBIQQ')  # struct trace_record (include/keel/trace.h): 32 bytes
 NO_VM = 0xff
 EXIT_REASONS = {0: 'sync', 1: 'irq', 2: 'fiq', 3: 'serror'}
+EC_WFX = 0x01
 # ESR_EL2.EC of a synchronous exit (Arm ARM D13.2.37), as arch/aarch64/sysreg.h names them.
 EC_NAMES = {0x00: 'unknown', 0x01: 'wfx', 0x07: 'fp', 0x16: 'hvc64', 0x17: 'smc64', 0x18: 'sysreg',
             0x20: 'iabt', 0x24: 'dabt'}
@@ -126,25 +127,46 @@ def parse(lines):
 
 
 def slices(t):
-    """(cpu, vm, vcpu, start, end) for every stretch a vCPU ran, from its "in" to its "out"."""
-    ev_in, ev_out = t.events.index('in'), t.events.index('out')
+    """(cpu, vm, vcpu, start, end) for every stretch a vCPU ran, from its "in" to its "out".
+
+    A vCPU alone on a static CPU waits for an interrupt without leaving the
+    CPU (sched_wait_in_place()): from its WFI exit to the next record on its
+    CPU (the interrupt's list register, another exit) it is shown idle.
+    """
+    ev_in, ev_out, ev_exit = t.events.index('in'), t.events.index('out'), t.events.index('exit')
     out = []
     for cpu, recs in sorted(t.records.items()):
         running = None  # (vm, vcpu, start)
-        for time, event, vm, vcpu, _sub, _a0, _a1 in recs:
+        waiting = None  # (vm, vcpu) idle in place since its WFI exit
+        switched = False  # an "in" or "out" seen on this CPU
+        for time, event, vm, vcpu, sub, a0, _a1 in recs:
+            if waiting and event not in (ev_in, ev_out) and (vm, vcpu) != waiting:
+                continue  # another vCPU's or a VM's event: the waiting one still waits
+            if waiting and event not in (ev_in, ev_out):
+                running, waiting = (waiting[0], waiting[1], time), None
+            switched |= event in (ev_in, ev_out)
             if event == ev_in:
                 if running:
                     out.append((cpu, running[0], running[1], running[2], time))
-                running = (vm, vcpu, time)
+                running, waiting = (vm, vcpu, time), None
             elif event == ev_out:
                 if running and running[:2] == (vm, vcpu):
                     out.append((cpu, vm, vcpu, running[2], time))
-                elif not running and recs:
+                elif not switched and not waiting and recs[0][0] < time:
                     out.append((cpu, vm, vcpu, recs[0][0], time))  # it ran when the trace began
-                running = None
-        if running and recs:
+                running = waiting = None
+            elif event == ev_exit and sub == 0 and (a0 >> 26) & 0x3f == EC_WFX and running:
+                out.append((cpu, vm, vcpu, running[2], time))
+                running, waiting = None, (vm, vcpu)
+        if running:
             out.append((cpu, running[0], running[1], running[2], recs[-1][0]))
     return out
+
+
+def window_start(t):
+    """The first time every CPU's ring still covers: the latest first record of a ring that lost some."""
+    starts = [recs[0][0] for cpu, recs in t.records.items() if recs and t.lost.get(cpu)]
+    return max(starts) if starts else min(recs[0][0] for recs in t.records.values() if recs)
 
 
 def instant_name(t, event, sub, arg0):
@@ -191,6 +213,10 @@ def summary(t):
     total = sum(len(r) for r in t.records.values())
     out.append('keeltrace: %d dump(s), %d records, %d lost, counter %d Hz' %
                (t.dumps, total, sum(t.lost.values()), t.freq))
+    first = min(recs[0][0] for recs in t.records.values() if recs)
+    out.append('keeltrace: %.3f ms traced, every CPU covered from %.3f ms on' %
+               (t.us(max(recs[-1][0] for recs in t.records.values() if recs) - first) / 1000,
+                t.us(window_start(t) - first) / 1000))
     runs = {}
     for cpu, vm, vcpu, start, end in slices(t):
         n, ticks = runs.get((cpu, vm, vcpu), (0, 0))
@@ -218,7 +244,7 @@ GNUPLOT = r'''
 set terminal pngcairo size 1400,%(height)d font ",10"
 set output '%(png)s'
 set title "%(title)s" noenhanced
-set xlabel "ms since the first vCPU switch in the trace"
+set xlabel "ms from the first moment every CPU's ring covers"
 set ytics (%(ytics)s)
 set yrange [%(ymin)f:%(ymax)f]
 set grid xtics
@@ -234,8 +260,9 @@ def timeline_png(t, png):
     if not shutil.which('gnuplot'):
         print('keeltrace: gnuplot not found: no %s' % png, file=sys.stderr)
         return False
-    runs = slices(t)
-    base = min([r[3] for r in runs] or [0])
+    start = window_start(t)
+    runs = [(c, vm, v, max(s, start), e) for c, vm, v, s, e in slices(t) if e > start]
+    base = start
     by_vcpu = {}
     for cpu, vm, vcpu, start, end in runs:
         by_vcpu.setdefault((vm, vcpu), []).append((cpu, t.us(start - base) / 1000, t.us(end - base) / 1000))
