@@ -144,6 +144,7 @@ def slices(t):
                 continue  # another vCPU's or a VM's event: the waiting one still waits
             if waiting and event not in (ev_in, ev_out):
                 running, waiting = (waiting[0], waiting[1], time), None
+            first_switch = not switched and event in (ev_in, ev_out)
             switched |= event in (ev_in, ev_out)
             if event == ev_in:
                 if running:
@@ -152,7 +153,7 @@ def slices(t):
             elif event == ev_out:
                 if running and running[:2] == (vm, vcpu):
                     out.append((cpu, vm, vcpu, running[2], time))
-                elif not switched and not waiting and recs[0][0] < time:
+                elif first_switch and not waiting and recs[0][0] < time:
                     out.append((cpu, vm, vcpu, recs[0][0], time))  # it ran when the trace began
                 running = waiting = None
             elif event == ev_exit and sub == 0 and (a0 >> 26) & 0x3f == EC_WFX and running:
