@@ -39,6 +39,7 @@
  *     Ctrl-A f         the input VM fails (standby VMs: it fails over)
  *     Ctrl-A b         flip a bit in a random page of the input VM (standby VMs)
  *     Ctrl-A h         hang every vCPU of the input VM (standby VMs: its watchdog fails it over)
+ *     Ctrl-A t         switch the EL2 event trace on (emptied) or off; Ctrl-A d dumps it (core/trace.c)
  *     Ctrl-A Ctrl-A    send one Ctrl-A to the focused VM
  *
  * (scripts/run-qemu.sh moves QEMU's own -nographic escape to Ctrl-] so that
@@ -59,6 +60,7 @@
 #include <keel/sched.h>
 #include <keel/standby.h>
 #include <keel/string.h>
+#include <keel/trace.h>
 #include <keel/vm.h>
 #include <keel/virtio.h>
 #include <keel/vuart.h>
@@ -531,6 +533,7 @@ static void console_help(void)
 {
 	klog("console: Ctrl-A N: input to VM N; Ctrl-A s: scheduling and standby statistics; "
 	     "Ctrl-A f / b / h: fail the input VM / flip a bit in its RAM / hang it (standby VMs); "
+	     "Ctrl-A t / d: trace on or off / dump it; "
 	     "Ctrl-A Ctrl-A: send Ctrl-A; Ctrl-A ?: this list");
 	for (u32 i = 0; i < nr_vms; i++)
 		klog("console:   %u  %s%s", i, vms[i].name, i == console_focus ? "  (input)" : "");
@@ -555,6 +558,8 @@ static void console_escape_key(u8 byte)
 	} else if (byte == 's') {
 		sched_print_stats(NULL);
 		standby_print_stats(NULL);
+	} else if (byte == 't' || byte == 'd') {
+		trace_console_key(byte); /* switch the EL2 trace on or off, dump it (docs/trace.md) */
 	} else if (byte == 'f' || byte == 'b' || byte == 'h') {
 		/* Fault injection for trying out standby by hand: the same faults as the STANDBY_INJECT call. */
 		u32 kind = byte == 'f' ? KEEL_INJECT_FAIL : byte == 'b' ? KEEL_INJECT_BITFLIP : KEEL_INJECT_HANG;

@@ -28,6 +28,7 @@
 #include <keel/hypercall.h>
 #include <keel/ipc.h>
 #include <keel/locking.h>
+#include <keel/trace.h>
 #include <keel/vcpu.h>
 #include <keel/vm.h>
 
@@ -225,6 +226,7 @@ s64 hc_ipc_call_check(const struct vcpu *vcpu, const struct hc_args *in)
 
 void hc_ipc_call_do(struct vcpu *vcpu, const struct hc_args *in, struct hc_result *out)
 {
+	trace_vcpu(TRACE_IPC_CALL, vcpu, (u32)in->x[1], in->x[2], 0);
 	ipc_send_common(vcpu, in, true, out);
 }
 
@@ -235,6 +237,7 @@ s64 hc_ipc_send_check(const struct vcpu *vcpu, const struct hc_args *in)
 
 void hc_ipc_send_do(struct vcpu *vcpu, const struct hc_args *in, struct hc_result *out)
 {
+	trace_vcpu(TRACE_IPC_SEND, vcpu, (u32)in->x[1], in->x[2], 0);
 	ipc_send_common(vcpu, in, false, out);
 }
 
@@ -265,6 +268,7 @@ void hc_ipc_reply_recv_do(struct vcpu *vcpu, const struct hc_args *in, struct hc
 	if (caller) {
 		struct ipc_msg reply = { { 0, 0, in->x[2], in->x[3], in->x[4], in->x[5], in->x[6] } };
 
+		trace_vcpu(TRACE_IPC_REPLY, vcpu, (u32)in->x[1], in->x[2], (u64)caller->vm->index << 8 | caller->index);
 		ipc_wake(caller, &reply);
 		vcpu->ipc.reply_to = NULL;
 	}

@@ -18,6 +18,7 @@
 #include <keel/platform.h>
 #include <keel/sched.h>
 #include <keel/string.h>
+#include <keel/trace.h>
 #include <keel/vm.h>
 
 void boot_main(u64 dtb, u64 entry_count);
@@ -117,6 +118,7 @@ void boot_main(u64 dtb, u64 entry_count)
 		     blob->vms[i].mem[0].size / (1024 * 1024));
 	}
 	report_memory();
+	trace_boot(blob->header.flags & KEEL_BLOB_FLAG_TRACE);
 	gicv3_route_spi(platform.uart_irq, 0);
 	gicv3_enable(platform.uart_irq, true);
 	for (u32 i = 1; i < platform.nr_cpus; i++) {

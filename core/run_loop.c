@@ -13,6 +13,7 @@
 #include <keel/log.h>
 #include <keel/platform.h>
 #include <keel/sched.h>
+#include <keel/trace.h>
 #include <keel/vcpu.h>
 #include <keel/vgic.h>
 #include <keel/vm.h>
@@ -137,6 +138,7 @@ void cpu_run_loop(struct cpu *cpu)
 		reason = arch_guest_enter(vcpu);
 		vgic_sync_lrs(vcpu); /* first: clears the maintenance condition before IRQs are taken */
 		vcpu_timers_resample(vcpu);
+		trace_exit(vcpu, reason); /* here, not in exit_handle(): vcpu and reason live in saved registers */
 		exit_handle(vcpu, reason);
 	}
 }

@@ -18,6 +18,7 @@
 #include <keel/log.h>
 #include <keel/sched.h>
 #include <keel/standby.h>
+#include <keel/trace.h>
 #include <keel/vcpu.h>
 #include <keel/vgic.h>
 #include <keel/vm.h>
@@ -140,6 +141,7 @@ struct vcpu *sched_pick(struct cpu *cpu)
 	u64 now = arch_counter();
 
 	if (cs->running) {
+		trace_switch_out(cs->running, now - cs->run_start); /* and its budget's exhaustion, if the charge is that */
 		sched_charge(&cs->running->sched, now - cs->run_start);
 		cs->running = NULL;
 	}
@@ -160,6 +162,7 @@ struct vcpu *sched_pick(struct cpu *cpu)
 	}
 	switch (cs->policy) {
 	case KEEL_SCHED_FIXED_PRIORITY:
+		trace_replenishments(es, cpu->nr_vcpus, now); /* those sched_decide_fixed_priority() will make */
 		d = sched_decide_fixed_priority(es, cpu->nr_vcpus, now, &cs->background_next,
 						cs->background_slice);
 		break;
@@ -209,6 +212,7 @@ void sched_entering(struct cpu *cpu, struct vcpu *vcpu)
 	}
 	cpu->sched.running = vcpu;
 	cpu->sched.run_start = now;
+	trace_vcpu(TRACE_SWITCH_IN, vcpu, 0, e->remaining, 0);
 }
 
 /*

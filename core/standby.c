@@ -35,6 +35,7 @@
 #include <keel/sp805.h>
 #include <keel/standby.h>
 #include <keel/string.h>
+#include <keel/trace.h>
 #include <keel/vcpu.h>
 #include <keel/vm.h>
 #include "standby_internal.h"
@@ -288,6 +289,7 @@ static void standby_checkpoint(struct vm *vm, struct standby *sb)
 {
 	u64 t0 = arch_counter(), pages;
 
+	trace_vm(TRACE_CHECKPOINT_START, vm, 0, 0);
 	pages = gm_checkpoint(&vm->mem, vm->cfg->standby.mem_pa, sb->chunks);
 	for (u32 d = 0; d < vm->nr_vdevs; d++)
 		sb->dev_len[d] = vm->vdevs[d].kind->save(&vm->vdevs[d], sb->dev_state + sb->dev_off[d]);
@@ -304,6 +306,7 @@ static void standby_checkpoint(struct vm *vm, struct standby *sb)
 	sb->last_copy = sb->taken_at - t0;
 	sb->last_pause = sb->taken_at - sb->op_started;
 	sb->worst_pause = MAX(sb->worst_pause, sb->last_pause);
+	trace_vm(TRACE_CHECKPOINT_END, vm, pages, sb->last_copy);
 	if (sb->nr_checkpoints <= 5 || sb->nr_checkpoints % SB_LOG_EVERY == 0)
 		vm_log(vm, "checkpoint #%lu: %lu pages copied, pause %lu us (copy %lu us), worst pause %lu us", sb->nr_checkpoints,
 		       pages, ticks_to_us(sb->last_pause), ticks_to_us(sb->last_copy), ticks_to_us(sb->worst_pause));

@@ -20,6 +20,7 @@
 #include <keel/log.h>
 #include <keel/standby.h>
 #include <keel/string.h>
+#include <keel/trace.h>
 #include <keel/vm.h>
 
 struct vm vms[KEEL_MAX_VMS];
@@ -194,6 +195,7 @@ void vm_vcpu_parked(struct vcpu *vcpu)
 				 vm->mem.nr_chunks_mapped * (u32)(GM_CHUNK / MiB));
 		sched_print_stats(vm);
 		standby_print_stats(vm);
+		trace_vm_stopped(vm);
 		if (all_vms_off()) {
 			klog("every VM is off: powering the machine off");
 			arch_system_off();

@@ -29,6 +29,7 @@
  */
 #include <keel/arch/gic.h>
 #include <keel/log.h>
+#include <keel/trace.h>
 #include <keel/vcpu.h>
 #include <keel/vgic.h>
 #include <keel/vm.h>
@@ -104,6 +105,7 @@ static void vgic_lr_fill(struct vm *vm, struct vcpu *vcpu, u32 n, struct vgic_ir
 	vc->lr[n] = lr;
 	vc->lr_intid[n] = irq->intid;
 	vc->lr_used |= 1u << n;
+	trace_vcpu(TRACE_VIRQ, vcpu, irq->intid, lr, n);
 	arch_gic_write_lr(n, lr);
 }
 

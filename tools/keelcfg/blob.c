@@ -153,6 +153,8 @@ void blob_build(const struct cfg_system *sys, const struct cfg_layout *lays,
 	       MIN(strlen(plat->name), (size_t)KEEL_PLATFORM_NAME_LEN - 1));
 	if (sys->sched_forced)
 		blob->header.flags |= KEEL_BLOB_FLAG_UNSAFE;
+	if (sys->trace)
+		blob->header.flags |= KEEL_BLOB_FLAG_TRACE;
 	for (u32 n = 0; n < KEEL_MAX_CPUS; n++)
 		blob_cpu(sys, n, &blob->cpus[n]);
 	for (u32 i = 0; i < sys->nr_vms; i++)

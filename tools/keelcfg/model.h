@@ -205,6 +205,7 @@ struct cfg_system {
 	bool has_platform;
 	char platform[CFG_NAME_LEN];
 	struct cfg_loc platform_loc;
+	bool trace; /* the root's `trace;`: the EL2 event trace on from boot (docs/trace.md) */
 
 	bool has_vms_node;
 	char vms_node[CFG_NODE_LEN];

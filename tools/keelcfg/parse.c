@@ -438,6 +438,7 @@ static void parse_root(struct parse_ctx *c, struct cfg_system *sys)
 		if (!strcmp(compat + off, "keel,system-v1"))
 			sys->compatible_ok = true;
 
+	sys->trace = fdt_getprop(c->fdt, 0, "trace", NULL) != NULL;
 	sys->platform_loc = srcmap_prop(c->map, "/", "platform");
 	val = fdt_getprop(c->fdt, 0, "platform", &len);
 	if (val)

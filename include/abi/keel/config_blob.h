@@ -292,6 +292,8 @@ struct keel_blob_header {
 
 /* The configuration failed the schedulability analysis and was forced with --unsafe. */
 #define KEEL_BLOB_FLAG_UNSAFE (1u << 0)
+/* The root's `trace;` property: the EL2 trace is on from boot and dumped when a VM stops (docs/trace.md). */
+#define KEEL_BLOB_FLAG_TRACE (1u << 1)
 
 /*
  * The blob is the header, then KEEL_MAX_CPUS struct keel_blob_cpu records
