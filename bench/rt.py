@@ -19,6 +19,9 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+from qemu_console import Console, stop_on_signals  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.environ.get("BUILD", "build")
 SYSTEMS = [("alone", "alone on a static CPU"),
@@ -29,24 +32,31 @@ TOTAL_RE = re.compile(r"rtexec: total jobs (\d+) misses (\d+)")
 EVENT_RE = re.compile(r"worst event-to-entry (\d+) ns")
 
 
-def run(name, timeout):
-    cfg = os.path.join(BUILD, "bench", "cfg", "rt-" + name)
+def keelcfg(name):
+    """Compiles configs/bench/NAME.dts; returns the configuration directory."""
+    cfg = os.path.join(BUILD, "bench", "cfg", name)
     subprocess.run([os.path.join(BUILD, "tools", "keelcfg"), "--out", cfg,
-                    os.path.join("configs", "bench", f"rt-{name}.dts")], cwd=ROOT, check=True)
-    log_path = os.path.join(ROOT, BUILD, "bench", "logs", f"rt-{name}.log")
+                    os.path.join("configs", "bench", f"{name}.dts")], cwd=ROOT, check=True)
+    return cfg
+
+
+def boot(cfg, log_name, done, timeout, icount=True):
+    """Boots Keel with cfg until a console line satisfies done (or QEMU
+    exits, or timeout seconds pass); returns the console's text."""
+    log_path = os.path.join(ROOT, BUILD, "bench", "logs", log_name)
     os.makedirs(os.path.dirname(log_path), exist_ok=True)
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(["bash", "scripts/run-qemu.sh", cfg, "--", "-icount", "shift=0,sleep=off"],
-                                cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
-        end = time.monotonic() + timeout
-        while time.monotonic() < end and proc.poll() is None:
-            time.sleep(0.5)
-            with open(log_path, errors="replace") as f:
-                if "stats: vm rtos" in f.read():
-                    break
-        proc.kill()
-        proc.wait()
-    text = open(log_path, errors="replace").read()
+    extra = ["--", "-icount", "shift=0,sleep=off"] if icount else []
+    con = Console(["bash", "scripts/run-qemu.sh", cfg] + extra, log_path, stdin=False)
+    try:
+        con.wait_line(done, time.monotonic() + timeout)
+    finally:
+        con.stop()
+    return con.snapshot()
+
+
+def run(name, timeout):
+    log_path = os.path.join(ROOT, BUILD, "bench", "logs", f"rt-{name}.log")
+    text = boot(keelcfg("rt-" + name), f"rt-{name}.log", lambda l: "stats: vm rtos" in l, timeout)
     krt, total, event = KRT_RE.findall(text), TOTAL_RE.findall(text), EVENT_RE.findall(text)
     return {"latency": [float(x) for x in krt[-1]] if krt else None,
             "jobs": tuple(int(x) for x in total[-1]) if total else None,
@@ -58,17 +68,10 @@ SWITCH_RE = re.compile(r"KHV vm_switch ticks ([\d.]+) ([\d.]+) ([\d.]+) (\d+)")
 
 
 def run_switch(icount, timeout=120):
-    """VM switch cost: two VMs taking turns on CPU 1 (configs/bench/switch.dts)."""
-    cfg = os.path.join(BUILD, "bench", "cfg", "switch")
-    subprocess.run([os.path.join(BUILD, "tools", "keelcfg"), "--out", cfg,
-                    os.path.join("configs", "bench", "switch.dts")], cwd=ROOT, check=True)
-    extra = ["--", "-icount", "shift=0,sleep=off"] if icount else []
-    try:
-        out = subprocess.run(["bash", "scripts/run-qemu.sh", "--timeout", str(timeout), cfg] + extra,
-                             cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                             errors="replace", timeout=timeout + 10).stdout
-    except subprocess.TimeoutExpired:
-        return None
+    """VM switch cost: two VMs taking turns on CPU 1 (configs/bench/switch.dts).
+    The partner VM runs on after the measuring VM's KHV-END: stop there."""
+    out = boot(keelcfg("switch"), f"switch-{'icount' if icount else 'wall'}.log", lambda l: "KHV-END" in l,
+               timeout, icount)
     m = SWITCH_RE.findall(out)
     return [float(x) for x in m[-1]] if m else None
 
@@ -115,6 +118,7 @@ def main():
     ap.add_argument("--print", action="store_true", help="print the section instead of appending it")
     ap.add_argument("--timeout", type=int, default=240, help="seconds per boot")
     args = ap.parse_args()
+    stop_on_signals()
     results = {}
     for name, desc in SYSTEMS:
         print(f"bench-rt: {desc} ...", flush=True)

@@ -11,6 +11,10 @@ Every system boots build/linux/Image with the same initramfs
 (build/bench/initrd-bench.cpio.gz, whose /etc/keel-rc runs the suite named by
 keelbench= on the kernel command line and prints KBENCH lines), the same
 command line apart from the console device, and 2 vCPUs with 512 MiB for Linux.
+The main comparison is like for like: native, keel (Linux alone,
+configs/bench/linux-alone.dts) and xen all run on a 2-CPU QEMU. keel+nb is
+Keel as the demo runs it, the ticker VM beside Linux on a third CPU of a
+4-CPU QEMU (configs/bench/linux.dts): "Keel with a neighbour".
 Two command-line variants (default; nokaslr mitigations=off) and two time
 modes (wall clock; -icount shift=0) are measured; docs/benchmarks.md explains
 why, and what the figures mean under emulation.
@@ -30,22 +34,41 @@ import datetime
 import json
 import os
 import platform
-import queue
 import re
 import shutil
-import signal
 import subprocess
 import sys
-import threading
 import time
 
 from report import Report, plot, qemu_version, cpu_model
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+from qemu_console import Console, stop_on_signals  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.environ.get("BUILD", "build")
 QEMU = os.environ.get("QEMU", "qemu-system-aarch64")
 
-SYSTEMS = ("native", "keel", "xen")
+SYSTEMS = ("native", "keel", "keel+nb", "xen")
+# Keel's systems: the configuration each boots and what QEMU machine it gets
+# on top of run-qemu.sh's (-smp 4 -m 2048; later options win in QEMU).
+# "keel" has Linux alone on a machine with the CPUs native and Xen have (2),
+# and Xen's 1 GiB: Linux's RAM ends at 0x80000000. "keel+nb" is the demo's
+# layout, the ticker VM on CPU 2 beside Linux on CPUs 0 and 1.
+KEEL_SYSTEMS = {"keel": ("linux-alone.dts", ["-smp", "2", "-m", "1024"]),
+                "keel+nb": ("linux.dts", [])}
+# The standby systems: keel's CPUs, but Keel places the standby copy of
+# Linux's 512 MiB above its RAM, beyond 1 GiB (Keel assumes the platform's
+# 2 GiB and takes an EL2 abort on a smaller machine).
+STANDBY_MACHINE = ["-smp", "2", "-m", "2048"]
+# Native Linux takes all the RAM of its machine, so its -m is what Linux gets
+# under Keel and Xen (512 MiB): same RAM for Linux, same CPUs for QEMU.
+NATIVE_MACHINE = ["-smp", "2", "-m", "512"]
+XEN_MEM = "1024"
+# bench-hv under Keel uses CPUs 0 and 1 and RAM from 0x60000000: the 2-CPU
+# machine of "keel", as natively (NATIVE_MACHINE). bench-ipc, Keel only,
+# keeps run-qemu.sh's machine.
+KEEL_HV_MACHINE = ["-smp", "2", "-m", "1024"]
 # With --standby MS,...: Keel again, the Linux VM with a standby checkpointed
 # every MS ms (docs/standby.md), one system per interval, named keel-sbMS.
 STANDBY_PREFIX = "keel-sb"
@@ -91,56 +114,9 @@ def path(*parts):
 # --- one boot ---------------------------------------------------------------------------
 
 
-class Console:
-    """A QEMU run whose console lines are read with the host time they arrived."""
-
-    def __init__(self, cmd, log_path):
-        self.cmd = cmd
-        self.start = time.monotonic()
-        self.lines = []  # (seconds since start, text without \r)
-        self.log = open(log_path, "w", encoding="utf-8", errors="replace", buffering=1)
-        self.log.write("# " + " ".join(cmd) + "\n")
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-        self.q = queue.Queue()
-        threading.Thread(target=self._reader, daemon=True).start()
-
-    def _reader(self):
-        for raw in iter(self.proc.stdout.readline, b""):
-            self.q.put((time.monotonic() - self.start,
-                        raw.decode("utf-8", "replace").rstrip("\n").replace("\r", "")))
-        self.q.put(None)
-
-    def wait_for(self, done, timeout):
-        """Reads lines until done(line) is true, QEMU exits or timeout seconds
-        pass. Returns "done", "exited" or "timeout"."""
-        deadline = self.start + timeout
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return "timeout"
-            try:
-                item = self.q.get(timeout=min(left, 1.0))
-            except queue.Empty:
-                continue
-            if item is None:
-                return "exited"
-            self.lines.append(item)
-            self.log.write(item[1] + "\n")
-            if done(item[1]):
-                return "done"
-
-    def stop(self):
-        """Kills QEMU (its own process group: run-qemu.sh execs QEMU)."""
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        self.proc.wait()
-        self.log.close()
-        return self.proc.returncode
+def console(cmd, log_path):
+    """A QEMU boot whose console bench reads (scripts/qemu_console.py)."""
+    return Console(cmd, log_path, stdin=False, header=True)
 
 
 KBENCH_RE = re.compile(r"KBENCH (\S+) (\S+) (\S+) (\S+) (\S+) (\d+)")
@@ -277,8 +253,9 @@ class Bench:
         self.initrd = os.path.abspath(args.initrd) if args.initrd else path(BUILD, "bench", "initrd-bench.cpio.gz")
         self.xen = path(BUILD, "bench", "xen")
         self.unavailable = {}  # system -> reason
-        self.keel_cfg = {}  # (mode, variant[, standby ms]) -> config out dir
-        self.systems = list(SYSTEMS) + [STANDBY_PREFIX + str(ms) for ms in args.standby]
+        self.keel_cfg = {}  # (system, mode, variant) -> config out dir
+        self.systems = [s for s in SYSTEMS if not (args.no_nb and s == "keel+nb")] + \
+            [STANDBY_PREFIX + str(ms) for ms in args.standby]
         self.boots = []
         self.hv = []
         self.hv_reason = None
@@ -316,30 +293,36 @@ class Bench:
             sys.exit(f"bench: keelcfg failed on {dts}:\n{r.stdout}{r.stderr}")
 
     def prepare_keel(self, modes, variants):
-        """One configuration per time mode and variant: configs/bench/linux.dts
-        with the linux VM's bootargs (and initrd) replaced."""
-        template = open(path("configs", "bench", "linux.dts"), encoding="utf-8").read()
+        """One configuration per Keel system, time mode and variant: its
+        configs/bench file with the linux VM's bootargs (and initrd) replaced.
+        The standby systems are "keel" plus a standby node."""
         initrd = os.path.relpath(self.initrd, ROOT)
-        for mode, v in ((m, v) for m in modes for v in variants):
-            boot = self.cmdline("keel", v, mode).replace("\\", "\\\\").replace('"', '\\"')
-            text, n = re.subn(r'(\n\t\tlinux \{.*?\n\t\t\tbootargs = )"[^"\n]*";',
-                              lambda m: m.group(1) + '"' + boot + '";', template, count=1, flags=re.S)
-            text, k = re.subn(r'(\n\t\tlinux \{.*?\n\t\t\tinitrd = )"[^"\n]*";',
-                              lambda m: m.group(1) + '"' + initrd + '";', text, count=1, flags=re.S)
-            if n != 1 or k != 1:
-                sys.exit("bench: configs/bench/linux.dts: no bootargs/initrd line in the linux VM to replace")
-            self.write_keel_config(text, (mode, v), f"linux-{mode}-{v}")
-            for ms in self.args.standby:
-                sb, n = re.subn(r'(\n\t\tlinux \{.*?\n\t\t\tbootargs = "[^"\n]*";)',
-                                lambda m: m.group(1) + STANDBY_NODE.format(ms=ms), text, count=1, flags=re.S)
-                if n != 1:
-                    sys.exit("bench: configs/bench/linux.dts: no bootargs line in the linux VM for the standby node")
-                self.write_keel_config(sb, (mode, v, ms), f"linux-{mode}-{v}-sb{ms}")
+        for system in (s for s in KEEL_SYSTEMS if s in self.systems):
+            src = KEEL_SYSTEMS[system][0]
+            template = open(path("configs", "bench", src), encoding="utf-8").read()
+            for mode, v in ((m, v) for m in modes for v in variants):
+                boot = self.cmdline("keel", v, mode).replace("\\", "\\\\").replace('"', '\\"')
+                text, n = re.subn(r'(\n\t\tlinux \{.*?\n\t\t\tbootargs = )"[^"\n]*";',
+                                  lambda m: m.group(1) + '"' + boot + '";', template, count=1, flags=re.S)
+                text, k = re.subn(r'(\n\t\tlinux \{.*?\n\t\t\tinitrd = )"[^"\n]*";',
+                                  lambda m: m.group(1) + '"' + initrd + '";', text, count=1, flags=re.S)
+                if n != 1 or k != 1:
+                    sys.exit(f"bench: configs/bench/{src}: no bootargs/initrd line in the linux VM to replace")
+                name = f"{os.path.splitext(src)[0]}-{mode}-{v}"
+                self.write_keel_config(text, (system, mode, v), name, src)
+                if system != "keel":
+                    continue
+                for ms in self.args.standby:
+                    sb, n = re.subn(r'(\n\t\tlinux \{.*?\n\t\t\tbootargs = "[^"\n]*";)',
+                                    lambda m: m.group(1) + STANDBY_NODE.format(ms=ms), text, count=1, flags=re.S)
+                    if n != 1:
+                        sys.exit(f"bench: configs/bench/{src}: no bootargs line in the linux VM for the standby node")
+                    self.write_keel_config(sb, (STANDBY_PREFIX + str(ms), mode, v), f"{name}-sb{ms}", src)
 
-    def write_keel_config(self, text, key, name):
+    def write_keel_config(self, text, key, name, src):
         dts = os.path.join(self.out, name + ".dts")
         with open(dts, "w", encoding="utf-8") as f:
-            f.write("// Generated by bench/run.py from configs/bench/linux.dts: do not edit.\n" + text)
+            f.write(f"// Generated by bench/run.py from configs/bench/{src}: do not edit.\n" + text)
         self.keel_cfg[key] = os.path.join(self.out, "cfg", name)
         self.keelcfg(os.path.relpath(dts, ROOT), self.keel_cfg[key])
 
@@ -386,8 +369,13 @@ class Bench:
         return "1" if mode == "icount" else "2"
 
     def native_machine(self):
-        return [QEMU, "-machine", "virt,gic-version=3", "-cpu", "cortex-a57", "-smp", "2", "-m", "512",
-                "-nographic", "-nic", "none", "-no-reboot"]
+        return [QEMU, "-machine", "virt,gic-version=3", "-cpu", "cortex-a57"] + NATIVE_MACHINE + \
+            ["-nographic", "-nic", "none", "-no-reboot"]
+
+    @staticmethod
+    def keel_machine(system):
+        """QEMU options a Keel system adds to run-qemu.sh's machine."""
+        return STANDBY_MACHINE if standby_ms(system) else KEEL_SYSTEMS[system][1]
 
     def command(self, system, mode, variant):
         extra = ICOUNT_ARGS if mode == "icount" else []
@@ -396,15 +384,15 @@ class Bench:
             return self.native_machine() + ["-kernel", self.image, "-initrd", self.initrd,
                                             "-append", line] + extra
         if system.startswith("keel"):
-            key = (mode, variant) if system == "keel" else (mode, variant, standby_ms(system))
-            return ["bash", path("scripts", "run-qemu.sh"), self.keel_cfg[key], "--"] + extra
+            return ["bash", path("scripts", "run-qemu.sh"), self.keel_cfg[(system, mode, variant)], "--"] + \
+                self.keel_machine(system) + extra
         # Xen: dom0 is our Linux, placed by QEMU's guest-loader (MEASURING.md).
         # Commas inside a -device property value are doubled. Under icount Xen
         # 4.17 hangs at boot with 2 physical CPUs (after "P2M: 4 levels", on
         # QEMU 7.2), so it gets 1 and runs dom0's 2 vCPUs on it: instruction
         # counts stay comparable, host times do not matter in that mode.
         return [QEMU, "-machine", "virt,virtualization=on,gic-version=3", "-cpu", "cortex-a57",
-                "-smp", self.xen_smp(mode), "-m", "1024", "-nographic", "-nic", "none", "-no-reboot",
+                "-smp", self.xen_smp(mode), "-m", XEN_MEM, "-nographic", "-nic", "none", "-no-reboot",
                 "-kernel", self.xen,
                 "-append", "dom0_mem=512M,max:512M dom0_max_vcpus=2 console=dtuart dtuart=/pl011@9000000",
                 "-device", "guest-loader,addr=0x42000000,kernel=" + self.image +
@@ -413,12 +401,12 @@ class Bench:
 
     def boot_linux(self, rnd, system, mode, variant):
         name = f"r{rnd}-{mode}-{variant}-{system}"
-        con = Console(self.command(system, mode, variant), os.path.join(self.logs, name + ".log"))
+        con = console(self.command(system, mode, variant), os.path.join(self.logs, name + ".log"))
         try:
-            state = con.wait_for(lambda l: "KBENCH-END" in l, self.args.timeout)
+            state = con.wait_line(lambda l: "KBENCH-END" in l, con.start + self.args.timeout)
             if state == "done" and standby_ms(system):
                 # Keel's standby statistics follow the VM's power-off.
-                con.wait_for(lambda l: "stats: vm linux standby:" in l, time.monotonic() - con.start + 20)
+                con.wait_line(lambda l: "stats: vm linux standby:" in l, time.monotonic() + 20)
         finally:
             rc = con.stop()
         res = parse_linux(system, con.lines)
@@ -453,12 +441,12 @@ class Bench:
         name = f"r{rnd}-{mode}-hv-{system}"
         extra = ICOUNT_ARGS if mode == "icount" else []
         if system == "keel":
-            cmd = ["bash", path("scripts", "run-qemu.sh"), self.hv_cfg, "--"] + extra
+            cmd = ["bash", path("scripts", "run-qemu.sh"), self.hv_cfg, "--"] + KEEL_HV_MACHINE + extra
         else:
             cmd = self.native_machine() + ["-kernel", path(BUILD, "guests", "bench-hv.elf")] + extra
-        con = Console(cmd, os.path.join(self.logs, name + ".log"))
+        con = console(cmd, os.path.join(self.logs, name + ".log"))
         try:
-            state = con.wait_for(lambda l: "KHV-END" in l, self.args.hv_timeout)
+            state = con.wait_line(lambda l: "KHV-END" in l, con.start + self.args.hv_timeout)
         finally:
             rc = con.stop()
         metrics, end = parse_hv(con.lines, system, mode)
@@ -474,10 +462,10 @@ class Bench:
         """bench-ipc under Keel (there is no IPC without it): its client prints the KHV lines."""
         name = f"r{rnd}-{mode}-ipc-keel"
         extra = ICOUNT_ARGS if mode == "icount" else []
-        con = Console(["bash", path("scripts", "run-qemu.sh"), self.ipc_cfg, "--"] + extra,
+        con = console(["bash", path("scripts", "run-qemu.sh"), self.ipc_cfg, "--"] + extra,
                       os.path.join(self.logs, name + ".log"))
         try:
-            state = con.wait_for(lambda l: "KHV-END" in l, self.args.ipc_timeout)
+            state = con.wait_line(lambda l: "KHV-END" in l, con.start + self.args.ipc_timeout)
         finally:
             rc = con.stop()
         metrics, end = parse_hv(con.lines, "keel", mode)
@@ -517,6 +505,8 @@ def main():
     p.add_argument("--quick", action="store_true",
                    help="1 round, default variant, wall clock only, keelbench=--quick")
     p.add_argument("--no-xen", action="store_true", help="skip Xen")
+    p.add_argument("--no-nb", action="store_true",
+                   help="skip keel+nb (Keel with the ticker VM beside Linux on a 4-CPU QEMU)")
     p.add_argument("--no-hv", action="store_true", help="skip the bench-hv and bench-ipc microbenchmarks")
     p.add_argument("--no-ipc", action="store_true", help="skip the bench-ipc benchmark only")
     p.add_argument("--no-linux", action="store_true",
@@ -559,8 +549,7 @@ def main():
         p.error("--bench-args may not contain spaces or quotes (it is one kernel parameter)")
 
     # make's or a terminal's SIGTERM/SIGHUP: stop the QEMU running now, report the rest.
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, signal.default_int_handler)
+    stop_on_signals()
     started = datetime.datetime.now().astimezone()
     b = Bench(args)
     b.check_inputs()
@@ -580,14 +569,15 @@ def main():
     except KeyboardInterrupt:
         log("interrupted: writing what was measured")
 
-    report = Report(b, modes, variants, started)
-    md = os.path.join(b.out, "results.md")
-    report.write(md)
+    # raw.json first: a report that fails must not lose the boots.
     with open(os.path.join(b.out, "raw.json"), "w", encoding="utf-8") as f:
         json.dump({"date": started.isoformat(), "qemu": qemu_version(), "host": " ".join(platform.uname()[:3]),
                    "cpu": cpu_model(), "rounds": args.rounds, "modes": modes, "variants": variants,
                    "unavailable": b.unavailable, "hv_unavailable": b.hv_reason,
                    "ipc_unavailable": b.ipc_reason, "linux": b.boots, "hv": b.hv, "ipc": b.ipc}, f, indent=1)
+    report = Report(b, modes, variants, started)
+    md = os.path.join(b.out, "results.md")
+    report.write(md)
     plot(b, report.tables.get(("wall", "default")), os.path.join(b.out, "results.png"))
     log(f"wrote {os.path.relpath(md, ROOT)} and raw.json")
     print("\n".join(report.lines))

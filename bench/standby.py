@@ -21,6 +21,10 @@ import re
 import statistics
 import subprocess
 import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'scripts'))
+from qemu_console import Console, stop_on_signals  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, 'build', 'bench', 'standby')
@@ -51,10 +55,14 @@ def run(faults, interval):
     subprocess.run([os.path.join(ROOT, 'build/tools/keelcfg'), '--out', os.path.join(OUT, 'cfg'), cfg],
                    check=True, stdout=subprocess.DEVNULL)
     log = os.path.join(OUT, 'console.log')
-    with open(log, 'w') as f:
-        subprocess.run(['bash', os.path.join(ROOT, 'scripts/run-qemu.sh'), '--timeout', str(60 + faults),
-                        os.path.join(OUT, 'cfg'), '--', '-icount', 'shift=0,sleep=off'],
-                       stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    # It ends when Keel powers the machine off after the last VM (run-qemu.sh's
+    # --timeout otherwise); the report reads the log.
+    con = Console(['bash', os.path.join(ROOT, 'scripts/run-qemu.sh'), '--timeout', str(60 + faults),
+                   os.path.join(OUT, 'cfg'), '--', '-icount', 'shift=0,sleep=off'], log, stdin=False)
+    try:
+        con.wait_exit(time.monotonic() + 90 + faults)
+    finally:
+        con.stop()
     return log
 
 
@@ -140,6 +148,7 @@ def main():
     ap.add_argument('--interval', type=int, default=20)
     ap.add_argument('--no-linux', action='store_true')
     a = ap.parse_args()
+    stop_on_signals()
     log = run(a.faults, a.interval)
     ok = report(log, a.faults, a.interval)
     if not a.no_linux:

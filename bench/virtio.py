@@ -19,9 +19,11 @@ import os
 import re
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "scripts"))
 import virtio_native  # noqa: E402  (its QEMU command line for bare QEMU)
+from qemu_console import Console, stop_on_signals  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 
@@ -101,20 +103,15 @@ def fresh_disk(path):
 def run(cmd, timeout, log):
     """Run QEMU until the guest says KVIO-END (or the timeout); return the KVIO figures."""
     figures = {}
-    with open(log, "w") as f:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                text=True, errors="replace")
-        try:
-            for line in proc.stdout:
-                f.write(line)
-                m = re.search(r"KVIO (\w+) ([0-9.]+)", line)
-                if m:
-                    figures[m.group(1)] = float(m.group(2))
-                if "KVIO-END" in line:
-                    break
-        finally:
-            proc.kill()
-            proc.wait()
+    con = Console(cmd, log, stdin=False, cwd=os.getcwd())
+    try:
+        con.wait_line(lambda line: "KVIO-END" in line, time.monotonic() + timeout)
+    finally:
+        con.stop()
+    for _, line in con.lines:
+        m = re.search(r"KVIO (\w+) ([0-9.]+)", line)
+        if m:
+            figures[m.group(1)] = float(m.group(2))
     return figures
 
 
@@ -122,6 +119,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--timeout", type=int, default=400, help="seconds per boot (400)")
     args = ap.parse_args()
+    stop_on_signals()
     os.chdir(ROOT)
     out = "build/bench/virtio"
     os.makedirs(out, exist_ok=True)

@@ -21,10 +21,10 @@ import argparse
 import os
 import re
 import shlex
-import subprocess
 import sys
-import threading
 import time
+
+from qemu_console import Console, ConsoleError, stop_on_signals
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROMPT = "keel-linux# "
@@ -36,72 +36,10 @@ MEM_RE = re.compile(r"MemTotal:\s+(\d+) kB")
 NUM_LINE_RE = re.compile(r"^(?:\[[\w.-]+\] )?(\d+)\s*$")
 
 
-class Console:
-    """QEMU's console: a reader thread collects output; wait() polls it."""
-
-    def __init__(self, cmd, log_path):
-        self.text = ""
-        self.lock = threading.Lock()
-        self.start = time.monotonic()
-        self.log = open(log_path, "w", errors="replace") if log_path else None
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        while True:
-            data = self.proc.stdout.read1(4096)
-            if not data:
-                return
-            chunk = data.decode("utf-8", errors="replace")
-            with self.lock:
-                self.text += chunk
-            if self.log:
-                self.log.write(chunk)
-                self.log.flush()
-
-    def snapshot(self):
-        with self.lock:
-            return self.text
-
-    def elapsed(self):
-        return time.monotonic() - self.start
-
-    def wait(self, what, cond, deadline, since=0):
-        """Polls until cond(text[since:]) is truthy; returns its value.
-        Raises on the deadline or when QEMU exits."""
-        while True:
-            text = self.snapshot()
-            found = cond(text[since:])
-            if found:
-                return found
-            if self.proc.poll() is not None:
-                time.sleep(0.2)  # let the reader drain
-                found = cond(self.snapshot()[since:])
-                if found:
-                    return found
-                raise SmokeError(f"QEMU exited ({self.proc.returncode}) while waiting for {what}")
-            if time.monotonic() > deadline:
-                raise SmokeError(f"timed out after {self.elapsed():.0f}s waiting for {what}")
-            time.sleep(0.1)
-
-    def type(self, line):
-        """Types one line slowly: a guest UART may have a small receive FIFO."""
-        for ch in (line + "\n").encode():
-            self.proc.stdin.write(bytes([ch]))
-            self.proc.stdin.flush()
-            time.sleep(0.01)
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
-        if self.log:
-            self.log.close()
-
-
-class SmokeError(Exception):
-    pass
+# One console driver for every script that boots QEMU (scripts/qemu_console.py).
+# Console and SmokeError stay importable from here: tests/linux/standby_linux.py
+# and scripts/virtio_native.py build on them.
+SmokeError = ConsoleError
 
 
 def command(args):
@@ -243,12 +181,13 @@ def main():
     if args.ticks is None:
         args.ticks = 0 if (args.native or args.cmd) else 2
 
+    stop_on_signals()
     con = None
     try:
         con = Console(command(args), args.log)
         checks(con, args)
         reboots(con, args)
-    except (SmokeError, OSError) as e:
+    except (ConsoleError, OSError) as e:
         if con:
             con.kill()
             print("----- console log -----")
