@@ -99,7 +99,7 @@ void trace_record_exit(const struct vcpu *vcpu, u32 reason)
 {
 	struct exit_syndrome s = { 0 };
 
-	if (reason == EXIT_SYNC)
+	if (reason == EXIT_SYNC || reason == EXIT_HANDLED) /* EXIT_HANDLED: a trap the fast path handled */
 		arch_exit_syndrome(&s);
 	trace_put(TRACE_EXIT, vcpu->vm->index, vcpu->index, reason, s.esr, vcpu->regs.pc);
 }

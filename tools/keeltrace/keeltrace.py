@@ -39,7 +39,7 @@ import zlib
 
 RECORD = struct.Struct('<QHBBIQQ')  # struct trace_record (include/keel/trace.h): 32 bytes
 NO_VM = 0xff
-EXIT_REASONS = {0: 'sync', 1: 'irq', 2: 'fiq', 3: 'serror'}
+EXIT_REASONS = {0: 'sync', 1: 'irq', 2: 'fiq', 3: 'serror', 4: 'handled'}
 EC_WFX = 0x01
 # ESR_EL2.EC of a synchronous exit (Arm ARM D13.2.37), as arch/aarch64/sysreg.h names them.
 EC_NAMES = {0x00: 'unknown', 0x01: 'wfx', 0x07: 'fp', 0x16: 'hvc64', 0x17: 'smc64', 0x18: 'sysreg',
@@ -174,9 +174,9 @@ def instant_name(t, event, sub, arg0):
     name = t.event_name(event)
     if name == 'exit':
         reason = EXIT_REASONS.get(sub, 'reason%d' % sub)
-        if reason == 'sync':
+        if reason in ('sync', 'handled'):  # handled: a trap the exit fast path took, then the scheduler
             ec = (arg0 >> 26) & 0x3f
-            return 'exit ' + EC_NAMES.get(ec, 'ec 0x%02x' % ec)
+            return 'exit ' + EC_NAMES.get(ec, 'ec 0x%02x' % ec) + (' (fast path)' if reason == 'handled' else '')
         return 'exit ' + reason
     if name == 'virq':
         return 'virq %d' % sub
