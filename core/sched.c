@@ -223,6 +223,10 @@ void sched_entering(struct cpu *cpu, struct vcpu *vcpu)
  * loop re-enters after a synchronous exit). A request or the scheduler's
  * timer (a checkpoint, a device deadline) ends it too, with the vCPU still
  * waiting, for sched_pick(). The time waited is not charged to the vCPU.
+ * Such a vCPU usually does not trap WFI at all (vcpu->wfi_native): it gets
+ * here only while a device of its VM waits for an idle moment. Its WFI in
+ * the guest counts as running, so its "cpu time" in the statistics then
+ * includes the time it slept.
  */
 void sched_wait_in_place(struct cpu *cpu, struct vcpu *vcpu)
 {
