@@ -21,6 +21,41 @@
 #define EXIT_SERROR 3
 #define FRAME_SIZE (34 * 8)
 
+/*
+ * Saving a guest's general registers into struct vcpu_regs at \base
+ * (x[0..30] at 0..240, then PC and PSTATE), in the pieces the two exit
+ * paths need: x2-x19, which a C call may change (and x19, paired with x18),
+ * and x20-x29, which it keeps.
+ */
+.macro save_x2_x19 base
+	stp	x2, x3, [\base, #16]
+	stp	x4, x5, [\base, #32]
+	stp	x6, x7, [\base, #48]
+	stp	x8, x9, [\base, #64]
+	stp	x10, x11, [\base, #80]
+	stp	x12, x13, [\base, #96]
+	stp	x14, x15, [\base, #112]
+	stp	x16, x17, [\base, #128]
+	stp	x18, x19, [\base, #144]
+.endm
+
+.macro save_x20_x29 base
+	stp	x20, x21, [\base, #160]
+	stp	x22, x23, [\base, #176]
+	stp	x24, x25, [\base, #192]
+	stp	x26, x27, [\base, #208]
+	stp	x28, x29, [\base, #224]
+.endm
+
+/* The guest's x0 and x1, stashed on the stack by the vector, and ELR/SPSR as PC and PSTATE. */
+.macro save_x0_x1_pc base
+	ldp	x2, x3, [sp], #16
+	stp	x2, x3, [\base, #0]
+	mrs	x2, elr_el2
+	mrs	x3, spsr_el2
+	stp	x2, x3, [\base, #VCPU_REGS_PC]
+.endm
+
 /* A vector slot for an exception from a guest: stash x0/x1, go to the exit path. */
 .macro guest_vector reason
 	.balign	128
@@ -128,26 +163,10 @@ guest_exit:
 	/* x0: exit reason; the guest's x0 and x1 are on the stack. */
 	mrs	x1, tpidr_el2
 	ldr	x1, [x1, #CPU_CURRENT]
-	stp	x2, x3, [x1, #16]
-	stp	x4, x5, [x1, #32]
-	stp	x6, x7, [x1, #48]
-	stp	x8, x9, [x1, #64]
-	stp	x10, x11, [x1, #80]
-	stp	x12, x13, [x1, #96]
-	stp	x14, x15, [x1, #112]
-	stp	x16, x17, [x1, #128]
-	stp	x18, x19, [x1, #144]
-	stp	x20, x21, [x1, #160]
-	stp	x22, x23, [x1, #176]
-	stp	x24, x25, [x1, #192]
-	stp	x26, x27, [x1, #208]
-	stp	x28, x29, [x1, #224]
+	save_x2_x19 x1
+	save_x20_x29 x1
 	str	x30, [x1, #240]
-	ldp	x2, x3, [sp], #16
-	stp	x2, x3, [x1, #0]
-	mrs	x2, elr_el2
-	mrs	x3, spsr_el2
-	stp	x2, x3, [x1, #VCPU_REGS_PC]
+	save_x0_x1_pc x1
 	/*
 	 * A synchronous exit may be handled without returning to the run loop
 	 * (exit_fast(), include/keel/exit.h): Keel's own callee-saved registers
@@ -182,15 +201,7 @@ guest_exit_slow:
 guest_irq_exit:
 	mrs	x1, tpidr_el2
 	ldr	x1, [x1, #CPU_CURRENT]
-	stp	x2, x3, [x1, #16]
-	stp	x4, x5, [x1, #32]
-	stp	x6, x7, [x1, #48]
-	stp	x8, x9, [x1, #64]
-	stp	x10, x11, [x1, #80]
-	stp	x12, x13, [x1, #96]
-	stp	x14, x15, [x1, #112]
-	stp	x16, x17, [x1, #128]
-	stp	x18, x19, [x1, #144]
+	save_x2_x19 x1
 	str	x30, [x1, #240]
 	mov	x0, x1
 	bl	exit_fast_irq
@@ -211,16 +222,8 @@ guest_irq_exit:
 	eret
 	dsb	nsh				/* no speculation past the ERET */
 	isb
-1:	stp	x20, x21, [x1, #160]
-	stp	x22, x23, [x1, #176]
-	stp	x24, x25, [x1, #192]
-	stp	x26, x27, [x1, #208]
-	stp	x28, x29, [x1, #224]
-	ldp	x2, x3, [sp], #16
-	stp	x2, x3, [x1, #0]
-	mrs	x2, elr_el2
-	mrs	x3, spsr_el2
-	stp	x2, x3, [x1, #VCPU_REGS_PC]
+1:	save_x20_x29 x1
+	save_x0_x1_pc x1
 	mov	x0, #EXIT_IRQ
 	b	guest_exit_slow
 
