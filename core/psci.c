@@ -1,8 +1,8 @@
 /*
- * PSCI for guests (Arm DEN 0022D, version 1.0), at the level of the VM:
+ * PSCI for guests (Arm DEN 0022D, version 1.1), at the level of the VM:
  * CPU_ON starts one of the caller's own vCPUs, CPU_OFF stops the caller,
- * SYSTEM_OFF and SYSTEM_RESET stop or restart the caller's VM and nothing
- * else. Each call is a check/do pair run by hc_run() (include/keel/hypercall.h);
+ * SYSTEM_OFF, SYSTEM_RESET and SYSTEM_RESET2 stop or restart the caller's VM
+ * and nothing else. Each call is a check/do pair run by hc_run() (include/keel/hypercall.h);
  * arch/aarch64/smccc.c has already cut SMC32 arguments to 32 bits.
  *
  * Lock: CPU_ON and AFFINITY_INFO run under the caller's vm->lock, and so do
@@ -13,6 +13,7 @@
  */
 #include <keel/hypercall.h>
 #include <keel/ipc.h>
+#include <keel/log.h>
 #include <keel/standby.h>
 #include <keel/vcpu.h>
 #include <keel/vm.h>
@@ -90,7 +91,7 @@ static void psci_version_do(struct vcpu *vcpu, const struct hc_args *in, struct 
 {
 	(void)vcpu;
 	(void)in;
-	out->x0 = PSCI_VERSION_1_0;
+	out->x0 = PSCI_VERSION_1_1; /* 1.1 for SYSTEM_RESET2 (its other additions are optional) */
 }
 
 static void psci_cpu_off_do(struct vcpu *vcpu, const struct hc_args *in, struct hc_result *out)
@@ -135,6 +136,36 @@ static void psci_system_reset_do(struct vcpu *vcpu, const struct hc_args *in, st
 	vcpu_power_down(vcpu);
 }
 
+/*
+ * SYSTEM_RESET2 with the warm type is how a guest says a reset is meant: a
+ * Linux guest makes it for `reboot` when its reboot mode is warm (`reboot=w`
+ * on its command line, or /sys/kernel/reboot/mode), and plain SYSTEM_RESET
+ * for a panic when `reboot=panic_cold` is given too. Keel has one kind of
+ * reset (the VM starts again from its images), so the two differ only for
+ * standby's stop detector, which counts SYSTEM_RESET as a failure and
+ * SYSTEM_RESET2 as a declared stop. x1 is the 32-bit reset type in both
+ * widths; the cookie (x2) means nothing for a warm reset.
+ */
+static s64 psci_system_reset2_check(const struct vcpu *vcpu, const struct hc_args *in)
+{
+	u32 type = (u32)in->x[1];
+
+	(void)vcpu;
+	if (type == PSCI_RESET2_WARM)
+		return PSCI_RET_SUCCESS;
+	return type & PSCI_RESET2_VENDOR ? PSCI_RET_NOT_SUPPORTED : PSCI_RET_INVALID_PARAMS;
+}
+
+static void psci_system_reset2_do(struct vcpu *vcpu, const struct hc_args *in, struct hc_result *out)
+{
+	(void)in;
+	out->x0 = PSCI_RET_SUCCESS;
+	vm_log_lifecycle(vcpu->vm, "SYSTEM_RESET2 (warm): a reset the guest meant");
+	standby_vm_stopped(vcpu->vm); /* declared: what the VM printed before it stands */
+	vm_reset(vcpu->vm);
+	vcpu_power_down(vcpu);
+}
+
 static void psci_features_do(struct vcpu *vcpu, const struct hc_args *in, struct hc_result *out)
 {
 	(void)vcpu;
@@ -151,6 +182,7 @@ static const struct hc_call psci_calls[] = {
 	[0x08] = { hc_check_none, psci_system_off_do, "SYSTEM_OFF", 0 },
 	[0x09] = { hc_check_none, psci_system_reset_do, "SYSTEM_RESET", 0 },
 	[0x0a] = { hc_check_none, psci_features_do, "PSCI_FEATURES", 0 },
+	[0x12] = { psci_system_reset2_check, psci_system_reset2_do, "SYSTEM_RESET2", HC_SMC64 },
 };
 
 /* The call fid names exactly, or NULL: a fast call, no stray bits, SMC64 only where PSCI has it. */

@@ -105,7 +105,19 @@ struct vcpu *exit_handoff_take(struct cpu *cpu)
  */
 static struct vcpu *pick_next(struct cpu *cpu)
 {
-	struct vcpu *vcpu = sched_pick(cpu);
+	struct vcpu *vcpu;
+
+	/*
+	 * Acting on a request may post another to a vCPU of this CPU, and no
+	 * kick comes for that one (vcpu_request): a standby operation run here
+	 * starts the next one it finds wanted, asking this CPU's own vCPU to
+	 * stop again. Entering the vCPU with it pending would leave it to the
+	 * vCPU's next exit, which a guest spinning with nothing armed never
+	 * makes, while its siblings wait held (the standby-spin test).
+	 */
+	do
+		vcpu = sched_pick(cpu);
+	while (vcpu && cpu_has_new_requests(cpu));
 
 	exit_handoff_take(cpu); /* consumed either way: it names this exit's wish only */
 	return vcpu;

@@ -14,7 +14,7 @@ GUEST_OUT ?= $(BUILD)/guests
 GUEST_NAMES := ticker rtexec ipcdemo test-standby test-hostile test-sentinel test-reset test-smp test-hypercall test-vgic test-passthrough \
 	test-sysreg test-forge test-vcpuoff test-vtimer test-churn test-churn-odd test-flood test-ipc_server test-ipc_client \
 	test-channel test-fuzz test-fuzz_smp test-stream test-hostile_ipc test-hostile_peers test-fpsimd test-aarch32 \
-	test-virtio_net_pair test-virtio_hostile test-virtio_console test-watchdog test-fastpath
+	test-virtio_net_pair test-virtio_hostile test-virtio_console test-watchdog test-fastpath test-standby_spin
 
 # Sources of each guest: ticker, rtexec and ipcdemo in their own directories, test-X in guests/tests/X.c.
 ticker_SRCS := $(wildcard guests/ticker/*.c)

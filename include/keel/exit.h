@@ -57,6 +57,19 @@ static inline bool cpu_has_requests(const struct cpu *cpu)
 }
 
 /*
+ * Requests the scheduler has not acted on yet. A START can stay pending
+ * through a scheduling decision (a vCPU held for a checkpoint starts after
+ * its release), so it does not count.
+ */
+static inline bool cpu_has_new_requests(const struct cpu *cpu)
+{
+	for (u32 i = 0; i < cpu->nr_vcpus; i++)
+		if (__atomic_load_n(&cpu->vcpus[i]->requests, __ATOMIC_ACQUIRE) & ~VCPU_REQ_START)
+			return true;
+	return false;
+}
+
+/*
  * The exit fast path. A trap that only answers (a call that reads fixed
  * facts, a read of a device register that never changes) is handled while
  * the run loop stays suspended in arch_guest_enter(), and the guest is

@@ -43,7 +43,7 @@ void standby_vcpu_hold(struct vcpu *vcpu);
 void standby_init(struct vm *vm);
 /* On the VM's home CPU after vm_start(): start the dirty log; the first checkpoint is one interval on. */
 void standby_vm_started(struct vm *vm);
-/* The VM powered off (not a failure): release its held console output. */
+/* The VM powered off or reset as it declared (not a failure): release its held console output. */
 void standby_vm_stopped(struct vm *vm);
 /* The VM's held console output fills its ring: take a checkpoint soon, which releases it. */
 void standby_output_pressure(struct vm *vm);

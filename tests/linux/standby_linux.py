@@ -16,7 +16,15 @@ four. Bit flips that the guest detects are tested with the bare-metal guest
 
 After every fault and again at the end it checks, through the shell, that the
 log is consistent (line i holds i and the running checksum of 1..i) and still
-growing, and that Keel never restarted the VM from its images. A failover puts
+growing, and that Keel never restarted the VM from its images.
+
+Then the two ways a Linux VM ends: `reboot -f`, with the guest's command
+line's `reboot=warm`, makes PSCI SYSTEM_RESET2 (warm), a reset the guest
+declares: Keel must restart the VM from its images with no failover, and the
+shell must come back. Last, a kernel crash (sysrq c): with `panic_cold` its
+panic makes plain SYSTEM_RESET, which must fail over. (The crash is the
+guest's own doing, so it comes again after every failover, and after three
+in a row Keel restarts the VM: only the first failover is checked.) A failover puts
 the whole VM (page cache, the workload's variables, the shell) back to one
 consistent checkpoint, so the log can lose at most the lines of one interval,
 never hold a broken or repeated one.
@@ -85,6 +93,29 @@ def inject(con, key, deadline):
     return took
 
 
+def declared_reboot_then_panic(con, deadline):
+    """`reboot -f` is a declared reset (no failover); a panic afterwards is a failure."""
+    before = failovers(con)
+    since = len(con.snapshot())
+    t0 = time.monotonic()
+    con.type("reboot -f")
+    con.wait("the declared reset", lambda t: "vm linux: restarting from its images (reset #1)" in t, deadline, since)
+    if "SYSTEM_RESET2 (warm): a reset the guest meant" not in con.snapshot()[since:]:
+        raise SmokeError("Linux's reboot did not make SYSTEM_RESET2 (warm)")
+    con.wait("the shell prompt after the reboot", lambda t: PROMPT in t, deadline, since)
+    if failovers(con) != before:
+        raise SmokeError("a declared reboot was failed over")
+    took = time.monotonic() - t0
+    time.sleep(1)  # a few checkpoints of the new run
+    since = len(con.snapshot())
+    con.type("echo c > /proc/sysrq-trigger")
+    why = con.wait("a failover after the panic", lambda t: (m := FAILOVER_RE.search(t)) and m.group(2), deadline,
+                   since)
+    if why != "SYSTEM_RESET not declared":
+        raise SmokeError(f"the panic was failed over for '{why}', not as an undeclared SYSTEM_RESET")
+    return f"reboot declared (back at the prompt in {took:.0f} s, no failover), a panic failed over"
+
+
 def run(args, con):
     deadline = time.monotonic() + args.timeout - 10
     con.wait("the shell prompt", lambda t: PROMPT in t, deadline)
@@ -116,6 +147,7 @@ def run(args, con):
         raise SmokeError(f"{causes.get('watchdog expired', 0)} watchdog failovers for {kinds['h']} hangs")
     if got != want:
         raise SmokeError(f"{got} failovers for {want} failures and hangs")
+    ends = declared_reboot_then_panic(con, deadline)
     # Test d: a guest that stops feeding is failed over within the timeout (counted from its last feed,
     # at most 1 s before the hang) plus one interval; 1.5 s more for a loaded host's wall clock.
     if worst_hang > WATCHDOG_S + 0.02 + 1.5:
@@ -123,7 +155,7 @@ def run(args, con):
     return (f"{args.faults} faults ({kinds['f']} failures, {kinds['h']} hangs), "
             f"{got} failovers ({', '.join(f'{n} {w}' for w, n in sorted(causes.items()))}), "
             f"log of {lines} lines consistent, shell answering; hang to failover at most {worst_hang:.1f} s "
-            f"(watchdog timeout {WATCHDOG_S} s)")
+            f"(watchdog timeout {WATCHDOG_S} s); {ends}")
 
 
 def main():

@@ -146,6 +146,17 @@ void vm_log(struct vm *vm, const char *fmt, ...)
 	fake.nr_logs++;
 }
 
+void vm_log_lifecycle(struct vm *vm, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)vm;
+	va_start(ap, fmt);
+	vsnprintf(fake.last_log, sizeof(fake.last_log), fmt, ap);
+	va_end(ap);
+	fake.nr_logs++;
+}
+
 void klog(const char *fmt, ...)
 {
 	(void)fmt;

@@ -1,7 +1,8 @@
 /*
  * The standby calls for unit tests of the call table that do not build
  * core/standby.c (it needs guest memory, devices and the scheduler): each
- * refuses as it does for a VM without a standby.
+ * refuses as it does for a VM without a standby. The stop detector's two
+ * entries count their calls, so a test can tell a failure from a declared stop.
  */
 #include <keel/hypercall.h>
 #include <keel/standby.h>
@@ -43,11 +44,20 @@ void hc_standby_inject_do(struct vcpu *vcpu, const struct hc_args *in, struct hc
 	hc_standby_status_do(vcpu, in, out);
 }
 
+u32 fake_standby_failures, fake_standby_stops;
+
 /* No VM in these tests has a standby: every failure is handled as without one. */
 bool standby_vm_failed(struct vm *vm, u32 detector, const char *why)
 {
 	(void)vm;
 	(void)detector;
 	(void)why;
+	fake_standby_failures++;
 	return false;
+}
+
+void standby_vm_stopped(struct vm *vm)
+{
+	(void)vm;
+	fake_standby_stops++;
 }

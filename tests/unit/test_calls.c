@@ -310,7 +310,7 @@ static void test_system_off_loser_parks(void **state)
 static void test_psci_ids_and_features(void **state)
 {
 	(void)state;
-	assert_int_equal(call(0, PSCI_VERSION, 0, 0, 0), PSCI_VERSION_1_0);
+	assert_int_equal(call(0, PSCI_VERSION, 0, 0, 0), PSCI_VERSION_1_1);
 	assert_int_equal(call(0, PSCI_MIGRATE_INFO_TYPE, 0, 0, 0), PSCI_TOS_NOT_PRESENT);
 	assert_int_equal(call(0, PSCI_FN64(0x00), 0, 0, 0), PSCI_RET_NOT_SUPPORTED); /* no VERSION64 */
 	assert_int_equal(call(0, PSCI_VERSION | 0x10000, 0, 0, 0), PSCI_RET_NOT_SUPPORTED);
@@ -328,6 +328,34 @@ static void test_psci_ids_and_features(void **state)
 	assert_int_equal(psci_features(KEEL_HC_NULL), PSCI_RET_NOT_SUPPORTED);
 	/* FEATURES is SMC32: x1's upper half is not part of the question. */
 	assert_int_equal(call(0, PSCI_FEATURES, HI_GARBAGE | PSCI_CPU_ON, 0, 0), 0);
+}
+
+extern u32 fake_standby_failures, fake_standby_stops; /* tests/unit/fake_standby.c */
+
+/* SYSTEM_RESET2 (warm) resets like SYSTEM_RESET, but as a stop the guest declared, never a failure. */
+static void test_system_reset2_is_declared(void **state)
+{
+	(void)state;
+	assert_int_equal(psci_features(PSCI_SYSTEM_RESET2), 0);
+	assert_int_equal(psci_features(PSCI_SYSTEM_RESET2_64), 0);
+	fake_standby_failures = fake_standby_stops = 0;
+	/* Vendor types (bit 31) are none Keel has; other architectural types do not exist. */
+	assert_int_equal(call(0, PSCI_SYSTEM_RESET2_64, PSCI_RESET2_VENDOR | 1, 0, 0), PSCI_RET_NOT_SUPPORTED);
+	assert_int_equal(call(0, PSCI_SYSTEM_RESET2, 1, 0, 0), PSCI_RET_INVALID_PARAMS);
+	assert_int_equal(vm.state, VM_RUNNING);
+	assert_int_equal(fake_standby_failures + fake_standby_stops, 0);
+	/* The type is 32 bits in both widths: x1's upper half is not part of it. */
+	call(0, PSCI_SYSTEM_RESET2_64, HI_GARBAGE | PSCI_RESET2_WARM, 0x1234, 0);
+	assert_int_equal(vm.state, VM_RESETTING);
+	assert_int_equal(vm.vcpus[0].state, VCPU_OFF);
+	assert_int_equal(fake_standby_stops, 1);
+	assert_int_equal(fake_standby_failures, 0);
+	assert_non_null(strstr(fake.last_log, "SYSTEM_RESET2") ? fake.last_log : NULL);
+	/* Plain SYSTEM_RESET still goes through the stop detector. */
+	setup(NULL);
+	call(0, PSCI_SYSTEM_RESET, 0, 0, 0);
+	assert_int_equal(vm.state, VM_RESETTING);
+	assert_int_equal(fake_standby_failures, 1);
 }
 
 /* --- the SMCCC decode --- */
@@ -413,6 +441,7 @@ int main(void)
 		cmocka_unit_test_setup(test_affinity_info_check, setup),
 		cmocka_unit_test_setup(test_cpu_on_lifecycle, setup),
 		cmocka_unit_test_setup(test_start_cancelled_by_reset, setup),
+		cmocka_unit_test_setup(test_system_reset2_is_declared, setup),
 		cmocka_unit_test_setup(test_system_off_loser_parks, setup),
 		cmocka_unit_test_setup(test_psci_ids_and_features, setup),
 		cmocka_unit_test_setup(test_smc32_arguments_truncated, setup),

@@ -52,6 +52,10 @@
 #define PSCI_SYSTEM_OFF PSCI_FN(0x08)
 #define PSCI_SYSTEM_RESET PSCI_FN(0x09)
 #define PSCI_FEATURES PSCI_FN(0x0a) /* x1: the function ID asked about */
+#define PSCI_SYSTEM_RESET2 PSCI_FN(0x12) /* PSCI 1.1; x1 reset type, x2 cookie */
+#define PSCI_SYSTEM_RESET2_64 PSCI_FN64(0x12)
+#define PSCI_RESET2_WARM 0u /* the one architectural reset type */
+#define PSCI_RESET2_VENDOR (1u << 31) /* set: a vendor-specific type (Keel defines none) */
 
 #define PSCI_RET_SUCCESS 0
 #define PSCI_RET_NOT_SUPPORTED (-1)
@@ -71,6 +75,7 @@
 #define PSCI_TOS_NOT_PRESENT 2
 
 #define PSCI_VERSION_1_0 0x10000
+#define PSCI_VERSION_1_1 0x10001
 #define PSCI_VERSION_MAJOR(v) ((unsigned int)(v) >> 16)
 #define PSCI_VERSION_MINOR(v) ((unsigned int)(v) & 0xffffu)
 
