@@ -13,6 +13,11 @@
  *    which is the level semantics a driver's drain loop expects.
  *  - The interrupt line is (RIS & IMSC) != 0, driven into the vGIC after
  *    every change that might move it.
+ *  - Input commit for standby VMs: restoring a saved state (a failover to a
+ *    checkpoint) puts back into the FIFO the bytes received after that save,
+ *    so keys typed since the checkpoint reach the restored guest instead of
+ *    vanishing with the failed run. Up to VUART_REPLAY bytes; the loss of
+ *    older ones, or of bytes the FIFO has no room for, is logged.
  *
  * Baud rate, line control and FIFO level registers are stored and read back
  * but change nothing. It is a device kind (vuart_pl011_kind); a VM's first
@@ -21,6 +26,7 @@
  * vgic_set_level) or the console output lock (a leaf, through
  * console_write_line); both are taken with vuart.lock held.
  */
+#include <keel/log.h>
 #include <keel/string.h>
 #include <keel/vdev.h>
 #include <keel/vgic.h>
@@ -293,13 +299,14 @@ void vuart_reset(struct vuart *u)
 	u->imsc = 0;
 	u->ris_tx = 1;
 	u->rx_head = 0;
-	u->rx_count = 0;
+	u->rx_count = 0; /* rx_seq goes on: it numbers the device's input for its whole life */
 	vuart_update_irq(u);
 	spin_unlock(&u->lock);
 }
 
 /* What save() writes: the registers, the receive FIFO oldest first, the unfinished line. */
 struct vuart_saved {
+	u64 rx_seq; /* bytes received before the save: a restore replays those after */
 	u32 cr, lcr_h, ibrd, fbrd, ifls, imsc, ris_tx;
 	u32 rx_count, line_len;
 	u8 rx[VUART_RX_FIFO];
@@ -336,7 +343,7 @@ static u32 vuart_save(struct vdev *dev, void *buf)
 
 	spin_lock(&u->lock);
 	*out = (struct vuart_saved){
-		.cr = u->cr, .lcr_h = u->lcr_h, .ibrd = u->ibrd, .fbrd = u->fbrd, .ifls = u->ifls,
+		.rx_seq = u->rx_seq, .cr = u->cr, .lcr_h = u->lcr_h, .ibrd = u->ibrd, .fbrd = u->fbrd, .ifls = u->ifls,
 		.imsc = u->imsc, .ris_tx = u->ris_tx, .rx_count = u->rx_count, .line_len = u->line_len,
 	};
 	for (u32 i = 0; i < u->rx_count; i++)
@@ -346,10 +353,38 @@ static u32 vuart_save(struct vdev *dev, void *buf)
 	return sizeof(*out);
 }
 
+/*
+ * Put back the bytes received since seq (a restored save's count), oldest
+ * first, behind what the restored FIFO holds. Returns how many could not be:
+ * older than the replay ring keeps, or no room left in the FIFO. Called with
+ * u->lock held; a seq ahead of the count (not a save of this device) puts
+ * back nothing.
+ */
+static u64 vuart_replay_since(struct vuart *u, u64 seq)
+{
+	u64 lost = 0;
+
+	if (seq > u->rx_seq)
+		return 0;
+	if (u->rx_seq - seq > VUART_REPLAY) {
+		lost = u->rx_seq - seq - VUART_REPLAY;
+		seq = u->rx_seq - VUART_REPLAY;
+	}
+	for (; seq < u->rx_seq; seq++) {
+		if (u->rx_count == VUART_RX_FIFO) {
+			lost += u->rx_seq - seq;
+			break;
+		}
+		u->rx[(u->rx_head + u->rx_count++) % VUART_RX_FIFO] = u->replay[seq % VUART_REPLAY];
+	}
+	return lost;
+}
+
 static bool vuart_restore(struct vdev *dev, const void *buf, u32 len)
 {
 	struct vuart *u = dev->state;
 	const struct vuart_saved *in = buf;
+	u64 lost;
 
 	if (len != sizeof(*in) || in->rx_count > VUART_RX_FIFO || in->line_len >= VUART_LINE_MAX)
 		return false;
@@ -366,8 +401,11 @@ static bool vuart_restore(struct vdev *dev, const void *buf, u32 len)
 	memcpy(u->rx, in->rx, in->rx_count);
 	u->line_len = in->line_len;
 	memcpy(u->line, in->line, in->line_len);
+	lost = vuart_replay_since(u, in->rx_seq);
 	vuart_update_irq(u);
 	spin_unlock(&u->lock);
+	if (lost)
+		vm_log(u->vm, "console: %lu bytes typed since the checkpoint could not be given back", lost);
 	return true;
 }
 
@@ -410,6 +448,7 @@ void vuart_receive(struct vuart *u, u8 byte)
 	if (u->rx_count < VUART_RX_FIFO) {
 		u->rx[(u->rx_head + u->rx_count) % VUART_RX_FIFO] = byte;
 		u->rx_count++;
+		u->replay[u->rx_seq++ % VUART_REPLAY] = byte;
 	}
 	vuart_update_irq(u);
 	spin_unlock(&u->lock);

@@ -19,6 +19,7 @@
 
 #define VUART_RX_FIFO 256 /* deeper than a PL011: a pasted line must not be lost while the guest is busy */
 #define VUART_LINE_MAX 160
+#define VUART_REPLAY 256 /* input a restore can put back: keys typed within one standby interval */
 #define VUART_MAX_PER_VM 2
 
 struct vm;
@@ -35,9 +36,21 @@ struct vuart {
 	/* Output line being collected. */
 	char line[VUART_LINE_MAX];
 	u32 line_len;
+	/*
+	 * Input commit: every byte the FIFO took, numbered (rx_seq counts them
+	 * from boot; a reset does not restart it), the last VUART_REPLAY kept. Not part of the
+	 * saved state: a restore puts back those that came after its save.
+	 */
+	u8 replay[VUART_REPLAY];
+	u64 rx_seq;
 };
 
-/* Put a byte into the VM's receive FIFO (dropped if full) and raise its interrupt. */
+/*
+ * Put a byte into the VM's receive FIFO (dropped if full) and raise its
+ * interrupt. A byte the FIFO took is also kept for a restore (input commit:
+ * restoring a standby checkpoint gives the guest again what it received
+ * after the checkpoint, instead of losing the keys typed since).
+ */
 void vuart_receive(struct vuart *u, u8 byte);
 /*
  * Put the device back in its power-on state (VM reset): registers, an empty

@@ -18,6 +18,10 @@ After every fault and again at the end it checks, through the shell, that the
 log is consistent (line i holds i and the running checksum of 1..i) and still
 growing, and that Keel never restarted the VM from its images.
 
+Input commit: a command line typed at once and followed at once by a
+failure must still run after the failover (the keys arrived after the last
+checkpoint: Keel's vUART gives them back to the restored guest).
+
 Then the two ways a Linux VM ends: `reboot -f`, with the guest's command
 line's `reboot=warm`, makes PSCI SYSTEM_RESET2 (warm), a reset the guest
 declares: Keel must restart the VM from its images with no failover, and the
@@ -93,6 +97,17 @@ def inject(con, key, deadline):
     return took
 
 
+def typed_through_failover(con, deadline):
+    """A line typed just before a failure is not lost with the failed run."""
+    since = len(con.snapshot())
+    con.proc.stdin.write(b"echo typed-$((40+2))\n" + CTRL_A + b"f")  # in one write: no checkpoint between, mostly
+    con.proc.stdin.flush()
+    at = con.wait("the failover after the typed line", lambda t: FAILOVER_RE.search(t), deadline, since).end()
+    # Only after the failover line: what the failed run printed after its last checkpoint is never shown.
+    con.wait("the typed line's output after the failover", lambda t: "typed-42" in t, deadline, since + at)
+    time.sleep(0.1)
+
+
 def declared_reboot_then_panic(con, deadline):
     """`reboot -f` is a declared reset (no failover); a panic afterwards is a failure."""
     before = failovers(con)
@@ -147,6 +162,7 @@ def run(args, con):
         raise SmokeError(f"{causes.get('watchdog expired', 0)} watchdog failovers for {kinds['h']} hangs")
     if got != want:
         raise SmokeError(f"{got} failovers for {want} failures and hangs")
+    typed_through_failover(con, deadline)
     ends = declared_reboot_then_panic(con, deadline)
     # Test d: a guest that stops feeding is failed over within the timeout (counted from its last feed,
     # at most 1 s before the hang) plus one interval; 1.5 s more for a loaded host's wall clock.
@@ -155,7 +171,7 @@ def run(args, con):
     return (f"{args.faults} faults ({kinds['f']} failures, {kinds['h']} hangs), "
             f"{got} failovers ({', '.join(f'{n} {w}' for w, n in sorted(causes.items()))}), "
             f"log of {lines} lines consistent, shell answering; hang to failover at most {worst_hang:.1f} s "
-            f"(watchdog timeout {WATCHDOG_S} s); {ends}")
+            f"(watchdog timeout {WATCHDOG_S} s); a line typed just before a failure ran after it; {ends}")
 
 
 def main():

@@ -25,6 +25,8 @@ void fake_vgic_reset(void);
 extern char fake_sink_lines[FAKE_SINK_LINES][FAKE_SINK_LINE_MAX];
 extern u32 fake_sink_count;
 void fake_sink_reset(void);
+/* vm_log: the last message (empty after fake_sink_reset). */
+const char *fake_sink_last_log(void);
 
 /* The physical UART: everything sent, bytes waiting to be received, acks. */
 extern char *fake_pl011_tx;
