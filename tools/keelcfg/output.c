@@ -201,7 +201,7 @@ static void text_vm(struct output_text *t, const struct cfg_system *sys, const s
 			 (unsigned long long)m->ipa, (unsigned long long)(m->ipa + m->size - 1),
 			 (unsigned long long)m->pa, (unsigned long long)(m->pa + m->size - 1),
 			 (unsigned long long)(m->size % MiB ? m->size / KiB : m->size / MiB), m->size % MiB ? "KiB" : "MiB",
-			 m->read_only ? ", read-only: never written, no standby copy" : "");
+			 m->read_only ? ", read-only" : "");
 		if (m->image.given)
 			text_image(t, "image", m->image.path, m->image.file_size, lay->mem_src[i], m->ipa);
 	}
