@@ -172,13 +172,10 @@ static void gm_fill(const struct guest_mem *gm, const struct gm_region *r, u64 i
 
 static void gm_mark_dirty(struct guest_mem *gm, const struct gm_region *r, u64 ipa, u64 len)
 {
-	if (r->read_only)
-		return; /* never written, so never copied */
-
 	u64 first = r->first_page + (ipa - ipa_val(r->ipa)) / PAGE_SIZE;
 	u64 last = r->first_page + (ipa + len - 1 - ipa_val(r->ipa)) / PAGE_SIZE;
 
-	for (u64 p = first; p <= last; p++) {
+	for (u64 p = first; p <= last && !r->read_only; p++) { /* a read-only region is never written */
 		u64 bit = 1ull << (p % 64);
 
 		if (!(gm->dirty[p / 64] & bit)) {
@@ -382,7 +379,9 @@ static enum gm_result gm_protect_mapped(struct guest_mem *gm, u32 flags)
 		const struct gm_region *r = &gm->regions[i];
 		u64 base = ipa_val(r->ipa);
 
-		for (u64 p = span_start(base); p < base + r->size && !r->read_only; p += GM_CHUNK) {
+		if (r->read_only)
+			continue; /* readable and executable, never anything else */
+		for (u64 p = span_start(base); p < base + r->size; p += GM_CHUNK) {
 			u64 start, end;
 			struct gm_chunk *c = gm_chunk_of(gm, r, MAX(p, base), &start, &end);
 
