@@ -95,6 +95,9 @@ static const char *blob_check_memory(const struct keel_blob_vm *v, u32 i, const 
 
 	if (v->nr_mem == 0 || v->nr_mem > KEEL_MAX_MEM_REGIONS)
 		return BLOB_FAIL("vms[%u].nr_mem %u: must be 1..%u", i, v->nr_mem, KEEL_MAX_MEM_REGIONS);
+	if (v->mem_read_only >> v->nr_mem)
+		return BLOB_FAIL("vms[%u].mem_read_only 0x%x: a bit beyond its %u RAM regions", i, v->mem_read_only,
+				 v->nr_mem);
 	for (u32 m = 0; m < v->nr_mem; m++) {
 		if (!blob_range_ok(v->mem[m].ipa, v->mem[m].size, BLOB_IPA_LIMIT) ||
 		    !blob_range_ok(v->mem[m].pa, v->mem[m].size, ~0ull))
@@ -117,7 +120,7 @@ static const char *blob_check_memory(const struct keel_blob_vm *v, u32 i, const 
 		const struct keel_blob_image *img = &v->images[k];
 		bool inside = false;
 
-		if (img->kind < KEEL_IMAGE_KERNEL || img->kind > KEEL_IMAGE_DTB)
+		if (img->kind < KEEL_IMAGE_KERNEL || img->kind > KEEL_IMAGE_DATA)
 			return BLOB_FAIL("vms[%u].images[%u].kind %u: unknown", i, k, img->kind);
 		for (u32 m = 0; m < v->nr_mem && img->size; m++)
 			inside |= img->dst_ipa >= v->mem[m].ipa && img->size <= v->mem[m].size &&
@@ -309,11 +312,18 @@ static const char *blob_check_links(const struct keel_blob *b, u32 i, char *msg,
 	return NULL;
 }
 
+/* Whether mem[m] of a standby VM has a standby copy: every RAM region but a read-only one. */
+static bool blob_has_copy(const struct keel_blob_vm *v, u32 m)
+{
+	return (v->standby.flags & KEEL_STANDBY_ON) && m < v->nr_mem && !(v->mem_read_only & (1u << m));
+}
+
 /*
  * Standby protection (core/standby.c): with it off every field is 0; with
  * it on, known flags and detectors, an interval within the limits, and for
- * each RAM region a page-aligned copy in the board's guest RAM clear of the
- * VM's own RAM (keelcfg keeps it clear of everything else).
+ * each RAM region but a read-only one (mem_pa 0: it is never copied) a
+ * page-aligned copy in the board's guest RAM clear of the VM's own RAM
+ * (keelcfg keeps it clear of everything else).
  */
 static const char *blob_check_standby(const struct keel_blob_vm *v, u32 i, const struct platform_desc *plat,
 				      char *msg, u32 msg_size)
@@ -336,9 +346,10 @@ static const char *blob_check_standby(const struct keel_blob_vm *v, u32 i, const
 	for (u32 m = 0; m < KEEL_MAX_MEM_REGIONS; m++) {
 		u64 pa = sb->mem_pa[m], size = m < v->nr_mem ? v->mem[m].size : 0;
 
-		if (m >= v->nr_mem) {
+		if (!blob_has_copy(v, m)) {
 			if (pa)
-				return BLOB_FAIL("vms[%u].standby.mem_pa[%u]: the VM has %u RAM regions", i, m, v->nr_mem);
+				return BLOB_FAIL("vms[%u].standby.mem_pa[%u]: a copy of no region, or of a read-only one", i,
+						 m);
 			continue;
 		}
 		if (!blob_range_ok(pa, size, ~0ull) || !blob_inside(pa, size, &plat->guest_ram))
@@ -370,17 +381,17 @@ static const char *blob_check_standby_copies(const struct keel_blob *b, char *ms
 	for (u32 i = 0; i < b->header.nr_vms; i++) {
 		const struct keel_blob_vm *v = &b->vms[i];
 
-		for (u32 m = 0; (v->standby.flags & KEEL_STANDBY_ON) && m < v->nr_mem; m++) {
+		for (u32 m = 0; m < v->nr_mem; m++) {
 			u64 pa = v->standby.mem_pa[m], size = v->mem[m].size;
 
-			for (u32 j = 0; j < b->header.nr_vms; j++) {
+			for (u32 j = 0; j < b->header.nr_vms && blob_has_copy(v, m); j++) {
 				const struct keel_blob_vm *o = &b->vms[j];
 
 				for (u32 k = 0; k < o->nr_mem; k++) {
 					if (blob_overlap(pa, size, o->mem[k].pa, o->mem[k].size))
 						return BLOB_FAIL("vms[%u].standby.mem_pa[%u]: overlaps vms[%u].mem[%u]", i,
 								 m, j, k);
-					if ((o->standby.flags & KEEL_STANDBY_ON) && (j != i || k != m) &&
+					if (blob_has_copy(o, k) && (j != i || k != m) &&
 					    blob_overlap(pa, size, o->standby.mem_pa[k], o->mem[k].size))
 						return BLOB_FAIL("vms[%u].standby.mem_pa[%u]: overlaps the copy of vms[%u].mem[%u]",
 								 i, m, j, k);

@@ -9,6 +9,14 @@
  * progress is its own; two spans never share one (the bug this layout
  * replaces let a reset skip zeroing half of a chunk when a region was not
  * 2 MiB aligned).
+ *
+ * A read-only region (keel_blob_vm.mem_read_only) is filled like any other
+ * (zeroes, then its image) but mapped readable and executable only, even
+ * with the dirty log off: a guest write is a permission fault that
+ * gm_fault() refuses (the caller injects an abort, as a ROM would give),
+ * the accessor refuses writes, and nothing ever marks it dirty, so a
+ * checkpoint never copies it and a standby VM has no copy of it: after a
+ * failover it is what it always was, its images' bytes.
  */
 #include <keel/arch/cpu.h>
 #include <keel/guest_mem.h>
@@ -67,7 +75,8 @@ bool gm_init(struct guest_mem *gm, struct stage2 *s2, const struct keel_blob_vm 
 		n = (ALIGN_UP(m->ipa + m->size, GM_CHUNK) - span_start(m->ipa)) / GM_CHUNK;
 		if (n > GM_MAX_CHUNKS - chunks)
 			return false;
-		*r = (struct gm_region){ ipa_of(m->ipa), pa_of(m->pa), m->size, chunks, pages };
+		*r = (struct gm_region){ ipa_of(m->ipa), pa_of(m->pa), m->size, chunks, pages,
+					 (cfg->mem_read_only >> i & 1) != 0, 0 };
 		chunks += (u32)n;
 		pages += m->size / PAGE_SIZE;
 	}
@@ -150,12 +159,12 @@ static bool gm_mirroring(const struct guest_mem *gm)
 	return gm->logging && gm->mirror_pa;
 }
 
-/* Fill a step of region r's RAM, and of its standby copy when mirroring (lock held). */
+/* Fill a step of region r's RAM, and of its standby copy when mirroring (lock held); a read-only one has none. */
 static void gm_fill(const struct guest_mem *gm, const struct gm_region *r, u64 ipa, u64 len)
 {
 	bool copied = gm_fill_at(gm, r, r->pa, ipa, len);
 
-	if (gm_mirroring(gm))
+	if (gm_mirroring(gm) && !r->read_only)
 		gm_fill_at(gm, r, pa_of(gm->mirror_pa[r - gm->regions]), ipa, len);
 	if (copied)
 		arch_icache_invalidate_all(); /* code was copied into RAM: no stale instructions */
@@ -166,7 +175,7 @@ static void gm_mark_dirty(struct guest_mem *gm, const struct gm_region *r, u64 i
 	u64 first = r->first_page + (ipa - ipa_val(r->ipa)) / PAGE_SIZE;
 	u64 last = r->first_page + (ipa + len - 1 - ipa_val(r->ipa)) / PAGE_SIZE;
 
-	for (u64 p = first; p <= last; p++) {
+	for (u64 p = first; p <= last && !r->read_only; p++) { /* a read-only region is never written */
 		u64 bit = 1ull << (p % 64);
 
 		if (!(gm->dirty[p / 64] & bit)) {
@@ -202,9 +211,10 @@ static enum gm_result gm_populate_locked(struct guest_mem *gm, const struct gm_r
 	 * new since the last harvest) or, when the standby copy was filled
 	 * alike, clean and write-protected like the rest: only the pages the
 	 * guest then writes reach the next checkpoint, not the whole chunk.
+	 * A read-only region is never writable: a ROM that may hold code.
 	 */
 	if (s2_map(gm->s2, ipa_of(start), gm_pa(r, start), end - start,
-		   gm_mirroring(gm) ? MM_READ | MM_EXEC : MM_RWX) != PT_OK)
+		   gm_mirroring(gm) || r->read_only ? MM_READ | MM_EXEC : MM_RWX) != PT_OK)
 		return GM_NOMEM;
 	c->mapped = true;
 	gm->nr_chunks_mapped++;
@@ -233,6 +243,8 @@ static enum gm_result gm_log_write(struct guest_mem *gm, const struct gm_region 
 	u64 page = ALIGN_DOWN(ipa, PAGE_SIZE);
 	u32 flags;
 
+	if (r->read_only)
+		return GM_DENIED; /* a write to a ROM: the caller injects an abort */
 	if (!s2_walk(gm->s2, ipa_of(page), NULL, &flags))
 		return GM_DENIED; /* cannot happen for a mapped chunk */
 	if (flags & MM_WRITE) {
@@ -289,6 +301,8 @@ enum gm_result gm_access(struct guest_mem *gm, ipaddr_t ipa, u64 len, u32 access
 	off = a - ipa_val(r->ipa);
 	if (len > r->size - off)
 		return GM_NOT_RAM;
+	if ((access & GM_WRITE) && r->read_only)
+		return GM_DENIED; /* Keel does not write where the guest cannot */
 	spin_lock(&gm->lock);
 	for (u64 p = span_start(a); p < a + len && res == GM_OK; p += GM_CHUNK)
 		res = gm_populate_locked(gm, r, MAX(p, a), preemptible);
@@ -365,6 +379,8 @@ static enum gm_result gm_protect_mapped(struct guest_mem *gm, u32 flags)
 		const struct gm_region *r = &gm->regions[i];
 		u64 base = ipa_val(r->ipa);
 
+		if (r->read_only)
+			continue; /* readable and executable, never anything else */
 		for (u64 p = span_start(base); p < base + r->size; p += GM_CHUNK) {
 			u64 start, end;
 			struct gm_chunk *c = gm_chunk_of(gm, r, MAX(p, base), &start, &end);
@@ -468,14 +484,16 @@ u64 gm_checkpoint(struct guest_mem *gm, const u64 *copy_pa, struct gm_chunk *chu
 	spin_lock(&gm->lock);
 	CHECK(gm->logging); /* standby_vm_started() turned it on */
 	for (u32 i = 0; i < gm->nr_regions; i++) {
-		const struct gm_region *r = &gm->regions[i];
+		struct gm_region *r = &gm->regions[i];
 		u64 end = r->first_page + r->size / PAGE_SIZE;
 
 		for (u64 p = gm_next_dirty(gm->dirty, r->first_page, end); p < end;
 		     p = gm_next_dirty(gm->dirty, p + 1, end)) {
 			u64 off = (p - r->first_page) * PAGE_SIZE;
 
+			CHECK(copy_pa[i]); /* a read-only region has no copy and no dirty page */
 			gm_copy_page(pa_ptr(pa_of(copy_pa[i] + off)), pa_ptr(pa_add(r->pa, off)));
+			r->pages_copied++;
 			n++;
 		}
 		gm_protect_runs(gm, r, gm->dirty);
@@ -513,7 +531,7 @@ u64 gm_rollback(struct guest_mem *gm, const u64 *copy_pa, const struct gm_chunk 
 
 	spin_lock(&gm->lock);
 	for (u32 i = 0; i < gm->nr_regions; i++) {
-		const struct gm_region *r = &gm->regions[i];
+		struct gm_region *r = &gm->regions[i];
 		u64 base = ipa_val(r->ipa);
 
 		for (u64 q = span_start(base); q < base + r->size; q += GM_CHUNK) {
@@ -529,7 +547,9 @@ u64 gm_rollback(struct guest_mem *gm, const u64 *copy_pa, const struct gm_chunk 
 		     p = gm_next_dirty(gm->dirty, p + 1, end)) {
 			u64 off = (p - r->first_page) * PAGE_SIZE;
 
+			CHECK(copy_pa[i]); /* a read-only region has no copy and no dirty page */
 			gm_copy_page(pa_ptr(pa_add(r->pa, off)), pa_ptr(pa_of(copy_pa[i] + off)));
+			r->pages_copied++;
 			n++;
 		}
 		gm_protect_runs(gm, r, gm->dirty);

@@ -93,18 +93,29 @@ bool standby_console_inject(struct vm *vm, u32 kind)
 	return standby_inject(&vm->vcpus[0], kind, KEEL_INJECT_RANDOM) == KEEL_RET_SUCCESS;
 }
 
+/* Pages each RAM region of vm had copied, when it has a read-only one (which must show none). */
+static void standby_print_regions(const struct vm *vm)
+{
+	for (u32 r = 0; vm->cfg->mem_read_only && r < vm->mem.nr_regions; r++)
+		klog("stats: vm %s standby: RAM region %u at IPA 0x%lx%s: %lu pages copied to or back from its copy",
+		     vm->name, r, ipa_val(vm->mem.regions[r].ipa),
+		     vm->mem.regions[r].read_only ? " (read-only, no copy)" : "", vm->mem.regions[r].pages_copied);
+}
+
 void standby_print_stats(const struct vm *only)
 {
 	for (u32 i = 0; i < nr_vms; i++) {
 		const struct standby *sb = &standbys[i];
 
-		if (sb->on && (!only || only == &vms[i]))
-			klog("stats: vm %s standby: %lu checkpoints (%lu skipped, watchdog late), %lu pages copied (last "
-			     "%lu), pause last %lu us worst %lu us, %lu failovers (worst %lu us of copying), %lu pages "
-			     "copied back",
-			     vms[i].name, sb->nr_checkpoints, sb->nr_skipped, sb->pages_copied, sb->last_pages,
-			     ticks_to_us(sb->last_pause), ticks_to_us(sb->worst_pause), sb->nr_failovers,
-			     ticks_to_us(sb->worst_failover), sb->pages_restored);
+		if (!sb->on || (only && only != &vms[i]))
+			continue;
+		klog("stats: vm %s standby: %lu checkpoints (%lu skipped, watchdog late), %lu pages copied (last "
+		     "%lu), pause last %lu us worst %lu us, %lu failovers (worst %lu us of copying), %lu pages "
+		     "copied back",
+		     vms[i].name, sb->nr_checkpoints, sb->nr_skipped, sb->pages_copied, sb->last_pages,
+		     ticks_to_us(sb->last_pause), ticks_to_us(sb->worst_pause), sb->nr_failovers,
+		     ticks_to_us(sb->worst_failover), sb->pages_restored);
+		standby_print_regions(&vms[i]);
 	}
 }
 

@@ -14,11 +14,17 @@
  * Everything else that reads or writes guest memory (hypercall arguments,
  * IPC buffers, virtqueues) goes through gm_access() or the copy helpers,
  * which check that the whole range is RAM of this VM with the permission
- * asked for, fill it if needed, and record writes in the dirty log.
+ * asked for (GM_DENIED for a write into a read-only region), fill it if
+ * needed, and record writes in the dirty log.
  *
  * The dirty log (for checkpoints) write-protects the VM's RAM in stage 2;
  * the first guest write to a page faults, is recorded and makes that one
  * page writable again, splitting a 2 MiB block only where a write lands.
+ *
+ * A read-only region (the configuration's `read-only`) is filled the same
+ * way but mapped without write permission, always: a guest write faults and
+ * is refused (GM_DENIED), the accessor refuses writes into it, and it never
+ * enters the dirty log, so it has no standby copy and is never copied.
  *
  * Locking: gm->lock protects the chunk state, the dirty log and the VM's
  * stage-2 tables (and so its table pool). It is a leaf lock: nothing else is
@@ -62,6 +68,8 @@ struct gm_region {
 	u64 size;
 	u32 first_chunk; /* index of its first chunk among the VM's chunks */
 	u64 first_page; /* index of its first page in the dirty log */
+	bool read_only; /* never writable by the guest or Keel, never dirty */
+	u64 pages_copied; /* to or from its standby copy since boot (statistics) */
 };
 
 struct gm_image {

@@ -221,6 +221,22 @@ MUT(standby_features, b->vms[1].standby.flags = KEEL_STANDBY_ON; b->vms[1].stand
     b->vms[1].standby.mem_pa[0] = 0xb0000000)
 MUT(standby_copy_unaligned, b->vms[1].standby.flags = KEEL_STANDBY_ON; b->vms[1].standby.interval_ns = 20000000;
     b->vms[1].standby.mem_pa[0] = 0xb0000800)
+/* A second region of rt, read-only, with its content (a data image) at its start. */
+static void add_rom(struct keel_blob_vm *v)
+{
+	v->nr_mem = 2;
+	v->mem[1] = (struct keel_blob_mem){ 0x48000000, 0x94000000, 2 * MiB };
+	v->mem_read_only = 1u << 1;
+	v->images[v->nr_images++] = (struct keel_blob_image){ 0x50300000, 0x1000, 0x48000000, KEEL_IMAGE_DATA, 0 };
+}
+
+MUT(read_only_beyond, b->vms[1].mem_read_only = 1u << 1)
+/* A standby VM's read-only region has no copy: a copy named for it is refused, none passes (to the next check). */
+MUT(standby_ro_copy, add_rom(&b->vms[1]); b->vms[1].standby.flags = KEEL_STANDBY_ON;
+    b->vms[1].standby.interval_ns = 20000000; b->vms[1].standby.mem_pa[0] = 0xb0000000;
+    b->vms[1].standby.mem_pa[1] = 0xb8000000)
+MUT(standby_ro_no_copy, add_rom(&b->vms[1]); b->vms[1].standby.flags = KEEL_STANDBY_ON;
+    b->vms[1].standby.interval_ns = 20000000; b->vms[1].standby.mem_pa[0] = 0xb0000000)
 
 #define M(name, recrc, want) { #name, mut_##name, recrc, want }
 
@@ -228,6 +244,9 @@ static const struct mutation mutations[] = {
 	M(magic, false, "magic 0x4c45454a: not a Keel configuration blob"),
 	M(version, false, "version 4, Keel reads version 7"),
 	M(standby_off_flags, true, "vms[1].standby: settings without KEEL_STANDBY_ON"),
+	M(read_only_beyond, true, "vms[1].mem_read_only 0x2: a bit beyond its 1 RAM regions"),
+	M(standby_ro_copy, true, "vms[1].standby.mem_pa[1]: a copy of no region, or of a read-only one"),
+	M(standby_ro_no_copy, true, "vms[1].standby: a standby VM may not have IPC"),
 	M(standby_interval, true, "vms[1].standby.interval_ns 1000: outside 1 ms .. 1 s"),
 	M(standby_features, true, "vms[1].standby: a standby VM may not have"),
 	M(standby_copy_unaligned, true, "vms[1].standby.mem_pa[0] 0xb0000800: unaligned or not the board's guest RAM"),
@@ -310,6 +329,15 @@ static const struct mutation mutations[] = {
 	M(net_args, true, "vms[0].vdevs[4] (virtio-net): MAC not a unicast address, or unused bits set"),
 };
 
+/* A read-only region with its data image is a good blob too. */
+static void test_read_only_region_accepted(void **state)
+{
+	(void)state;
+	add_rom(&blob.b.vms[1]);
+	seal(&blob.b);
+	assert_null(verify());
+}
+
 static void test_each_mutation_refused(void **state)
 {
 	(void)state;
@@ -334,6 +362,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_good_blob_accepted, setup),
 		cmocka_unit_test_setup(test_each_mutation_refused, setup),
+		cmocka_unit_test_setup(test_read_only_region_accepted, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -436,6 +436,80 @@ static void test_checkpoint_mirrored_fill(void **state)
 	free(copy);
 }
 
+/*
+ * A read-only region (ROM): filled from its image like RAM and refilled
+ * after a reset, but never writable in stage 2, with the dirty log or
+ * without: a guest write is refused (the caller injects an abort), so are
+ * Keel's writes through the accessor; it is never dirty, so a checkpoint
+ * never copies it, it needs no standby copy (its copy_pa is 0 and no fill
+ * writes there) and a rollback leaves it as it is. Region 0 is plain RAM.
+ */
+static void test_read_only_region(void **state)
+{
+	const u64 rom = 0x40400000;
+	struct s2_fault wf = { .ipa = ipa_of(rom + 0x1000), .write = true, .kind = S2_FAULT_PERMISSION };
+	struct s2_fault ramf = { .ipa = ipa_of(0x40005000), .write = true, .kind = S2_FAULT_PERMISSION };
+	static struct gm_chunk saved[GM_MAX_CHUNKS];
+	u64 copy_pa[2];
+	u8 *copy = standby_copy(copy_pa), buf[8];
+	void *host;
+
+	(void)state;
+	copy_pa[1] = 0; /* keelcfg places no copy for a read-only region */
+	for (u32 i = 0; i < 3 * PAGE_SIZE; i++)
+		images[i] = (u8)(i * 7 + 1);
+	add_region(0x40000000, 0, 2 * MiB);
+	add_region(rom, 4 * MiB, 2 * MiB);
+	cfg.images[cfg.nr_images++] = (struct keel_blob_image){ (u64)(uintptr_t)images, 3 * PAGE_SIZE, rom,
+								KEEL_IMAGE_DATA, 0 };
+	cfg.mem_read_only = 1u << 1;
+	init_gm();
+
+	/* Without the dirty log: filled from the image, readable and executable, never writable. */
+	assert_int_equal(touch(rom + 0x1000, false), GM_OK);
+	assert_memory_equal(through_s2(rom), images, 3 * PAGE_SIZE);
+	assert_true(zero_through_s2(rom + 3 * PAGE_SIZE, 2 * MiB - 3 * PAGE_SIZE));
+	assert_int_equal(s2_flags(rom) & MM_RWX, MM_READ | MM_EXEC);
+	assert_int_equal(gm_fault(&gm, &wf), GM_DENIED);
+	assert_int_equal(gm_copy_to_guest(&gm, ipa_of(rom + 0x1000), "keel", 4, false), GM_DENIED);
+	assert_int_equal(gm_access(&gm, ipa_of(rom), 8, GM_READ | GM_WRITE, false, &host), GM_DENIED);
+	assert_int_equal(gm_copy_from_guest(&gm, buf, ipa_of(rom + 0x1000), 8, false), GM_OK);
+	assert_memory_equal(buf, images + 0x1000, 8);
+
+	/* Standby: the log and mirrored fills run; nothing of the ROM is dirty, copied or mirrored. */
+	gm_reset(&gm); /* a fresh start with the log on, as a standby VM's */
+	assert_int_equal(gm_dirty_start(&gm), GM_OK);
+	gm_mirror_fills(&gm, copy_pa);
+	assert_int_equal(touch(rom, false), GM_OK); /* would write a mirror at PA 0 if it had one */
+	assert_int_equal(touch(0x40000000, false), GM_OK);
+	assert_int_equal(gm_fault(&gm, &wf), GM_DENIED);
+	assert_int_equal(gm_copy_to_guest(&gm, ipa_of(rom), "keel", 4, false), GM_DENIED);
+	gm_write_done(&gm, ipa_of(rom), PAGE_SIZE); /* even a stray note of a write leaves it clean */
+	assert_int_equal(gm_fault(&gm, &ramf), GM_OK); /* one page of RAM written */
+	assert_int_equal(gm.nr_dirty, 1);
+	assert_int_equal(gm_checkpoint(&gm, copy_pa, saved), 1);
+	assert_int_equal(gm.regions[0].pages_copied, 1);
+	assert_int_equal(gm.regions[1].pages_copied, 0);
+	assert_int_equal(gm_fault(&gm, &ramf), GM_OK);
+	assert_int_equal(gm_fault(&gm, &wf), GM_DENIED);
+	assert_int_equal(gm_rollback(&gm, copy_pa, saved), 1);
+	assert_int_equal(gm.regions[1].pages_copied, 0);
+	assert_memory_equal(through_s2(rom), images, 3 * PAGE_SIZE);
+	assert_int_equal(s2_flags(rom) & MM_RWX, MM_READ | MM_EXEC);
+	/* Stopping the log makes RAM writable again, not the ROM. */
+	assert_int_equal(gm_dirty_stop(&gm), GM_OK);
+	assert_true(s2_flags(0x40005000) & MM_WRITE);
+	assert_int_equal(s2_flags(rom) & MM_RWX, MM_READ | MM_EXEC);
+
+	/* A reset refills it from the image, whatever its memory holds now. */
+	memset(ram + 4 * MiB, 0x77, 2 * MiB);
+	gm_reset(&gm);
+	assert_int_equal(touch(rom + 0x1000, false), GM_OK);
+	assert_memory_equal(through_s2(rom), images, 3 * PAGE_SIZE);
+	assert_true(zero_through_s2(rom + 3 * PAGE_SIZE, PAGE_SIZE));
+	free(copy);
+}
+
 /* Running out of the VM's own table pages is an error code for that VM; a reset gives every page back. */
 static void test_pool_exhaustion(void **state)
 {
@@ -613,6 +687,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_two_vcpus_race, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checkpoint_rollback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checkpoint_mirrored_fill, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_only_region, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

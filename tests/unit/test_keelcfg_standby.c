@@ -450,6 +450,50 @@ static void test_standby_layout(void **state)
 	free(layout);
 }
 
+/*
+ * A read-only region with its image: no copy placed for it (only the RAM
+ * region's), no dirty-log tables for it, the blob's read-only bit and a
+ * data image at its start, refused copies nowhere (Keel's check passes),
+ * and the layout saying it is shared, not copied.
+ */
+static void test_standby_read_only(void **state)
+{
+	static u8 buf[64 * KiB];
+	const struct keel_blob *blob = (const struct keel_blob *)buf;
+	const struct keel_blob_vm *bv = &blob->vms[1];
+	struct cfg_vm *vm = &sys.vms[1];
+	u64 pa[KEEL_MAX_MEM_REGIONS];
+	char *layout;
+
+	(void)state;
+	fix_mem(vm, 0x48000000, 2 * MiB, 0x61000000, 36);
+	vm->mem[1].read_only = true;
+	fix_image(&vm->mem[1].image, "rom.bin", 5000, 37);
+	fix_standby(vm, 20);
+	expect_clean();
+	assert_true(standby_place_vm(&sys, &fix_board, 1, pa));
+	assert_int_equal(pa[0], 0xbf000000);
+	assert_int_equal(pa[1], 0); /* shared, never copied */
+	assert_int_equal(standby_split_pages(vm), 8); /* the 16 MiB of RAM alone */
+
+	build_blob(buf);
+	assert_null(blob_check(buf, blob_size(2), "test-board"));
+	assert_int_equal(bv->mem_read_only, 1u << 1);
+	assert_int_equal(bv->standby.mem_pa[1], 0);
+	assert_int_equal(bv->images[bv->nr_images - 1].kind, KEEL_IMAGE_DATA);
+	assert_int_equal(bv->images[bv->nr_images - 1].dst_ipa, 0x48000000);
+	assert_int_equal(bv->images[bv->nr_images - 1].size, 5000);
+	assert_int_equal(bv->images[bv->nr_images - 1].src_pa, lays[1].mem_src[1]);
+	assert_int_not_equal(lays[1].mem_src[1], 0);
+
+	layout = output_layout(&sys, lays, &fix_board, blob_size(2));
+	assert_non_null(strstr(layout, "  standby shares read-only IPA 0x48000000-0x481fffff (2 MiB): no copy, never "
+				       "copied\n"));
+	assert_non_null(strstr(layout, "  standby cost 16 MiB of guest RAM for the copy; stage 2: 8 level-3"));
+	assert_non_null(strstr(layout, "(2 MiB), read-only\n"));
+	free(layout);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -461,6 +505,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_standby_no_room, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_standby_blob, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_standby_layout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_standby_read_only, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

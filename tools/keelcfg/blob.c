@@ -108,14 +108,19 @@ static void blob_vm(const struct cfg_system *sys, const struct cfg_vm *vm,
 	out->flags = vm->autostart ? KEEL_VM_FLAG_AUTOSTART : 0;
 
 	out->nr_mem = vm->nr_mem;
-	for (u32 i = 0; i < vm->nr_mem; i++)
+	for (u32 i = 0; i < vm->nr_mem; i++) {
 		out->mem[i] = (struct keel_blob_mem){ vm->mem[i].ipa, vm->mem[i].pa, vm->mem[i].size };
+		out->mem_read_only |= vm->mem[i].read_only ? 1u << i : 0;
+	}
 
 	blob_image(out, lay->kernel_src, vm->kernel.file_size, lay->kernel_ipa, KEEL_IMAGE_KERNEL);
 	if (vm->initrd.given)
 		blob_image(out, lay->initrd_src, vm->initrd.file_size, lay->initrd_ipa,
 			   KEEL_IMAGE_INITRD);
 	blob_image(out, lay->dtb_src, lay->dtb_size, lay->dtb_ipa, KEEL_IMAGE_DTB);
+	for (u32 i = 0; i < vm->nr_mem; i++) /* a read-only region's content, at its start */
+		if (vm->mem[i].image.given)
+			blob_image(out, lay->mem_src[i], vm->mem[i].image.file_size, vm->mem[i].ipa, KEEL_IMAGE_DATA);
 
 	for (u32 i = 0; i < vm->nr_pass; i++) {
 		const struct plat_device *dev = validate_find_device(plat, vm->pass[i].name);

@@ -291,6 +291,25 @@ static void guest_dt_chosen(struct guest_dt *g, const struct cfg_system *sys,
 	dt_end(g);
 }
 
+/*
+ * A RAM region: a memory node, or for a read-only one a ROM, which an OS
+ * must not take for RAM (it would write there): Linux's memory-mapped ROM
+ * binding ("mtd-rom", Documentation/devicetree/bindings/mtd/mtd-physmap.yaml).
+ */
+static void guest_dt_memory(struct guest_dt *g, const struct cfg_mem *m)
+{
+	if (m->read_only) {
+		dt_begin(g, "rom@%llx", m->ipa);
+		dt_string(g, "compatible", "mtd-rom");
+		dt_u32(g, "bank-width", 4);
+	} else {
+		dt_begin(g, "memory@%llx", m->ipa);
+		dt_string(g, "device_type", "memory");
+	}
+	dt_reg(g, m->ipa, m->size, 0, 0, 1);
+	dt_end(g);
+}
+
 int guest_dt_build(const struct cfg_system *sys, const struct cfg_vm *vm,
 		   const struct cfg_layout *lay, const struct platform_desc *plat,
 		   const u8 seed[GUEST_DT_SEED_LEN], void *buf, size_t cap, struct diag *d)
@@ -310,12 +329,8 @@ int guest_dt_build(const struct cfg_system *sys, const struct cfg_vm *vm,
 	dt_u32(&g, "interrupt-parent", GUEST_DT_PHANDLE_GIC);
 
 	guest_dt_cpus(&g, vm);
-	for (u32 i = 0; i < vm->nr_mem; i++) {
-		dt_begin(&g, "memory@%llx", vm->mem[i].ipa);
-		dt_string(&g, "device_type", "memory");
-		dt_reg(&g, vm->mem[i].ipa, vm->mem[i].size, 0, 0, 1);
-		dt_end(&g);
-	}
+	for (u32 i = 0; i < vm->nr_mem; i++)
+		guest_dt_memory(&g, &vm->mem[i]);
 	guest_dt_irq_and_timer(&g, vm);
 	guest_dt_devices(&g, vm, plat);
 	guest_dt_virtio(&g, sys, vm, plat);

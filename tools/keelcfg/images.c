@@ -176,6 +176,9 @@ void image_probe(struct cfg_system *sys, struct diag *d)
 			image_probe_one(&vm->kernel, "kernel", vm->node, d);
 		if (vm->initrd.given)
 			image_probe_one(&vm->initrd, "initrd", vm->node, d);
+		for (u32 j = 0; j < MIN(vm->nr_mem, (u32)CFG_MAX_MEM); j++)
+			if (vm->mem[j].image.given)
+				image_probe_one(&vm->mem[j].image, "image", vm->mem[j].node, d);
 		for (u32 j = 0; j < virtio_nr(sys, i); j++)
 			if (vm->virtio.devs[j].kind == KEEL_VDEV_VIRTIO_BLK && vm->virtio.devs[j].has_image)
 				image_probe_disk(&vm->virtio.devs[j], d);

@@ -20,7 +20,7 @@
 void image_parse_header(struct cfg_image *img, const u8 *head, size_t len);
 
 /*
- * Opens every kernel and initrd sys names (paths relative to the current
+ * Opens every kernel, initrd and memory-region image sys names (paths relative to the current
  * directory), records size, absolute path and header, and reports into d
  * each one that is missing, unreadable, not a regular file or empty. For
  * each disk's image it records in its cfg_disk_file whether it exists,

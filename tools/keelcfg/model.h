@@ -71,12 +71,21 @@ struct cfg_image {
 	u64 image_size; /* bytes the kernel needs from its load address, 0 if unknown */
 };
 
+/*
+ * A memory@ node. With `read-only;` the guest may read and execute the
+ * region but never write it; its content is the file named by `image`,
+ * loaded at its start (the rest is zeroes), and a standby VM keeps no copy
+ * of it (docs/configuration.md, "memory").
+ */
 struct cfg_mem {
 	char node[CFG_NODE_LEN];
 	struct cfg_loc loc;
 	u64 ipa;
 	u64 size;
 	u64 pa;
+	bool read_only;
+	struct cfg_loc read_only_loc;
+	struct cfg_image image; /* its content; only with read_only */
 };
 
 struct cfg_pass {
@@ -230,6 +239,7 @@ struct cfg_system {
  * is put where the kernel will zero memory.
  */
 struct cfg_layout {
+	u64 mem_src[CFG_MAX_MEM]; /* source of memory region i's image in platform.modules, 0 if none */
 	u64 kernel_ipa;
 	u64 kernel_span;
 	u64 entry_ipa;

@@ -98,6 +98,9 @@ char *output_loader_args(const struct cfg_system *sys, const struct cfg_layout *
 			text_loader(&t, NULL, vm->initrd.abs_path, lays[i].initrd_src);
 		snprintf(dtb, sizeof(dtb), "%s.dtb", vm->name);
 		text_loader(&t, abs_dir, dtb, lays[i].dtb_src);
+		for (u32 m = 0; m < vm->nr_mem; m++)
+			if (vm->mem[m].image.given)
+				text_loader(&t, NULL, vm->mem[m].image.abs_path, lays[i].mem_src[m]);
 	}
 	text_disks(&t, sys);
 	return t.buf;
@@ -194,10 +197,13 @@ static void text_vm(struct output_text *t, const struct cfg_system *sys, const s
 	for (u32 i = 0; i < vm->nr_mem; i++) {
 		const struct cfg_mem *m = &vm->mem[i];
 
-		text_add(t, "  memory  IPA 0x%llx-0x%llx -> PA 0x%llx-0x%llx (%llu MiB)\n",
+		text_add(t, "  memory  IPA 0x%llx-0x%llx -> PA 0x%llx-0x%llx (%llu %s)%s\n",
 			 (unsigned long long)m->ipa, (unsigned long long)(m->ipa + m->size - 1),
 			 (unsigned long long)m->pa, (unsigned long long)(m->pa + m->size - 1),
-			 (unsigned long long)(m->size / MiB));
+			 (unsigned long long)(m->size % MiB ? m->size / KiB : m->size / MiB), m->size % MiB ? "KiB" : "MiB",
+			 m->read_only ? ", read-only" : "");
+		if (m->image.given)
+			text_image(t, "image", m->image.path, m->image.file_size, lay->mem_src[i], m->ipa);
 	}
 	text_image(t, "kernel", vm->kernel.path, vm->kernel.file_size, lay->kernel_src,
 		   lay->kernel_ipa);

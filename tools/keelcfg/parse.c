@@ -187,12 +187,21 @@ static void parse_memory(struct parse_ctx *c, struct cfg_vm *vm, int node, const
 	m->loc = srcmap_node(c->map, path, NULL, NULL);
 	fdt_for_each_property_offset(prop, c->fdt, node) {
 		const char *name;
+		int len;
+		const void *val = fdt_getprop_by_offset(c->fdt, prop, &name, &len);
+		struct cfg_loc loc = srcmap_prop(c->map, path, name);
 
-		fdt_getprop_by_offset(c->fdt, prop, &name, NULL);
-		if (strcmp(name, "reg") && strcmp(name, "phys")) {
-			struct cfg_loc loc = srcmap_prop(c->map, path, name);
+		if (!strcmp(name, "read-only")) {
+			m->read_only = true;
+			m->read_only_loc = loc;
+			if (len != 0)
+				diag_error(c->d, &loc, path, "property 'read-only' takes no value");
+		} else if (!strcmp(name, "image")) {
+			m->image.loc = loc;
+			m->image.given = parse_string(c, path, name, val, len, m->image.path, sizeof(m->image.path));
+		} else if (strcmp(name, "reg") && strcmp(name, "phys")) {
 			diag_error(c->d, &loc, path,
-				   "unknown property '%s' (a memory node has reg and phys)", name);
+				   "unknown property '%s' (a memory node has reg, phys, read-only and image)", name);
 		}
 	}
 	struct cfg_loc reg_loc = srcmap_prop(c->map, path, "reg");

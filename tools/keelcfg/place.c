@@ -106,6 +106,11 @@ bool place_modules(const struct cfg_system *sys, struct cfg_layout *lays, u64 bl
 		if (!place_take(&cursor, lay->dtb_size, &lay->dtb_src, plat, "device tree", vm,
 				&vm->loc, d))
 			return false;
+		for (u32 m = 0; m < vm->nr_mem && m < CFG_MAX_MEM; m++)
+			if (vm->mem[m].image.given &&
+			    !place_take(&cursor, vm->mem[m].image.file_size, &lay->mem_src[m], plat,
+					"a memory region's image", vm, &vm->mem[m].image.loc, d))
+				return false;
 	}
 	return true;
 }

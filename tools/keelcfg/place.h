@@ -26,7 +26,7 @@ bool place_vm(const struct cfg_vm *vm, struct cfg_layout *lay, struct diag *d);
 /*
  * Gives every image a source address in plat->modules, after the blob at
  * plat->blob_addr, one after another, 64 KiB aligned, in VM order (kernel,
- * initrd, tree). lays[i] belongs to sys->vms[i] and must have dtb_size set.
+ * initrd, tree, then the images of its read-only memory regions in order). lays[i] belongs to sys->vms[i] and must have dtb_size set.
  * Returns true, or false after reporting the first image that does not fit.
  */
 bool place_modules(const struct cfg_system *sys, struct cfg_layout *lays, u64 blob_size,

@@ -216,6 +216,8 @@ static bool standby_place_one(const struct cfg_vm *vm, const struct platform_des
 	for (u32 i = 0; i < standby_nr_mem(vm); i++) {
 		const struct cfg_mem *m = &vm->mem[i];
 
+		if (m->read_only)
+			continue; /* never written, so never copied: no copy at all */
 		if (!standby_range_sane(m->pa, m->size) || !IS_ALIGNED(m->size, PAGE_SIZE))
 			continue; /* reported by validate.c */
 		if (!standby_fit(taken, *nr_taken, &plat->guest_ram, m->size, STANDBY_BLOCK, m->ipa % STANDBY_BLOCK,
@@ -256,7 +258,7 @@ u32 standby_split_pages(const struct cfg_vm *vm)
 	for (u32 i = 0; i < MIN(vm->nr_mem, (u32)CFG_MAX_MEM); i++) {
 		const struct cfg_mem *m = &vm->mem[i];
 
-		if (standby_range_sane(m->ipa, m->size))
+		if (standby_range_sane(m->ipa, m->size) && !m->read_only) /* a read-only region is never split */
 			pages += (u32)((ALIGN_UP(m->ipa + m->size, STANDBY_BLOCK) - ALIGN_DOWN(m->ipa, STANDBY_BLOCK)) /
 				       STANDBY_BLOCK);
 	}
@@ -370,6 +372,8 @@ static void standby_check_room(const struct cfg_system *sys, const struct platfo
 	if (standby_place_vm(sys, plat, idx, pa))
 		return;
 	for (u32 i = 0; i < standby_nr_mem(vm); i++) {
+		if (vm->mem[i].read_only)
+			continue;
 		total += vm->mem[i].size;
 		used += (size_t)snprintf(sizes + used, sizeof(sizes) - used, "%s%s %s%s", i ? ", " : "",
 					 vm->mem[i].node, standby_size_text(vm->mem[i].size, one),
@@ -443,6 +447,14 @@ void standby_text_vm(const struct cfg_system *sys, const struct platform_desc *p
 				      sb->inject ? ", fault injection" : "",
 				      sb->console_immediate ? "immediate" : "held until each checkpoint");
 	for (u32 i = 0; i < standby_nr_mem(v) && n < cap; i++) {
+		if (v->mem[i].read_only) {
+			n += (size_t)snprintf(buf + n, cap - n,
+					      "  standby shares read-only IPA 0x%llx-0x%llx (%s): no copy, never copied\n",
+					      (unsigned long long)v->mem[i].ipa,
+					      (unsigned long long)(v->mem[i].ipa + v->mem[i].size - 1),
+					      standby_size_text(v->mem[i].size, one));
+			continue;
+		}
 		total += v->mem[i].size;
 		n += (size_t)snprintf(buf + n, cap - n, "  standby copy of IPA 0x%llx-0x%llx at PA 0x%llx-0x%llx (%s)\n",
 				      (unsigned long long)v->mem[i].ipa,

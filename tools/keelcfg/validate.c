@@ -242,6 +242,46 @@ static void validate_region(const struct cfg_vm *vm, const struct cfg_mem *m,
 				   (unsigned long long)(holes[i].base + holes[i].size - 1));
 }
 
+/*
+ * A read-only region (`read-only;`): not the first region, where the
+ * kernel, initrd and tree go and which the kernel writes; its content from
+ * `image`, which fits in it; and every image of the VM within Keel's count.
+ */
+static void validate_read_only(const struct cfg_vm *vm, u32 i, struct diag *d)
+{
+	const struct cfg_mem *m = &vm->mem[i];
+
+	if (i == 0 && (m->read_only || m->image.given)) {
+		diag_error(d, m->read_only ? &m->read_only_loc : &m->image.loc, m->node,
+			   "the first memory region holds the kernel, initrd and device tree: it cannot be "
+			   "read-only or hold an image");
+		return;
+	}
+	if (m->read_only && !m->image.given)
+		diag_error(d, &m->read_only_loc, m->node,
+			   "a read-only region needs its content: image = \"FILE\"; (loaded at its start)");
+	if (m->image.given && !m->read_only)
+		diag_error(d, &m->image.loc, m->node, "image is only for a read-only region: add read-only;");
+	if (m->image.readable && m->image.file_size > m->size)
+		diag_error(d, &m->image.loc, m->node,
+			   "image '%s' (%llu bytes) does not fit in the region (%llu bytes)", m->image.path,
+			   (unsigned long long)m->image.file_size, (unsigned long long)m->size);
+}
+
+/* Kernel, tree, initrd and region images: Keel keeps KEEL_MAX_IMAGES per VM. */
+static void validate_image_count(const struct cfg_vm *vm, struct diag *d)
+{
+	u32 n = 2 + (vm->initrd.given ? 1 : 0), regions = 0;
+
+	for (u32 i = 0; i < MIN(vm->nr_mem, (u32)CFG_MAX_MEM); i++)
+		regions += vm->mem[i].image.given ? 1 : 0;
+	if (n + regions > KEEL_MAX_IMAGES)
+		diag_error(d, &vm->loc, vm->node,
+			   "too many images: kernel, device tree%s and %u memory region image%s make %u (at most %d)",
+			   vm->initrd.given ? ", initrd" : "", regions, regions == 1 ? "" : "s", n + regions,
+			   KEEL_MAX_IMAGES);
+}
+
 static void validate_memory(const struct cfg_vm *vm, const struct platform_desc *plat,
 			    struct diag *d)
 {
@@ -252,8 +292,10 @@ static void validate_memory(const struct cfg_vm *vm, const struct platform_desc 
 	if (vm->nr_mem > KEEL_MAX_MEM_REGIONS)
 		diag_error(d, &vm->loc, vm->node, "too many memory regions: %u (at most %d)",
 			   vm->nr_mem, KEEL_MAX_MEM_REGIONS);
+	validate_image_count(vm, d);
 	for (u32 i = 0; i < n; i++) {
 		validate_region(vm, &vm->mem[i], plat, d);
+		validate_read_only(vm, i, d);
 		for (u32 j = 0; j < i; j++) {
 			const struct cfg_mem *a = &vm->mem[j], *b = &vm->mem[i];
 

@@ -53,6 +53,7 @@ enum keel_image_kind {
 	KEEL_IMAGE_KERNEL = 1, /* entry point is its first byte unless entry_ipa says otherwise */
 	KEEL_IMAGE_INITRD = 2,
 	KEEL_IMAGE_DTB = 3, /* its IPA is passed to vCPU 0 in x0 */
+	KEEL_IMAGE_DATA = 4, /* the content of a RAM region, at its start (a read-only region's) */
 };
 
 /* Guest RAM: an IPA range backed by a physical range of the same size. */
@@ -263,7 +264,13 @@ struct keel_blob_vm {
 	 * mapping split into 4 KiB pages (dirty tracking may split them all).
 	 */
 	uint32_t s2_table_pages;
-	uint32_t pad0;
+	/*
+	 * Bit m set: mem[m] is read-only (docs/configuration.md, `read-only`):
+	 * the guest may read and execute it, never write it; its content comes
+	 * from its images alone, so a standby VM has no copy of it
+	 * (standby.mem_pa[m] is 0) and a checkpoint never copies it.
+	 */
+	uint32_t mem_read_only;
 	uint64_t entry_ipa;
 	struct keel_blob_mem mem[KEEL_MAX_MEM_REGIONS];
 	struct keel_blob_image images[KEEL_MAX_IMAGES];
