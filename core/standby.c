@@ -229,6 +229,7 @@ void standby_vm_started(struct vm *vm)
 
 	for (u32 i = 0; i < vm->nr_vcpus; i++)
 		vm->vcpus[i].standby_held = vm->vcpus[i].standby_hung = false;
+	sb->failure_claimed = false;
 	if (!sb->on)
 		return;
 	__atomic_store_n(&sb->want, 0, __ATOMIC_RELEASE);
@@ -380,6 +381,9 @@ static void standby_run_op(struct vm *vm, struct vcpu *last)
 		restart |= (want & SB_WANT_RESET) != 0;
 	}
 	spin_unlock(&vm->lock);
+	/* Failures of the failed run seen while it was undone were this one: the next is a new failure. */
+	if (want & SB_WANT_FAILOVER)
+		__atomic_store_n(&sb->failure_claimed, false, __ATOMIC_RELEASE);
 	sched_charge(&last->sched, arch_counter() - t0); /* the protected VM pays for its copies */
 	sb->nr_held = 0;
 	for (u32 i = 0; i < vm->nr_vcpus; i++) {
@@ -435,6 +439,14 @@ bool standby_vm_failed(struct vm *vm, u32 detector, const char *why)
 			console_commit_output(vm->index);
 		return false;
 	}
+	/*
+	 * A failover already wanted keeps the first detector's reason and time:
+	 * a guest that goes on between its failure and the failover (Linux
+	 * tries its next restart handler, the SP805's, when SYSTEM_RESET
+	 * returns) would otherwise blame what it did next.
+	 */
+	if (__atomic_exchange_n(&sb->failure_claimed, true, __ATOMIC_ACQ_REL))
+		return true;
 	sb->failed_at = arch_counter();
 	strlcpy(sb->why, why, sizeof(sb->why));
 	standby_want(vm, SB_WANT_FAILOVER);

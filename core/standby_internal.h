@@ -35,6 +35,7 @@ struct standby {
 	u64 op_started; /* counter when the operation was asked for */
 	u64 failed_at; /* counter when the failure was detected */
 	char why[SB_WHY_LEN];
+	volatile bool failure_claimed; /* a detector set failed_at and why; cleared when its failover starts */
 	volatile bool intend_stop;
 	bool cp_intend_stop; /* intend_stop when the last checkpoint was taken: a failover goes back to it */
 	/* The last checkpoint. */

@@ -128,7 +128,7 @@ def declared_reboot_then_panic(con, deadline):
                    since)
     if why != "SYSTEM_RESET not declared":
         raise SmokeError(f"the panic was failed over for '{why}', not as an undeclared SYSTEM_RESET")
-    return f"reboot declared (back at the prompt in {took:.0f} s, no failover), a panic failed over"
+    return f"reboot declared (back at the prompt in {took:.0f} s, no failover), a kernel crash failed over"
 
 
 def run(args, con):

@@ -20,6 +20,8 @@
 # Tests of kind "smoke" run scripts/smoke.py on the compiled configuration.
 # Flag "corrupt-blob" flips one byte of the compiled blob before booting, and
 # "expect-panic" makes Keel's PANIC line an expected marker, not a failure.
+# "guest-panic-ok": lines the Linux VM prints ("[linux] ...") may say panic
+# (a test that crashes the guest's kernel on purpose); Keel's may not.
 # "sequence": the lines "[VM] seq N" must count 1, 2, 3, ... per VM with no
 # number repeated, skipped or out of order (tests/system/check_sequence.py).
 # "icount" boots under -icount shift=0,sleep=off (deterministic time), and
@@ -98,7 +100,10 @@ failure_line() {
 		grep -a -E -- 'FAIL:' "$log" | head -n 1 # the panic is what this test waits for
 		return
 	fi
-	grep -a -E -- "$FAIL_RE" "$log" | grep -a -v -E -- "$FAIL_EXCEPT_RE" | head -n 1
+	local except=$FAIL_EXCEPT_RE
+
+	[ "$guest_panic_ok" -eq 1 ] && except="$except|^\[linux\] "
+	grep -a -E -- "$FAIL_RE" "$log" | grep -a -v -E -- "$except" | head -n 1
 	grep -a -m 1 -E -- "$SUMMARY_BAD_RE" "$log"
 }
 
@@ -190,7 +195,7 @@ parse() {
 		m=$(trim "$m")
 		[ -n "$m" ] && markers+=("$m")
 	done
-	kind=boot kill_ok=0 summary=0 ordered=0 corrupt_blob=0 expect_panic=0 sequence=0
+	kind=boot kill_ok=0 summary=0 ordered=0 corrupt_blob=0 expect_panic=0 sequence=0 guest_panic_ok=0
 	qemu_extra=() keelcfg_extra=() smoke_extra=() keel_extra=()
 	for flag in ${f[4]:-}; do
 		case $flag in
@@ -203,6 +208,7 @@ parse() {
 		reboot-poweroff) smoke_extra=(--reboots 2 --poweroff) ;;
 		corrupt-blob) corrupt_blob=1 ;;
 		expect-panic) expect_panic=1 ;;
+		guest-panic-ok) guest_panic_ok=1 ;;
 		icount) qemu_extra=(-icount shift=0,sleep=off) ;;
 		unsafe) keelcfg_extra=(--unsafe) ;;
 		keel=*) keel_extra=(--keel "${flag#keel=}") ;;
