@@ -135,15 +135,21 @@ void console_write_line(const char *vm_name, const char *text, u32 len)
 	snprintf(fake.lines[fake.nr_lines++ % 4], sizeof(fake.lines[0]), "%.*s", (int)len, text);
 }
 
+/* Both of a VM's log calls land here: the tests look at the last message and the count. */
+static void fake_log(const char *fmt, va_list ap)
+{
+	vsnprintf(fake.last_log, sizeof(fake.last_log), fmt, ap);
+	fake.nr_logs++;
+}
+
 void vm_log(struct vm *vm, const char *fmt, ...)
 {
 	va_list ap;
 
 	(void)vm;
 	va_start(ap, fmt);
-	vsnprintf(fake.last_log, sizeof(fake.last_log), fmt, ap);
+	fake_log(fmt, ap);
 	va_end(ap);
-	fake.nr_logs++;
 }
 
 void vm_log_lifecycle(struct vm *vm, const char *fmt, ...)
@@ -152,9 +158,8 @@ void vm_log_lifecycle(struct vm *vm, const char *fmt, ...)
 
 	(void)vm;
 	va_start(ap, fmt);
-	vsnprintf(fake.last_log, sizeof(fake.last_log), fmt, ap);
+	fake_log(fmt, ap);
 	va_end(ap);
-	fake.nr_logs++;
 }
 
 void klog(const char *fmt, ...)
