@@ -246,6 +246,29 @@ static void test_restore_replay_bounded(void **state)
 	assert_non_null(strstr(fake_sink_last_log(), "10 bytes typed since the checkpoint"));
 }
 
+/* The restored FIFO is full before all of them are back: the rest are lost, and said so. */
+static void test_restore_replay_fifo_full(void **state)
+{
+	u32 unread = 200, later = 100, room = VUART_RX_FIFO - unread;
+
+	(void)state;
+	for (u32 i = 0; i < unread; i++)
+		vuart_receive(uart, 'a');
+	save();
+	for (u32 i = 0; i < unread; i++)
+		assert_int_equal(rd(DR), 'a'); /* the failed run read them */
+	for (u32 i = 0; i < later; i++)
+		vuart_receive(uart, (u8)i);
+	fake_sink_reset();
+	restore();
+	for (u32 i = 0; i < unread; i++)
+		assert_int_equal(rd(DR), 'a');
+	for (u32 i = 0; i < room; i++)
+		assert_int_equal(rd(DR), (u8)i); /* the oldest of the later ones, in order */
+	assert_int_equal(rd(FR), FR_TXFE | FR_RXFE);
+	assert_non_null(strstr(fake_sink_last_log(), "44 bytes typed since the checkpoint"));
+}
+
 static void test_rx_interrupt_line(void **state)
 {
 	(void)state;
@@ -415,6 +438,7 @@ int main(void)
 		cmocka_unit_test_setup(test_rx_interrupt_line, setup),
 		cmocka_unit_test_setup(test_restore_replays_input_since_save, setup),
 		cmocka_unit_test_setup(test_restore_replay_bounded, setup),
+		cmocka_unit_test_setup(test_restore_replay_fifo_full, setup),
 		cmocka_unit_test_setup(test_tx_interrupt_line, setup),
 		cmocka_unit_test_setup(test_line_buffering, setup),
 		cmocka_unit_test_setup(test_long_line_is_split, setup),
